@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "tiktok-offline",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MappingKit", targets: ["MappingKit"]),
+        .executable(name: "tiktok-offline", targets: ["tiktok-offline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .target(name: "MappingKit", dependencies: ["CYAML"]),
+        .executableTarget(
+            name: "tiktok-offline",
+            dependencies: [
+                "MappingKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "MappingKitTests",
+            dependencies: ["MappingKit"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

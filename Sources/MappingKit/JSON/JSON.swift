@@ -1,0 +1,218 @@
+/// A JSON value that keeps what the input said: integers stay integers, `43.98` stays
+/// `43.98`, and object members keep their order.
+///
+/// Numbers compare by value across cases (`.int(1) == .double(1)`), as in JavaScript.
+/// "No value" (JavaScript's `undefined`) is not a case: APIs use `JSON?` for it.
+public enum JSON: Sendable {
+    case null
+    case bool(Bool)
+    /// An integer literal that fits in 64 bits.
+    case int(Int)
+    /// Any other number (fractions, exponents, integers too large for `Int`).
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object(JSONObject)
+}
+
+extension JSON {
+    /// The JavaScript-style type word used in error messages:
+    /// `null`, `boolean`, `number`, `string`, `array` or `object`.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// JavaScript truthiness: `false`, `0`, `NaN`, `""` and `null` are falsy; everything else,
+    /// including `[]` and `{}`, is truthy.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: false
+        case .bool(let b): b
+        case .int(let i): i != 0
+        case .double(let d): d != 0 && !d.isNaN
+        case .string(let s): !s.isEmpty
+        case .array, .object: true
+        }
+    }
+
+    public var isNull: Bool { if case .null = self { true } else { false } }
+
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
+    public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
+
+    /// The number as a `Double`, for either numeric case.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+
+    public var isNumber: Bool {
+        switch self {
+        case .int, .double: true
+        default: false
+        }
+    }
+
+    /// Member lookup on an object; `nil` for a missing key or a non-object.
+    public subscript(key: String) -> JSON? {
+        if case .object(let o) = self { o[key] } else { nil }
+    }
+}
+
+extension JSON: Equatable {
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.int, .double), (.double, .int), (.double, .double): lhs.doubleValue == rhs.doubleValue
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+}
+
+extension JSON: Hashable {
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .int, .double: hasher.combine(doubleValue!)
+        case .string(let s): hasher.combine(s)
+        case .array(let a): hasher.combine(a)
+        case .object(let o): hasher.combine(o)
+        }
+    }
+}
+
+extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        var o = JSONObject()
+        for (k, v) in elements { o[k] = v }
+        self = .object(o)
+    }
+}
+
+/// An ordered JSON object. Setting an existing key replaces its value in place (as
+/// JavaScript does); setting `nil` removes the member. Lookups are linear, which beats
+/// hashing for the small objects events are made of.
+public struct JSONObject: Sendable, Hashable {
+    public private(set) var keys: [String]
+    public private(set) var values: [JSON]
+
+    public init() {
+        keys = []
+        values = []
+    }
+
+    public init(minimumCapacity: Int) {
+        keys = []
+        values = []
+        keys.reserveCapacity(minimumCapacity)
+        values.reserveCapacity(minimumCapacity)
+    }
+
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    @inlinable
+    public func index(forKey key: String) -> Int? {
+        keys.firstIndex(of: key)
+    }
+
+    public subscript(key: String) -> JSON? {
+        get {
+            guard let i = index(forKey: key) else { return nil }
+            return values[i]
+        }
+        set {
+            if let i = index(forKey: key) {
+                if let newValue {
+                    values[i] = newValue
+                } else {
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    /// Appends a member without checking for an existing key. The caller guarantees the
+    /// key is new (for example when copying from another object).
+    public mutating func appendUnchecked(_ key: String, _ value: JSON) {
+        keys.append(key)
+        values.append(value)
+    }
+
+    public mutating func removeAll() {
+        keys.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for (k, v) in lhs where rhs[k] != v { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        // Order-independent, to agree with ==.
+        var acc = 0
+        for (k, v) in self {
+            var h = Hasher()
+            h.combine(k)
+            h.combine(v)
+            acc ^= h.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(acc)
+    }
+}
+
+extension JSONObject: Sequence {
+    public struct Iterator: IteratorProtocol {
+        let object: JSONObject
+        var i = 0
+        public mutating func next() -> (key: String, value: JSON)? {
+            guard i < object.keys.count else { return nil }
+            defer { i += 1 }
+            return (object.keys[i], object.values[i])
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(object: self) }
+    public var underestimatedCount: Int { count }
+}
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self.init()
+        for (k, v) in elements { self[k] = v }
+    }
+}
