@@ -28,7 +28,7 @@ let package = Package(
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -33,3 +33,10 @@ import Testing
         }
     }
 }
+
+@Suite struct FixtureTests {
+    @Test func vectorFilesLoad() {
+        #expect(Fixtures.vectors("mapping.json").count == 189)
+        #expect(Fixtures.vectors("fql.json").count == 166)
+    }
+}
