@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -6,10 +6,19 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "MappingKit", targets: ["MappingKit"]),
+        .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
+        .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
+        .library(name: "TikTokMock", targets: ["TikTokMock"]),
         .executable(name: "tiktok-offline", targets: ["tiktok-offline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -18,17 +27,61 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "MappingKit", dependencies: ["CYAML"]),
+        .target(
+            name: "ConversionEngine",
+            dependencies: [
+                "MappingKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "TikTokOffline",
+            dependencies: [
+                "MappingKit",
+                "ConversionEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "TikTokMock",
+            dependencies: [
+                "MappingKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tiktok-offline",
             dependencies: [
                 "MappingKit",
+                "ConversionEngine",
+                "TikTokOffline",
+                "TikTokMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: [
+                "MappingKit",
+                "ConversionEngine",
+                "TikTokOffline",
+                "TikTokMock",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

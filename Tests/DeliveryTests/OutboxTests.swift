@@ -1,0 +1,130 @@
+import ConversionEngine
+import Foundation
+import Testing
+
+@Suite("Outbox")
+struct OutboxTests {
+    static let destination = "tiktok:set-1"
+
+    private func withOutbox(_ body: (Outbox, TemporaryDirectory) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        try await body(try Outbox(path: directory.file("outbox.sqlite")), directory)
+    }
+
+    @Test func reEnqueuingTheSameKeysIsIdempotent() async throws {
+        try await withOutbox { outbox, _ throws in
+            let first = try await outbox.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+            let again = try await outbox.enqueue(TestEvents.messages(5..<15), destination: Self.destination)
+            #expect(first == EnqueueResult(inserted: 10, duplicates: 0))
+            #expect(again == EnqueueResult(inserted: 5, duplicates: 5))
+            #expect(try await outbox.counts().pending == 15)
+            // The same key for another destination is a different message.
+            try await outbox.enqueue(TestEvents.messages(0..<3), destination: "tiktok:set-2")
+            #expect(try await outbox.counts().pending == 18)
+        }
+    }
+
+    @Test(arguments: [(maxCount: 4, maxBytes: Int.max, expected: 4), (maxCount: 100, maxBytes: 1, expected: 1), (maxCount: 100, maxBytes: 2_000, expected: -1)])
+    func claimRespectsCountAndByteLimits(maxCount: Int, maxBytes: Int, expected: Int) async throws {
+        try await withOutbox { outbox, _ throws in
+            let messages = TestEvents.messages(0..<10)
+            try await outbox.enqueue(messages, destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: maxCount, maxBytes: maxBytes))
+            let fitting = expected >= 0 ? expected : Self.prefixFitting(messages.map(\.payload.count), within: maxBytes)
+            #expect(claimed.count == fitting)
+            #expect(claimed.map(\.key) == messages.prefix(fitting).map(\.key), "claims come in enqueue order")
+            #expect(claimed.map(\.payload) == messages.prefix(fitting).map(\.payload))
+        }
+    }
+
+    private static func prefixFitting(_ sizes: [Int], within limit: Int) -> Int {
+        var total = 0
+        for (index, size) in sizes.enumerated() {
+            total += size
+            if total > limit { return max(index, 1) }
+        }
+        return sizes.count
+    }
+
+    @Test func claimedMessagesAreNotClaimedTwiceAndConfirmRemovesThem() async throws {
+        try await withOutbox { outbox, _ throws in
+            try await outbox.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+            let first = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 6))
+            let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 6))
+            #expect(first.count == 6 && second.count == 4)
+            #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 6)).isEmpty)
+            try await outbox.confirm(first.map(\.id))
+            #expect(try await outbox.counts() == OutboxCounts(pending: 4, leased: 4, deadLetters: 0))
+        }
+    }
+
+    @Test func minimumCountLeavesAPartialBatchUnclaimed() async throws {
+        try await withOutbox { outbox, _ throws in
+            try await outbox.enqueue(TestEvents.messages(0..<3), destination: Self.destination)
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10), minimumCount: 10).isEmpty)
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).count == 3)
+        }
+    }
+
+    @Test func aClaimLostInACrashIsPendingAgainAfterReopening() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("outbox.sqlite")
+        do {
+            let outbox = try Outbox(path: path)
+            try await outbox.enqueue(TestEvents.messages(0..<5), destination: Self.destination)
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).count == 5)
+        }
+        let reopened = try Outbox(path: path)
+        #expect(try await reopened.claim(destination: Self.destination, limits: .init(maxCount: 5)).isEmpty, "still leased")
+        #expect(try await reopened.releaseAllLeases() == 5)
+        let again = try await reopened.claim(destination: Self.destination, limits: .init(maxCount: 5))
+        #expect(again.map(\.key) == TestEvents.messages(0..<5).map(\.key))
+    }
+
+    @Test func anExpiredLeaseIsClaimableAgain() async throws {
+        try await withOutbox { outbox, _ throws in
+            try await outbox.enqueue(TestEvents.messages(0..<2), destination: Self.destination)
+            _ = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 2), lease: 0)
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 2)).count == 2)
+        }
+    }
+
+    @Test func failuresAreCountedAcrossClaims() async throws {
+        try await withOutbox { outbox, _ throws in
+            try await outbox.enqueue(TestEvents.messages(0..<1), destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 1))
+            try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
+            try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
+            try await outbox.release(claimed.map(\.id))
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 1)).first?.attempts == 2)
+        }
+    }
+
+    @Test func deadLettersKeepTheReasonAndCanBeReplayedOrPurged() async throws {
+        try await withOutbox { outbox, _ throws in
+            let messages = TestEvents.messages(0..<4)
+            try await outbox.enqueue(messages, destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
+            try await outbox.deadLetter([(claimed[1].id, "TikTok 40002: bad email"), (claimed[3].id, "TikTok 40002: bad phone")])
+            try await outbox.confirm([claimed[0].id, claimed[2].id])
+
+            let letters = try await outbox.deadLetters()
+            #expect(letters.map(\.reason) == ["TikTok 40002: bad email", "TikTok 40002: bad phone"])
+            #expect(letters.map(\.key) == [messages[1].key, messages[3].key])
+            #expect(letters.map(\.payload) == [messages[1].payload, messages[3].payload])
+            #expect(letters.allSatisfy { $0.destination == Self.destination && $0.attempts == 1 })
+            #expect(try await outbox.counts() == OutboxCounts(pending: 0, leased: 0, deadLetters: 2))
+
+            #expect(try await outbox.replayDeadLetters(ids: [letters[0].id]) == 1)
+            let replayed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+            #expect(replayed.map(\.key) == [messages[1].key])
+            #expect(replayed.first?.attempts == 0)
+
+            #expect(try await outbox.purgeDeadLetters() == 1)
+            #expect(try await outbox.counts().deadLetters == 0)
+        }
+    }
+}
