@@ -1,0 +1,33 @@
+/// Running totals of a ``Deliverer``; the same shape serves as its final report.
+public struct DeliveryReport: Sendable, Hashable {
+    /// Events the destination confirmed.
+    public var sent = 0
+    /// Events the destination refused, now in the dead letters with its reason.
+    public var deadLettered = 0
+    /// Event sends repeated after a retryable failure (a batch of 500 retried twice counts 1,000).
+    public var retried = 0
+    /// Requests made, successful or not.
+    public var requests = 0
+    /// Why delivery stopped before the outbox was empty; nil when it finished normally.
+    public var failure: DeliveryFailure?
+
+    public init() {}
+}
+
+/// Why a ``Deliverer`` stopped early. The events it had not delivered are still pending in the outbox.
+public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The destination refused the credentials; nothing more can be sent with them.
+    case unauthorized(String)
+    /// A batch kept failing with retryable errors until the retry policy gave up.
+    case unavailable(String)
+    /// The outbox itself failed (disk full, file removed…).
+    case outbox(String)
+
+    public var description: String {
+        switch self {
+        case .unauthorized(let reason): "authentication failed: \(reason)"
+        case .unavailable(let reason): "destination unavailable: \(reason)"
+        case .outbox(let reason): "outbox error: \(reason)"
+        }
+    }
+}
