@@ -1,0 +1,241 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MappingKit
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A local stand-in for TikTok's Events API, for tests and demos without a TikTok account.
+///
+/// It answers `POST /open_api/v1.3/event/track/` like TikTok (`{code, message, request_id}`): it
+/// checks the `Access-Token` header, the envelope, at most 1,000 events, each event's required
+/// fields and hashed identifiers, and refuses the whole request (code 40002, naming `data[i]`) when
+/// one row is bad. Accepted events are deduplicated by (event, event_id), as TikTok does.
+/// `POST /open_api/v1.3/offline/track/` answers the connection check.
+///
+/// Test hooks: `GET /__stats` returns ``MockTikTokStats`` as JSON; `POST /__revoke` revokes the
+/// `Access-Token` it carries (later requests with it get code 40105).
+///
+/// ```swift
+/// let mock = MockTikTok(configuration: .init(failRate: 0.2))
+/// let port = try await mock.start()
+/// // … send to http://127.0.0.1:\(port)
+/// print(mock.stats.uniqueEvents)
+/// await mock.stop()
+/// ```
+public final class MockTikTok: Sendable {
+    public static let eventsPath = "/open_api/v1.3/event/track/"
+    public static let connectionCheckPath = "/open_api/v1.3/offline/track/"
+
+    private struct State: Sendable {
+        var stats = MockTikTokStats()
+        var seen = Set<String>()
+        var revokedTokens = Set<String>()
+        var random: SplitMix64
+        var nextRequestID = 0
+    }
+
+    public let configuration: MockTikTokConfiguration
+    private let state: Mutex<State>
+    private let server = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+    private let logger: Logger
+
+    /// - Parameter logger: the server's own logger; quiet (warnings and up) by default.
+    public init(configuration: MockTikTokConfiguration = .init(), logger: Logger = MockTikTok.quietLogger) {
+        self.configuration = configuration
+        self.state = Mutex(State(random: SplitMix64(seed: configuration.seed)))
+        self.logger = logger
+    }
+
+    /// What the stand-in has counted so far.
+    public var stats: MockTikTokStats { state.withLock { $0.stats } }
+
+    /// Starts listening and returns the bound port.
+    public func start() async throws -> Int {
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mock-tiktok"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(services: [app], logger: logger)
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await group.run()
+        }
+        server.withLock { $0 = (group, task) }
+        for await port in portStream { return port }
+        _ = try await task.value
+        throw MockTikTokError.didNotStart
+    }
+
+    /// Runs until the task is cancelled (for the command-line tool).
+    public func run() async throws {
+        _ = try await start()
+        try await server.withLock { $0?.task }?.value
+    }
+
+    /// Stops listening after answering the requests in progress.
+    public func stop() async {
+        guard let (group, task) = server.withLock({ server in defer { server = nil }; return server }) else { return }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "mock-tiktok")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Revokes a token: later requests carrying it are refused with code 40105.
+    public func revoke(token: String) {
+        _ = state.withLock { $0.revokedTokens.insert(token) }
+    }
+
+    // MARK: Routes
+
+    private func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post(RouterPath(Self.eventsPath)) { request, _ in
+            try await self.track(request)
+        }
+        router.post(RouterPath(Self.connectionCheckPath)) { request, _ in
+            try await self.checkConnection(request)
+        }
+        router.get("/__stats") { _, _ in
+            Self.json(String(decoding: try JSONEncoder.stats.encode(self.stats), as: UTF8.self))
+        }
+        router.post("/__revoke") { request, _ in
+            guard let token = request.headers[.accessToken], !token.isEmpty else {
+                return Self.reply(code: 40001, message: "Access-Token header is required", requestID: "revoke")
+            }
+            self.revoke(token: token)
+            return Self.reply(code: 0, message: "OK", requestID: "revoke")
+        }
+        return router
+    }
+
+    private func track(_ request: Request) async throws -> Response {
+        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let (requestID, fault) = state.withLock { state -> (String, Fault?) in
+            state.stats.requests += 1
+            state.nextRequestID += 1
+            let every = configuration.rateLimitEvery
+            let fault: Fault? =
+                if configuration.failRate > 0, state.random.nextUnit() < configuration.failRate { .serverError }
+                else if every > 0, state.stats.requests % every == 0 { .rateLimited }
+                else { nil }
+            return ("mock-\(state.nextRequestID)", fault)
+        }
+        switch fault {
+        case .serverError:
+            return refuse(status: .internalServerError, code: 50000, message: "Internal error (injected)", requestID: requestID)
+        case .rateLimited:
+            var response = refuse(code: 40100, message: "Too many requests. Please retry in some time.", requestID: requestID)
+            if let seconds = configuration.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+            return response
+        case nil:
+            break
+        }
+        if let refusal = authenticate(request) {
+            return refuse(code: refusal.code, message: refusal.message, requestID: requestID)
+        }
+        let json: JSON
+        do {
+            json = try JSON.parse(bytes: body.readableBytesView)
+        } catch {
+            return refuse(code: 40002, message: "Invalid JSON body: \(error)", requestID: requestID)
+        }
+        switch EventsRequestValidator.validate(json) {
+        case .failure(let refusal):
+            return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
+        case .success(let events):
+            state.withLock { state in
+                state.stats.eventsReceived += events.count
+                for event in events {
+                    let key = event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count)"
+                    state.seen.insert(key)
+                }
+                state.stats.uniqueEvents = state.seen.count
+            }
+            return Self.reply(code: 0, message: "OK", requestID: requestID)
+        }
+    }
+
+    private func checkConnection(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let requestID = state.withLock { state in
+            state.nextRequestID += 1
+            return "mock-\(state.nextRequestID)"
+        }
+        if let refusal = authenticate(request) {
+            return Self.reply(code: refusal.code, message: refusal.message, requestID: requestID)
+        }
+        guard let json = try? JSON.parse(bytes: body.readableBytesView),
+              let eventSetID = json["event_set_id"]?.stringValue, !eventSetID.isEmpty
+        else {
+            return Self.reply(code: 40002, message: "Invalid parameter: event_set_id is required", requestID: requestID)
+        }
+        return Self.reply(code: 0, message: "OK", requestID: requestID)
+    }
+
+    private func authenticate(_ request: Request) -> (code: Int, message: String)? {
+        guard let token = request.headers[.accessToken], !token.isEmpty else {
+            return (40001, "Access token is missing. Please provide it in the Access-Token header.")
+        }
+        if configuration.badToken { return (40001, "Access token is invalid.") }
+        if state.withLock({ $0.revokedTokens.contains(token) }) {
+            return (40105, "Access token has been revoked or has expired.")
+        }
+        return nil
+    }
+
+    private enum Fault { case serverError, rateLimited }
+
+    // MARK: Responses
+
+    private func refuse(status: HTTPResponse.Status = .ok, code: Int, message: String, requestID: String) -> Response {
+        state.withLock { $0.stats.rejectedRequests += 1 }
+        return Self.reply(status: status, code: code, message: message, requestID: requestID)
+    }
+
+    private static func reply(status: HTTPResponse.Status = .ok, code: Int, message: String, requestID: String) -> Response {
+        let body: JSON = ["code": .int(code), "message": .string(message), "request_id": .string(requestID)]
+        return json(body.serialized(), status: status)
+    }
+
+    private static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}
+
+public enum MockTikTokError: Error, CustomStringConvertible {
+    case didNotStart
+    public var description: String { "the stand-in server stopped before it was listening" }
+}
+
+extension HTTPField.Name {
+    static let accessToken = HTTPField.Name("Access-Token")!
+}
+
+extension JSONEncoder {
+    static var stats: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,63 @@
+/// How the stand-in behaves: where it listens and which faults it injects.
+public struct MockTikTokConfiguration: Sendable, Hashable {
+    public var host: String
+    /// 0 picks a free port; read the bound one from ``MockTikTok/start()``.
+    public var port: Int
+    /// Share of event requests answered with HTTP 500 (0…1).
+    public var failRate: Double
+    /// Every n-th event request is answered with code 40100 (rate limited); 0 disables.
+    public var rateLimitEvery: Int
+    /// Seconds a rate-limited client is asked to wait (`Retry-After`); nil sends no header.
+    public var retryAfterSeconds: Int?
+    /// Delay added before answering each event request.
+    public var latency: Duration
+    /// Refuse every token with code 40001, as TikTok does for a wrong token.
+    public var badToken: Bool
+    /// Seed for the injected failures, so a run can be repeated exactly.
+    public var seed: UInt64
+    /// Largest request body accepted.
+    public var maxBodyBytes: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        failRate: Double = 0,
+        rateLimitEvery: Int = 0,
+        retryAfterSeconds: Int? = nil,
+        latency: Duration = .zero,
+        badToken: Bool = false,
+        seed: UInt64 = 0x5EED,
+        maxBodyBytes: Int = 16 << 20
+    ) {
+        self.host = host
+        self.port = port
+        self.failRate = failRate
+        self.rateLimitEvery = rateLimitEvery
+        self.retryAfterSeconds = retryAfterSeconds
+        self.latency = latency
+        self.badToken = badToken
+        self.seed = seed
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// What the stand-in has seen; served as `GET /__stats`.
+public struct MockTikTokStats: Sendable, Hashable, Codable {
+    /// Requests to the events endpoint, answered in any way.
+    public var requests = 0
+    /// Events in requests answered with code 0 (duplicates included).
+    public var eventsReceived = 0
+    /// Distinct (event, event_id) pairs accepted; what TikTok would count.
+    public var uniqueEvents = 0
+    /// Requests answered with anything but code 0.
+    public var rejectedRequests = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case requests
+        case eventsReceived = "events_received"
+        case uniqueEvents = "unique_events"
+        case rejectedRequests = "rejected_requests"
+    }
+}
