@@ -1,0 +1,100 @@
+import ArgumentParser
+import ConversionEngine
+import Foundation
+import MappingKit
+import TikTokOffline
+
+/// `tiktok-offline dead-letters list|replay|purge`: the events TikTok refused, with its reasons.
+struct DeadLettersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead-letters",
+        abstract: "List, replay or purge events TikTok refused.",
+        subcommands: [List.self, Replay.self, Purge.self],
+        defaultSubcommand: List.self
+    )
+
+    struct OutboxOptions: ParsableArguments {
+        @Option(help: "The outbox file.")
+        var outbox: String = RunCommand.defaultOutboxPath
+
+        func open() throws -> Outbox {
+            guard FileManager.default.fileExists(atPath: outbox) else {
+                throw ValidationError("no outbox at \(outbox) (use --outbox PATH)")
+            }
+            return try Outbox(path: outbox)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show dead letters, oldest first.")
+
+        @OptionGroup var options: OutboxOptions
+
+        @Option(help: "Show at most this many.")
+        var limit: Int = 100
+
+        @Flag(help: "One JSON object per line, with the payload sent (identifiers are hashed).")
+        var json = false
+
+        func run() async throws {
+            let outbox = try options.open()
+            let letters = try await outbox.deadLetters(limit: limit)
+            let total = try await outbox.counts().deadLetters
+            for letter in letters {
+                if json {
+                    let payload = (try? JSON.parse(bytes: letter.payload)) ?? .null
+                    let line: JSON = [
+                        "id": .int(Int(letter.id)), "destination": .string(letter.destination),
+                        "event": .string(letter.tiktokEvent.event), "event_id": .string(letter.tiktokEvent.eventID),
+                        "reason": .string(letter.reason), "attempts": .int(letter.attempts),
+                        "failed_at": .string(ISO8601DateFormatter().string(from: letter.failedAt)), "payload": payload,
+                    ]
+                    print(line.serialized())
+                } else {
+                    print("#\(letter.id)  \(ISO8601DateFormatter().string(from: letter.failedAt))  \(letter.tiktokEvent.event) \(letter.tiktokEvent.eventID)")
+                    print("    \(letter.reason)")
+                }
+            }
+            if !json {
+                print(total == 0 ? "No dead letters." : "\(letters.count) of \(total) dead letters shown.")
+            }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put dead letters back in the outbox; the next `run` sends them."
+        )
+
+        @OptionGroup var options: OutboxOptions
+
+        @Option(name: .customLong("id"), help: "Replay only these (repeatable); all when omitted.")
+        var ids: [Int64] = []
+
+        func run() async throws {
+            let count = try await options.open().replayDeadLetters(ids: ids.isEmpty ? nil : ids)
+            print("Replayed \(count) dead letters; `tiktok-offline run --outbox \(options.outbox)` sends them.")
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete dead letters for good.")
+
+        @OptionGroup var options: OutboxOptions
+
+        @Option(name: .customLong("id"), help: "Purge only these (repeatable).")
+        var ids: [Int64] = []
+
+        @Flag(help: "Purge every dead letter.")
+        var all = false
+
+        func validate() throws {
+            guard all != !ids.isEmpty else { throw ValidationError("give either --id ID… or --all") }
+        }
+
+        func run() async throws {
+            let count = try await options.open().purgeDeadLetters(ids: all ? nil : ids)
+            print("Purged \(count) dead letters.")
+        }
+    }
+}
