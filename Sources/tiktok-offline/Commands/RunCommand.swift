@@ -10,7 +10,7 @@ import TikTokOffline
 
 /// `tiktok-offline run`: NDJSON events → pipeline → outbox → TikTok.
 struct RunCommand: AsyncParsableCommand {
-    static let defaultOutboxPath = "tiktok-offline-outbox.sqlite"
+    static let defaultOutboxPath = "outbox.sqlite"
 
     static let configuration = CommandConfiguration(
         commandName: "run",
