@@ -64,7 +64,9 @@ struct OutboxTests {
         try await withOutbox { outbox, _ throws in
             try await outbox.enqueue(TestEvents.messages(0..<3), destination: Self.destination)
             #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10), minimumCount: 10).isEmpty)
-            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).count == 3)
+            let byteBound = Outbox.BatchLimits(maxCount: 10, maxBytes: 1)
+            #expect(try await outbox.claim(destination: Self.destination, limits: byteBound, minimumCount: 10).count == 1, "a batch full by bytes goes")
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).count == 2)
         }
     }
 

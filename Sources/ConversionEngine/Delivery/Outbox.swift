@@ -122,8 +122,9 @@ public final class Outbox: Sendable {
 
     /// Leases the oldest unleased messages of `destination`, in enqueue order, within `limits`.
     ///
-    /// Returns an empty array (and leases nothing) when fewer than `minimumCount` are available,
-    /// which lets a sender wait for a fuller batch while input is still arriving.
+    /// Returns an empty array (and leases nothing) when fewer than `minimumCount` are available and
+    /// the byte limit is not reached, which lets a sender wait for a fuller batch while input is
+    /// still arriving.
     public func claim(
         destination: String,
         limits: BatchLimits,
@@ -139,14 +140,18 @@ public final class Outbox: Sendable {
                 """)
             var entries: [OutboxEntry] = []
             var bytes = 0
+            var full = false
             let rows = try Row.fetchCursor(select, arguments: [destination, now, limits.maxCount])
             while let row = try rows.next() {
                 let payload: Data = row[2]
-                if !entries.isEmpty, bytes + payload.count > limits.maxBytes { break }
+                if !entries.isEmpty, bytes + payload.count > limits.maxBytes {
+                    full = true
+                    break
+                }
                 bytes += payload.count
                 entries.append(OutboxEntry(id: row[0], key: row[1], payload: [UInt8](payload), attempts: row[3]))
             }
-            guard entries.count >= max(1, minimumCount) else { return [] }
+            guard !entries.isEmpty, full || entries.count >= minimumCount else { return [] }
             let leaseStatement = try db.cachedStatement(sql: "UPDATE outbox SET leased_until = ? WHERE id = ?")
             for entry in entries {
                 try leaseStatement.execute(arguments: [now + lease, entry.id])
