@@ -139,8 +139,9 @@ struct TriggerLexer {
         let after = peek()
         guard Self.isTerminator(after) || after == "." || after == "(" || after == "=" || after == "!"
         else {
+            let problem = Self.startsToken(after!) ? "cannot follow" : "is an invalid character after"
             throw TriggerSyntaxError(
-                message: "\(Self.describe(after!)) cannot follow the name '\(String(name))'",
+                message: "\(Self.describe(after!)) \(problem) the name '\(String(name))'",
                 column: position + 1,
                 expected: "a space, '.', '(', '=' or '!=' after a name")
         }
@@ -185,6 +186,11 @@ struct TriggerLexer {
     static func isTerminator(_ c: Unicode.Scalar?) -> Bool {
         guard let c else { return true }
         return isWhitespace(c) || c == "," || c == "]" || c == ")"
+    }
+
+    /// Whether `c` can begin some token (so it is misplaced rather than invalid).
+    static func startsToken(_ c: Unicode.Scalar) -> Bool {
+        isLetter(c) || isDigit(c) || "_\\=!<>\"'.,[]()+-".unicodeScalars.contains(c)
     }
 
     static func describe(_ c: Unicode.Scalar) -> String {
