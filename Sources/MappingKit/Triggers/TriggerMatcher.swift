@@ -9,28 +9,28 @@ indirect enum TriggerMatcher: Sendable {
     /// Where the actual value comes from.
     enum Lookup: Sendable {
         /// A top-level member (`type`, `event`, `name`, `userId`).
-        case member(String)
+        case member(ExactText)
         /// A walk from a top-level object (`properties`, `traits`, `context`) along keys.
-        case path(section: String, keys: [String])
+        case path(section: ExactText, keys: [ExactText])
     }
 
     /// What the actual value must satisfy, with Segment's coercions already applied to the
     /// expected side.
     enum Predicate: Sendable {
-        case stringEquals(String)
-        case stringNotEquals(String)
+        case stringEquals(ExactText)
+        case stringNotEquals(ExactText)
         case numberEquals(Double)
         case numberNotEquals(Double)
         case less(Double)
         case lessOrEqual(Double)
         case greater(Double)
         case greaterOrEqual(Double)
-        case contains(String)
-        case notContains(String)
-        case startsWith(String)
-        case notStartsWith(String)
-        case endsWith(String)
-        case notEndsWith(String)
+        case contains(ExactText)
+        case notContains(ExactText)
+        case startsWith(ExactText)
+        case notStartsWith(ExactText)
+        case endsWith(ExactText)
+        case notEndsWith(ExactText)
         case exists
         case notExists
         case isTrue
@@ -73,10 +73,10 @@ extension TriggerMatcher.Lookup {
     init(_ field: TriggerField) {
         if field.section.takesPath {
             // Segment splits the name on '.', '[' and ']' and drops empty pieces.
-            let keys = (field.path ?? "").split(whereSeparator: { $0 == "." || $0 == "[" || $0 == "]" }).map(String.init)
-            self = .path(section: field.section.rawValue, keys: keys)
+            let keys = (field.path ?? "").split(whereSeparator: { $0 == "." || $0 == "[" || $0 == "]" })
+            self = .path(section: ExactText(field.section.rawValue), keys: keys.map { ExactText(String($0)) })
         } else {
-            self = .member(field.section.rawValue)
+            self = .member(ExactText(field.section.rawValue))
         }
     }
 
@@ -85,10 +85,10 @@ extension TriggerMatcher.Lookup {
     func value(in event: JSONObject) -> JSON? {
         switch self {
         case .member(let key):
-            return event[key]
+            return Self.member(key, of: event)
         case .path(let section, let keys):
             guard !keys.isEmpty else { return nil }
-            guard var current = event[section] else { return nil }
+            guard var current = Self.member(section, of: event) else { return nil }
             for key in keys {
                 guard current.isTruthy else { return current }
                 guard let next = Self.member(key, of: current) else { return nil }
@@ -99,18 +99,18 @@ extension TriggerMatcher.Lookup {
     }
 
     /// `value[key]` in JavaScript, for the values JSON can hold.
-    private static func member(_ key: String, of value: JSON) -> JSON? {
+    private static func member(_ key: ExactText, of value: JSON) -> JSON? {
         switch value {
         case .object(let object):
-            return object[key]
+            return member(key, of: object)
         case .array(let array):
-            if key == "length" { return .int(array.count) }
-            guard let index = arrayIndex(key), index < array.count else { return nil }
+            if key.string == "length" { return .int(array.count) }
+            guard let index = key.arrayIndex, index < array.count else { return nil }
             return array[index]
         case .string(let string):
             let units = string.utf16
-            if key == "length" { return .int(units.count) }
-            guard let index = arrayIndex(key), index < units.count else { return nil }
+            if key.string == "length" { return .int(units.count) }
+            guard let index = key.arrayIndex, index < units.count else { return nil }
             let unit = units[units.index(units.startIndex, offsetBy: index)]
             return .string(String(decoding: [unit], as: UTF16.self))
         default:
@@ -118,11 +118,16 @@ extension TriggerMatcher.Lookup {
         }
     }
 
-    /// The index a canonical array-index key names (`"0"`, `"12"`, not `"01"`).
-    private static func arrayIndex(_ key: String) -> Int? {
-        guard let index = Int(key), index >= 0, String(index) == key else { return nil }
-        return index
+    /// `object[key]`, comparing keys by code unit as JavaScript does.
+    @inline(__always)
+    private static func member(_ key: ExactText, of object: JSONObject) -> JSON? {
+        let keys = object.keys
+        for i in keys.indices where key.equals(keys[i]) {
+            return object.values[i]
+        }
+        return nil
     }
+
 }
 
 extension TriggerMatcher.Predicate {
@@ -131,20 +136,20 @@ extension TriggerMatcher.Predicate {
         let text = JSValueConversion.string(expected)
         let number = JSValueConversion.number(expected)
         switch condition.comparison {
-        case .equals: self = .stringEquals(text)
-        case .notEquals: self = .stringNotEquals(text)
+        case .equals: self = .stringEquals(ExactText(text))
+        case .notEquals: self = .stringNotEquals(ExactText(text))
         case .numberEquals: self = .numberEquals(number)
         case .numberNotEquals: self = .numberNotEquals(number)
         case .less: self = .less(number)
         case .lessOrEqual: self = .lessOrEqual(number)
         case .greater: self = .greater(number)
         case .greaterOrEqual: self = .greaterOrEqual(number)
-        case .contains: self = .contains(text)
-        case .notContains: self = .notContains(text)
-        case .startsWith: self = .startsWith(text)
-        case .notStartsWith: self = .notStartsWith(text)
-        case .endsWith: self = .endsWith(text)
-        case .notEndsWith: self = .notEndsWith(text)
+        case .contains: self = .contains(ExactText(text))
+        case .notContains: self = .notContains(ExactText(text))
+        case .startsWith: self = .startsWith(ExactText(text))
+        case .notStartsWith: self = .notStartsWith(ExactText(text))
+        case .endsWith: self = .endsWith(ExactText(text))
+        case .notEndsWith: self = .notEndsWith(ExactText(text))
         case .exists: self = .exists
         case .notExists: self = .notExists
         case .isTrue: self = .isTrue
@@ -158,10 +163,10 @@ extension TriggerMatcher.Predicate {
         switch self {
         case .stringEquals(let expected):
             guard case .string(let s)? = actual else { return false }
-            return Self.sameText(s, expected)
+            return expected.equals(s)
         case .stringNotEquals(let expected):
             guard case .string(let s)? = actual else { return true }
-            return !Self.sameText(s, expected)
+            return !expected.equals(s)
         case .numberEquals(let expected):
             guard let n = actual?.doubleValue else { return false }
             return n == expected
@@ -182,22 +187,22 @@ extension TriggerMatcher.Predicate {
             return n >= expected
         case .contains(let expected):
             guard case .string(let s)? = actual else { return false }
-            return Self.text(s, contains: expected)
+            return expected.occurs(in: s, at: .anywhere)
         case .notContains(let expected):
             guard case .string(let s)? = actual else { return false }
-            return !Self.text(s, contains: expected)
+            return !expected.occurs(in: s, at: .anywhere)
         case .startsWith(let expected):
             guard case .string(let s)? = actual else { return false }
-            return s.utf8.starts(with: expected.utf8)
+            return expected.occurs(in: s, at: .start)
         case .notStartsWith(let expected):
             guard case .string(let s)? = actual else { return false }
-            return !s.utf8.starts(with: expected.utf8)
+            return !expected.occurs(in: s, at: .start)
         case .endsWith(let expected):
             guard case .string(let s)? = actual else { return false }
-            return s.utf8.reversed().starts(with: expected.utf8.reversed())
+            return expected.occurs(in: s, at: .end)
         case .notEndsWith(let expected):
             guard case .string(let s)? = actual else { return false }
-            return !s.utf8.reversed().starts(with: expected.utf8.reversed())
+            return !expected.occurs(in: s, at: .end)
         case .exists:
             guard let actual else { return false }
             return !actual.isNull
@@ -211,24 +216,74 @@ extension TriggerMatcher.Predicate {
         }
     }
 
-    /// JavaScript `===` on strings: the same code units, with no Unicode normalisation
-    /// (Swift's `==` would equate "é" written two ways).
-    @inline(__always)
-    private static func sameText(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+}
+
+/// A string compared the way JavaScript's `===` compares: same code units, no Unicode
+/// normalisation (Swift's `==` would equate "é" written two ways).
+struct ExactText: Sendable {
+    let string: String
+    private let utf8Count: Int
+    private let isASCII: Bool
+    /// The array index the text names when it is a canonical one (`"0"`, `"12"`, not `"01"`).
+    let arrayIndex: Int?
+
+    init(_ string: String) {
+        self.string = string
+        utf8Count = string.utf8.count
+        isASCII = string.utf8.allSatisfy { $0 < 0x80 }
+        if let index = Int(string), index >= 0, String(index) == string {
+            arrayIndex = index
+        } else {
+            arrayIndex = nil
+        }
     }
 
-    /// JavaScript `includes`, byte-wise.
-    private static func text(_ haystack: String, contains needle: String) -> Bool {
-        let h = haystack.utf8, n = needle.utf8
-        guard !n.isEmpty else { return true }
-        guard h.count >= n.count else { return false }
-        var start = h.startIndex
-        let lastStart = h.index(h.endIndex, offsetBy: -n.count)
-        while start <= lastStart {
-            if h[start...].starts(with: n) { return true }
-            start = h.index(after: start)
+    /// Byte equality. With equal UTF-8 lengths and an ASCII side, Swift's `==` (a `memcmp`
+    /// with a fast path for identical small strings) is exact: no other text of that length
+    /// is canonically equivalent to ASCII.
+    @inline(__always)
+    func equals(_ other: String) -> Bool {
+        guard other.utf8.count == utf8Count else { return false }
+        return isASCII ? other == string : other.utf8.elementsEqual(string.utf8)
+    }
+
+    enum Anchor { case start, end, anywhere }
+
+    /// JavaScript's `startsWith`, `endsWith` or `includes` with this text as the argument,
+    /// on UTF-8 bytes (equivalent to code units for well-formed strings).
+    func occurs(in haystack: String, at anchor: Anchor) -> Bool {
+        guard utf8Count > 0 else { return true }
+        guard haystack.utf8.count >= utf8Count else { return false }
+        let found = haystack.utf8.withContiguousStorageIfAvailable { h in
+            string.utf8.withContiguousStorageIfAvailable { n in Self.search(n, in: h, at: anchor) }
         }
-        return false
+        if let found = found ?? nil { return found }
+        return Self.search(Array(string.utf8)[...], in: Array(haystack.utf8)[...], at: anchor)
+    }
+
+    private static func search<H: RandomAccessCollection<UInt8>, N: RandomAccessCollection<UInt8>>(
+        _ needle: N, in haystack: H, at anchor: Anchor
+    ) -> Bool where H.Index == Int, N.Index == Int {
+        let last = haystack.endIndex - needle.count
+        func matches(at offset: Int) -> Bool {
+            var i = offset
+            for byte in needle {
+                if haystack[i] != byte { return false }
+                i += 1
+            }
+            return true
+        }
+        switch anchor {
+        case .start: return matches(at: haystack.startIndex)
+        case .end: return matches(at: last)
+        case .anywhere:
+            guard let first = needle.first else { return true }
+            var offset = haystack.startIndex
+            while offset <= last {
+                if haystack[offset] == first, matches(at: offset) { return true }
+                offset += 1
+            }
+            return false
+        }
     }
 }
