@@ -37,7 +37,7 @@ import Testing
     }
 
     private func checkMatch(_ vector: Vector) throws {
-        let expected = try #require(vector["matches"]?.boolValue)
+        let expected = try #require(vector["matches"]?.boolValue as Bool?)
         let trigger: Trigger
         switch vector["subscription"] {
         case .string(let subscription)?:
