@@ -1,0 +1,112 @@
+/// A pre-split path into a payload, such as `$.properties.products[0].price`.
+///
+/// Parsing follows the mapping language's rules: segments split at `.`, at `[` before a quote
+/// or digit, and at runs of `]` after a quote or digit; quotes are dropped; an empty path
+/// (or `.`) means the whole payload. Parse once, look up many times.
+struct PayloadPath: Sendable, Hashable {
+    /// One step of the walk; `index` is set when the key is a canonical array index.
+    struct Segment: Sendable, Hashable {
+        let key: String
+        let index: Int?
+    }
+
+    /// The text the path was parsed from (after any `$.` removal).
+    let text: String
+    let segments: [Segment]
+
+    /// Parses a path. `@path` and `@arrayPath` remove the first `$.` (`stripsDollarDot`);
+    /// template placeholders do not.
+    init(_ raw: String, stripsDollarDot: Bool) {
+        let text = stripsDollarDot ? PayloadPath.removingFirstDollarDot(raw) : raw
+        self.text = text
+        if text.isEmpty || text == "." {
+            segments = []
+        } else {
+            segments = PayloadPath.split(text).map { Segment(key: $0, index: PayloadPath.arrayIndex($0)) }
+        }
+    }
+
+    /// Walks the payload as `current && current[segment]` does: a falsy intermediate value
+    /// (`null`, `0`, `false`, `""`) ends the walk and is the result; a missing member is `nil`.
+    func lookup(in payload: JSON?) -> JSON? {
+        var current = payload
+        for segment in segments {
+            guard let value = current else { return nil }
+            if !value.isTruthy { return value }
+            current = PayloadPath.member(of: value, segment)
+        }
+        return current
+    }
+
+    /// JavaScript member access on a JSON value: object keys, array indexes and `length`,
+    /// string indexes (UTF-16 units) and `length`. Anything else has no members.
+    private static func member(of value: JSON, _ segment: Segment) -> JSON? {
+        switch value {
+        case .object(let object):
+            return object[segment.key]
+        case .array(let elements):
+            if let index = segment.index { return index < elements.count ? elements[index] : nil }
+            return segment.key == "length" ? .int(elements.count) : nil
+        case .string(let string):
+            let units = string.utf16
+            if let index = segment.index {
+                guard index < units.count else { return nil }
+                let unit = units[units.index(units.startIndex, offsetBy: index)]
+                return .string(String(decoding: [unit], as: UTF16.self))
+            }
+            return segment.key == "length" ? .int(units.count) : nil
+        default:
+            return nil
+        }
+    }
+
+    private static func removingFirstDollarDot(_ raw: String) -> String {
+        guard let range = raw.utf8.firstRange(of: "$.".utf8) else { return raw }
+        var result = Substring(raw[..<range.lowerBound])
+        result += raw[range.upperBound...]
+        return String(result)
+    }
+
+    /// A canonical array index ("0", "17", never "01" or "-1").
+    private static func arrayIndex(_ key: String) -> Int? {
+        let bytes = key.utf8
+        guard let first = bytes.first, !bytes.isEmpty, bytes.count <= 10 else { return nil }
+        if first == UInt8(ascii: "0") && bytes.count > 1 { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value < 4_294_967_295 ? value : nil
+    }
+
+    private static func split(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var segments: [String] = []
+        var current: [UInt8] = []
+        func isQuote(_ b: UInt8) -> Bool { b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") }
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        func flush() {
+            let kept = current.filter { !isQuote($0) }
+            if !kept.isEmpty { segments.append(String(decoding: kept, as: UTF8.self)) }
+            current.removeAll(keepingCapacity: true)
+        }
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: ".") {
+                flush()
+            } else if byte == UInt8(ascii: "["), i + 1 < bytes.count, isQuote(bytes[i + 1]) || isDigit(bytes[i + 1]) {
+                flush()
+            } else if byte == UInt8(ascii: "]"), i > 0, isQuote(bytes[i - 1]) || isDigit(bytes[i - 1]) {
+                flush()
+                while i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "]") { i += 1 }
+            } else {
+                current.append(byte)
+            }
+            i += 1
+        }
+        flush()
+        return segments
+    }
+}
