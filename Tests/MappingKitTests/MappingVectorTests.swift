@@ -66,6 +66,17 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: Fixtures.vectors("mapping.json", kind: "fieldValueKeys"))
+    func fieldValueKeys(_ vector: Vector) throws {
+        let paths = Mapping.referencedPaths(in: try #require(vector["mapping"]))
+        let expected = (vector["expected"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if vector["match"]?.stringValue == "contains" {
+            #expect(Set(expected).isSubset(of: Set(paths)), "\(paths)")
+        } else {
+            #expect(paths == expected)
+        }
+    }
 }
 
 extension JSON {
