@@ -99,7 +99,8 @@ enum MappingCompiler {
             test: test,
             subject: try compile(options[key], at: path + [key]),
             then: try options["then"].map { (then) throws(MappingValidationError) in try compile(then, at: path + ["then"]) },
-            otherwise: isTruthy(options["else"]) ? try compile(options["else"], at: path + ["else"]) : nil
+            otherwise: isTruthy(options["else"]) ? try compile(options["else"], at: path + ["else"]) : nil,
+            thenRepeatsSubject: options["then"] != nil && options["then"] == options[key]
         ))
     }
 

@@ -11,14 +11,18 @@ extension MappingNode {
             return nil
         case .object(let keys, let members):
             var object = JSONObject(minimumCapacity: keys.count)
-            for index in keys.indices {
-                if let value = try members[index].resolve(payload) { object.appendUnchecked(keys[index], value) }
+            try members.withUnsafeBufferPointer { (members) throws(MappingEvaluationError) in
+                for index in members.indices {
+                    if let value = try members[index].resolve(payload) { object.appendUnchecked(keys[index], value) }
+                }
             }
             return .object(object)
         case .array(let nodes):
             var elements: [JSON] = []
             elements.reserveCapacity(nodes.count)
-            for node in nodes { elements.append(try node.resolve(payload) ?? .null) }
+            try nodes.withUnsafeBufferPointer { (nodes) throws(MappingEvaluationError) in
+                for index in nodes.indices { elements.append(try nodes[index].resolve(payload) ?? .null) }
+            }
             return .array(elements)
         case .failure(let message):
             throw MappingEvaluationError(message: message)
@@ -121,7 +125,7 @@ extension MappingNode.Condition {
         case (.exists, _?): holds = true
         case (.blank, let value?): holds = JSCoercion.differsLooselyFromEmptyString(value)
         }
-        if holds { return try then?.resolve(payload) }
+        if holds { return thenRepeatsSubject ? value : try then?.resolve(payload) }
         return try otherwise?.resolve(payload)
     }
 }

@@ -1,7 +1,10 @@
 /// The compiled form of a mapping: paths pre-split, templates tokenised, directive-free
 /// sub-trees kept as ready-made JSON, and argument problems that the language reports at run
 /// time turned into `failure` nodes. Resolving a node never re-parses the mapping.
-indirect enum MappingNode: Sendable {
+///
+/// Only the cases that nest nodes are `indirect`, so the hot leaves (`value`, `path`,
+/// `template`) are read without going through a box.
+enum MappingNode: Sendable {
     /// A raw value with no directive anywhere inside; returned as is.
     case value(JSON)
     /// "No value" (JavaScript's `undefined`).
@@ -15,30 +18,41 @@ indirect enum MappingNode: Sendable {
 
     case path(PayloadPath)
     /// `@path` whose argument is itself a directive.
-    case computedPath(MappingNode)
+    indirect case computedPath(MappingNode)
     case template(Template)
     /// `@template` whose argument is itself a directive.
-    case computedTemplate(MappingNode)
+    indirect case computedTemplate(MappingNode)
     case condition(Condition)
-    case caseChange(operator: String?, value: MappingNode)
-    case replace(Replacement)
-    case arrayPath(root: MappingNode, shape: MappingNode?)
-    case json(mode: JSONMode, value: MappingNode)
-    case flatten(separator: MappingNode, value: MappingNode, omitArrays: Bool)
-    case merge(direction: MappingNode, objects: [MappingNode])
-    case transform(apply: MappingNode, mapping: MappingNode)
-    case excludeWhenNull(MappingNode)
+    indirect case caseChange(operator: String?, value: MappingNode)
+    indirect case replace(Replacement)
+    indirect case arrayPath(root: MappingNode, shape: MappingNode?)
+    indirect case json(mode: JSONMode, value: MappingNode)
+    indirect case flatten(separator: MappingNode, value: MappingNode, omitArrays: Bool)
+    indirect case merge(direction: MappingNode, objects: [MappingNode])
+    indirect case transform(apply: MappingNode, mapping: MappingNode)
+    indirect case excludeWhenNull(MappingNode)
 }
 
 extension MappingNode {
     /// `@if`: the test, and the branches that can be taken (`otherwise` only when the raw
-    /// `else` is truthy).
-    struct Condition: Sendable {
+    /// `else` is truthy). A class, so the hot `@if` nodes are shared rather than boxed.
+    final class Condition: Sendable {
         enum Test: Sendable { case exists, blank }
         let test: Test
         let subject: MappingNode
         let then: MappingNode?
         let otherwise: MappingNode?
+        /// `then` is the same mapping as the tested value (`exists: $.x, then: $.x`, the usual
+        /// "use it if present" idiom), so the tested value is returned without a second lookup.
+        let thenRepeatsSubject: Bool
+
+        init(test: Test, subject: MappingNode, then: MappingNode?, otherwise: MappingNode?, thenRepeatsSubject: Bool) {
+            self.test = test
+            self.subject = subject
+            self.then = then
+            self.otherwise = otherwise
+            self.thenRepeatsSubject = thenRepeatsSubject
+        }
     }
 
     enum JSONMode: Sendable { case encode, decode, unknown }

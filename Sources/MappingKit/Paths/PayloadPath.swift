@@ -2,12 +2,21 @@
 ///
 /// Parsing follows the mapping language's rules: segments split at `.`, at `[` before a quote
 /// or digit, and at runs of `]` after a quote or digit; quotes are dropped; an empty path
-/// (or `.`) means the whole payload. Parse once, look up many times.
-struct PayloadPath: Sendable, Hashable {
+/// (or `.`) means the whole payload. Parse once, look up many times. A class, so compiled
+/// mappings share one copy and passing it around costs a single reference count.
+final class PayloadPath: Sendable {
     /// One step of the walk; `index` is set when the key is a canonical array index.
     struct Segment: Sendable, Hashable {
         let key: String
         let index: Int?
+        /// `key.utf8.count`, compared first so most non-matching keys are skipped cheaply.
+        let length: Int
+
+        init(key: String, index: Int?) {
+            self.key = key
+            self.index = index
+            length = key.utf8.count
+        }
     }
 
     /// The text the path was parsed from (after any `$.` removal).
@@ -29,32 +38,40 @@ struct PayloadPath: Sendable, Hashable {
     /// Walks the payload as `current && current[segment]` does: a falsy intermediate value
     /// (`null`, `0`, `false`, `""`) ends the walk and is the result; a missing member is `nil`.
     func lookup(in payload: JSON?) -> JSON? {
-        var current = payload
-        for segment in segments {
-            guard let value = current else { return nil }
-            if !value.isTruthy { return value }
-            current = PayloadPath.member(of: value, segment)
-        }
-        return current
+        guard let payload else { return nil }
+        return lookup(payload, from: 0)
     }
 
-    /// JavaScript member access on a JSON value: object keys, array indexes and `length`,
-    /// string indexes (UTF-16 units) and `length`. Anything else has no members.
-    private static func member(of value: JSON, _ segment: Segment) -> JSON? {
+    /// Recursive so every intermediate value stays borrowed: only the result is copied.
+    private func lookup(_ value: JSON, from position: Int) -> JSON? {
+        guard position < segments.count, value.isTruthy else { return value }
         switch value {
         case .object(let object):
-            return object[segment.key]
+            // Buffer pointers let the walk borrow members instead of copying each one.
+            let length = segments[position].length
+            return object.keys.withUnsafeBufferPointer { keys in
+                object.values.withUnsafeBufferPointer { values in
+                    for i in keys.indices where keys[i].utf8.count == length && keys[i] == segments[position].key {
+                        return lookup(values[i], from: position + 1)
+                    }
+                    return nil
+                }
+            }
         case .array(let elements):
-            if let index = segment.index { return index < elements.count ? elements[index] : nil }
-            return segment.key == "length" ? .int(elements.count) : nil
+            let segment = segments[position]
+            if let index = segment.index {
+                return index < elements.count ? lookup(elements[index], from: position + 1) : nil
+            }
+            return segment.key == "length" ? lookup(.int(elements.count), from: position + 1) : nil
         case .string(let string):
+            let segment = segments[position]
             let units = string.utf16
             if let index = segment.index {
                 guard index < units.count else { return nil }
                 let unit = units[units.index(units.startIndex, offsetBy: index)]
-                return .string(String(decoding: [unit], as: UTF16.self))
+                return lookup(.string(String(decoding: [unit], as: UTF16.self)), from: position + 1)
             }
-            return segment.key == "length" ? .int(units.count) : nil
+            return segment.key == "length" ? lookup(.int(units.count), from: position + 1) : nil
         default:
             return nil
         }
