@@ -100,8 +100,14 @@ enum MappingCompiler {
             subject: try compile(options[key], at: path + [key]),
             then: try options["then"].map { (then) throws(MappingValidationError) in try compile(then, at: path + ["then"]) },
             otherwise: isTruthy(options["else"]) ? try compile(options["else"], at: path + ["else"]) : nil,
-            thenRepeatsSubject: options["then"] != nil && options["then"] == options[key]
+            thenRepeatsSubject: isPlainPath(options["then"]) && options["then"] == options[key]
         ))
+    }
+
+    /// `{"@path": "<text>"}`, whose result depends only on the payload.
+    private static func isPlainPath(_ value: JSON?) -> Bool {
+        guard case .object(let object)? = value, object.count == 1, case .string? = object["@path"] else { return false }
+        return true
     }
 
     private static func compileCase(_ argument: JSON?, at path: [String]) throws(MappingValidationError) -> MappingNode {

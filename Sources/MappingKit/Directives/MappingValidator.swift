@@ -18,7 +18,8 @@ enum MappingValidator {
     ]
 
     static func validate(_ mapping: JSON?, _ stack: [String] = []) throws(Failure) {
-        do { try check(mapping, stack) } catch let error as Failure { throw error } catch { fatalError("validation only throws Failure") }
+        // The checks below only ever throw `Failure`.
+        do { try check(mapping, stack) } catch { throw error as? Failure ?? Failure(issues: []) }
     }
 
     private static func check(_ mapping: JSON?, _ stack: [String]) throws {
