@@ -162,6 +162,24 @@ import Testing
         }
     }
 
+    @Test func replaceBoundsQuadraticGrowth() throws {
+        let mapping = try Mapping(["@replace": ["pattern": "a", "replacement": "$'", "value": ["@path": "$.s"]]])
+        #expect(try mapping.evaluate(["s": "aab"]) == "abbb")
+        let hostile = JSON.string(String(repeating: "a", count: 5_000))
+        #expect(throws: MappingEvaluationError.self) { try mapping.evaluate(["s": hostile]) }
+    }
+
+    @Test func flattenAndMergeStayLinearOnWideObjects() throws {
+        var wide = JSONObject(minimumCapacity: 50_000)
+        for i in 0..<50_000 { wide.appendUnchecked("k\(i)", .object(["v": .int(i)])) }
+        let flattened = try evaluate(["@flatten": ["value": ["@path": "$.w"], "separator": "."]], ["w": .object(wide)])
+        #expect(flattened?.objectValue?.count == 50_000)
+        #expect(flattened?["k49999.v"] == 49_999)
+        let merged = try evaluate(["@merge": ["direction": "left", "objects": [["@path": "$.w"], ["@path": "$.w"]]]],
+                                  ["w": .object(wide)])
+        #expect(merged?.objectValue?.count == 50_000)
+    }
+
     @Test func evaluationErrorsNeverQuotePayloadValues() throws {
         let mapping = try Mapping(["@path": ["@path": "$.p"]])
         do {

@@ -18,7 +18,11 @@ struct LiteralReplacement: Sendable {
         tokens = LiteralReplacement.tokenize(replacement)
     }
 
-    func apply(to text: String, ignoringCase: Bool, global: Bool) -> String {
+    /// The longest result allowed, in Unicode scalars: `$'` and `` $` `` repeat the input once
+    /// per match, so a hostile value could otherwise grow quadratically.
+    static let maximumResultLength = 1 << 20
+
+    func apply(to text: String, ignoringCase: Bool, global: Bool) throws(MappingEvaluationError) -> String {
         guard !pattern.isEmpty else { return text }
         let scalars = Array(text.unicodeScalars)
         let haystack = ignoringCase ? scalars.map(LiteralReplacement.fold) : scalars
@@ -40,6 +44,10 @@ struct LiteralReplacement: Sendable {
                 case .before: output.append(contentsOf: scalars[..<i])
                 case .after: output.append(contentsOf: scalars[end...])
                 }
+            }
+            if output.count > LiteralReplacement.maximumResultLength {
+                throw MappingEvaluationError(
+                    message: "@replace result is longer than \(LiteralReplacement.maximumResultLength) characters")
             }
             copied = end
             i = end

@@ -38,7 +38,8 @@ extension MappingNode {
         case .condition(let condition):
             return try condition.resolve(payload)
         case .caseChange(let op, let node):
-            guard case .string(let text)? = try node.resolve(payload) else { return try node.resolve(payload) }
+            let value = try node.resolve(payload)
+            guard case .string(let text)? = value else { return value }
             switch op {
             case "lower": return .string(text.lowercased())
             case "upper": return .string(text.uppercased())
@@ -75,10 +76,10 @@ extension MappingNode {
             guard case .string(let separator)? = try separatorNode.resolve(payload) else {
                 throw MappingEvaluationError(message: "@flatten requires a string separator")
             }
-            var flattened = JSONObject()
+            var flattened = OrderedAssignment()
             Flattening.flatten(try valueNode.resolve(payload), prefix: "", separator: separator,
                                omitArrays: omitArrays, into: &flattened)
-            return .object(flattened)
+            return .object(flattened.object)
         case .merge(let direction, let objects):
             return try Merging.merge(objects, leftWins: try direction.resolve(payload) == .string("left"), payload)
         case .transform(let apply, let mapping):
@@ -139,8 +140,8 @@ extension MappingNode.Replacement {
         default: return .string("")
         }
         if hasInvalidFlags { return .string("") }
-        var result = first.apply(to: text, ignoringCase: ignoresCase, global: isGlobal)
-        if let second { result = second.apply(to: result, ignoringCase: ignoresCase, global: isGlobal) }
+        var result = try first.apply(to: text, ignoringCase: ignoresCase, global: isGlobal)
+        if let second { result = try second.apply(to: result, ignoringCase: ignoresCase, global: isGlobal) }
         return .string(result)
     }
 }
@@ -148,7 +149,7 @@ extension MappingNode.Replacement {
 /// `@flatten`: nested keys joined with a separator; later keys win on collisions.
 enum Flattening {
     static func flatten(
-        _ value: JSON?, prefix: String, separator: String, omitArrays: Bool, into result: inout JSONObject
+        _ value: JSON?, prefix: String, separator: String, omitArrays: Bool, into result: inout OrderedAssignment
     ) {
         func key(_ name: String) -> String { prefix.isEmpty ? name : prefix + separator + name }
         switch value {
@@ -161,8 +162,7 @@ enum Flattening {
                 flatten(element, prefix: key(String(index)), separator: separator, omitArrays: omitArrays, into: &result)
             }
         default:
-            // A missing value sets the key to undefined, which removes it.
-            result[prefix] = value
+            result.assign(prefix, value)
         }
     }
 }
@@ -175,23 +175,11 @@ enum Merging {
         for item in items { contributions.append(try members(of: item, payload)) }
         if leftWins { contributions.reverse() }
 
-        var keys: [String] = []
-        var values: [JSON?] = []
+        var merged = OrderedAssignment()
         for members in contributions {
-            for (key, value) in members {
-                if let index = keys.firstIndex(of: key) {
-                    values[index] = value
-                } else {
-                    keys.append(key)
-                    values.append(value)
-                }
-            }
+            for (key, value) in members { merged.assign(key, value) }
         }
-        var merged = JSONObject(minimumCapacity: keys.count)
-        for (key, value) in zip(keys, values) {
-            if let value { merged.appendUnchecked(key, value) }
-        }
-        return .object(merged)
+        return .object(merged.object)
     }
 
     /// The own enumerable members `Object.assign` copies from one item. Members of a raw
@@ -213,5 +201,32 @@ enum Merging {
         default:
             return []
         }
+    }
+}
+
+/// JavaScript property assignment into a fresh object: a key keeps the position of its first
+/// assignment, later assignments win, and assigning "no value" leaves a member that is
+/// removed at the end. Indexed by a dictionary, so hostile inputs with many keys stay linear.
+struct OrderedAssignment {
+    private var keys: [String] = []
+    private var values: [JSON?] = []
+    private var positions: [String: Int] = [:]
+
+    mutating func assign(_ key: String, _ value: JSON?) {
+        if let position = positions[key] {
+            values[position] = value
+        } else {
+            positions[key] = keys.count
+            keys.append(key)
+            values.append(value)
+        }
+    }
+
+    var object: JSONObject {
+        var object = JSONObject(minimumCapacity: keys.count)
+        for (key, value) in zip(keys, values) {
+            if let value { object.appendUnchecked(key, value) }
+        }
+        return object
     }
 }
