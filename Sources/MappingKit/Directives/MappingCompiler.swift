@@ -25,21 +25,21 @@ enum MappingCompiler {
     }
 
     /// Compiles a full mapping as `transform` sees it: root-directive expansion, validation,
-    /// then compilation. Problems become a `failure` node, since the reference reports them
-    /// only when the directive runs.
+    /// then compilation. Expansion and validation problems become a `failure` node, since the
+    /// reference reports them only when the directive runs; `@liquid` is still a compile error.
     static func compileSubMapping(_ mapping: JSON, at path: [String]) throws(MappingValidationError) -> MappingNode {
+        let expanded: JSON
         do throws(MappingValidationError) {
-            let expanded = try RootDirective.expand(mapping)
+            expanded = try RootDirective.expand(mapping)
             do throws(MappingValidator.Failure) {
                 try MappingValidator.validate(expanded)
             } catch {
-                return .failure(error.issues.map(\.message).joined(separator: "\n"))
+                throw MappingValidationError(issues: error.issues)
             }
-            return try compile(expanded, at: path)
         } catch {
-            if error.issues.contains(where: { $0.message.contains("@liquid") }) { throw error }
             return .failure(error.issues.map(\.message).joined(separator: "\n"))
         }
+        return try compile(expanded, at: path)
     }
 
     private static func containsDirective(_ value: JSON) -> Bool {
