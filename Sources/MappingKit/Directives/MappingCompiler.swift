@@ -130,7 +130,7 @@ enum MappingCompiler {
         guard isTruthy(options["value"]) else { return .undefined }
         func text(_ value: JSON?) -> String {
             guard let value, !value.isNull else { return "" }
-            return JSCoercion.string(value)
+            return JavaScript.string(value)
         }
         let patternText = text(pattern), replacementText = text(options["replacement"])
         if patternText.utf16.count > 10 { return .failure("@replace requires a \"pattern\" less than 10 characters") }
@@ -158,7 +158,7 @@ enum MappingCompiler {
 
     private static func compileArrayPath(_ argument: JSON?, at path: [String]) throws(MappingValidationError) -> MappingNode {
         guard case .array(let items)? = argument else {
-            return .failure("@arrayPath expected array, got \(JSCoercion.typeName(argument))")
+            return .failure("@arrayPath expected array, got \(JavaScript.typeName(argument))")
         }
         let root: MappingNode
         if case .string(let text)? = items.first {

@@ -84,7 +84,7 @@ extension MappingNode {
             return try Merging.merge(objects, leftWins: try direction.resolve(payload) == .string("left"), payload)
         case .transform(let apply, let mapping):
             guard case .object? = payload else {
-                throw MappingEvaluationError(message: "data must be an object, got \(JSCoercion.typeName(payload))")
+                throw MappingEvaluationError(message: "data must be an object, got \(JavaScript.typeName(payload))")
             }
             return try mapping.resolve(try apply.resolve(payload))
         case .excludeWhenNull(let node):
@@ -99,7 +99,7 @@ extension MappingNode {
     private func resolveString(_ payload: JSON?, directive: String) throws(MappingEvaluationError) -> String {
         let value = try resolve(payload)
         guard case .string(let text)? = value else {
-            throw MappingEvaluationError(message: "\(directive): expected string, got \(JSCoercion.typeName(value))")
+            throw MappingEvaluationError(message: "\(directive): expected string, got \(JavaScript.typeName(value))")
         }
         return text
     }
@@ -124,7 +124,7 @@ extension MappingNode.Condition {
         switch (test, value) {
         case (_, nil), (_, .null?): holds = false
         case (.exists, _?): holds = true
-        case (.blank, let value?): holds = JSCoercion.differsLooselyFromEmptyString(value)
+        case (.blank, let value?): holds = JavaScript.differsLooselyFromEmptyString(value)
         }
         if holds { return thenRepeatsSubject ? value : try then?.resolve(payload) }
         return try otherwise?.resolve(payload)
@@ -136,7 +136,7 @@ extension MappingNode.Replacement {
         let text: String
         switch try value.resolve(payload) {
         case .string(let s)?: text = s
-        case let scalar? where scalar.boolValue != nil || scalar.isNumber: text = JSCoercion.string(scalar)
+        case let scalar? where scalar.boolValue != nil || scalar.isNumber: text = JavaScript.string(scalar)
         default: return .string("")
         }
         if hasInvalidFlags { return .string("") }

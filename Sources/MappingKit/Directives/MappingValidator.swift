@@ -43,7 +43,7 @@ enum MappingValidator {
         if case .object(let object)? = value, object.keys.contains(where: { $0.hasPrefix("@") }) {
             return "directive"
         }
-        return JSCoercion.typeName(value)
+        return JavaScript.typeName(value)
     }
 
     private static func article(_ word: String) -> String {
@@ -68,7 +68,7 @@ enum MappingValidator {
         guard let check = directiveChecks[name] else {
             let candidates = directiveNames.filter { $0 != "@liquid" }
             throw fail("has an invalid directive: \(name)", stack,
-                       suggestion: EditDistance.closest(to: name, in: candidates))
+                       suggestion: Suggestions.closest(to: name, among: candidates))
         }
         try check(object[name], stack + [name])
     }
@@ -130,7 +130,7 @@ enum MappingValidator {
     }
 
     private static func validateArray(_ value: JSON?, _ stack: [String]) throws {
-        let type = JSCoercion.typeName(value)
+        let type = JavaScript.typeName(value)
         if type != "array" { throw fail("should be an array but it is \(article(type))", stack) }
     }
 

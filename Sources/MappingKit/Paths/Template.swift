@@ -45,7 +45,7 @@ struct Template: Sendable {
                 output += text
             case .placeholder(let path):
                 if let value = path.lookup(in: payload), !value.isNull {
-                    output += JSCoercion.string(value)
+                    output += JavaScript.string(value)
                 }
             }
         }

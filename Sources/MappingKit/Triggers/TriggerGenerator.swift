@@ -39,14 +39,14 @@ enum TriggerGenerator {
         case .notExists: return "\(field) = null"
         case .isTrue: return "\(field) = true"
         case .isFalse: return "\(field) = false"
-        case .startsWith: return "match(\(field), \"\(JSValueConversion.string(value))*\")"
-        case .notStartsWith: return "!match(\(field), \"\(JSValueConversion.string(value))*\")"
-        case .endsWith: return "match(\(field), \"*\(JSValueConversion.string(value))\")"
-        case .notEndsWith: return "!match(\(field), \"*\(JSValueConversion.string(value))\")"
+        case .startsWith: return "match(\(field), \"\(JavaScript.string(value))*\")"
+        case .notStartsWith: return "!match(\(field), \"\(JavaScript.string(value))*\")"
+        case .endsWith: return "match(\(field), \"*\(JavaScript.string(value))\")"
+        case .notEndsWith: return "!match(\(field), \"*\(JavaScript.string(value))\")"
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            return "\(field) \(condition.comparison.rawValue) \(JSNumber.format(JSValueConversion.number(value)))"
-        case .numberEquals: return "\(field) = \(JSNumber.format(JSValueConversion.number(value)))"
-        case .numberNotEquals: return "\(field) != \(JSNumber.format(JSValueConversion.number(value)))"
+            return "\(field) \(condition.comparison.rawValue) \(JSNumber.format(JavaScript.number(value)))"
+        case .numberEquals: return "\(field) = \(JSNumber.format(JavaScript.number(value)))"
+        case .numberNotEquals: return "\(field) != \(JSNumber.format(JavaScript.number(value)))"
         case .equals, .notEquals: return "\(field) \(condition.comparison.rawValue) \(literal(value))"
         }
     }
@@ -54,8 +54,8 @@ enum TriggerGenerator {
     /// Numbers and booleans bare, anything else in double quotes.
     private static func literal(_ value: JSON) -> String {
         switch value {
-        case .int, .double, .bool: JSValueConversion.string(value)
-        default: "\"\(JSValueConversion.string(value))\""
+        case .int, .double, .bool: JavaScript.string(value)
+        default: "\"\(JavaScript.string(value))\""
         }
     }
 

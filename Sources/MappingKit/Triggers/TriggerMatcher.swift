@@ -132,8 +132,8 @@ extension TriggerMatcher.Lookup {
 extension TriggerMatcher.Predicate {
     init(_ condition: TriggerCondition) {
         let expected = condition.value ?? .null
-        let text = JSValueConversion.string(expected)
-        let number = JSValueConversion.number(expected)
+        let text = JavaScript.string(expected)
+        let number = JavaScript.number(expected)
         switch condition.comparison {
         case .equals: self = .stringEquals(ExactText(text))
         case .notEquals: self = .stringNotEquals(ExactText(text))

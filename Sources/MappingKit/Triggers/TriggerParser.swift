@@ -174,7 +174,7 @@ struct TriggerParser {
             }
             return TriggerCondition(
                 field: field, comparison: negated ? .notContains : .contains,
-                value: .string(JSValueConversion.string(value)))
+                value: .string(JavaScript.string(value)))
         }
         guard case .string(let text, let quote) = literal else {
             throw TriggerSyntaxError(
@@ -188,7 +188,7 @@ struct TriggerParser {
         }
         // Segment reads any other pattern as "ends with" minus its first character,
         // whatever that character is.
-        let asWritten = JSValueConversion.string(literal.typedValue!)
+        let asWritten = JavaScript.string(literal.typedValue!)
         return TriggerCondition(
             field: field, comparison: negated ? .notEndsWith : .endsWith,
             value: .string(String(String.UnicodeScalarView(asWritten.unicodeScalars.dropFirst()))))
@@ -249,7 +249,7 @@ struct TriggerParser {
         var typedValue: JSON? {
             switch self {
             case .string(let text, let quote): .string(quote == "\"" ? text : "\(quote)\(text)\(quote)")
-            case .number(let n): JSValueConversion.json(n)
+            case .number(let n): JavaScript.json(n)
             case .boolean(let b): .bool(b)
             case .null: nil
             }
@@ -273,7 +273,7 @@ struct TriggerParser {
                 throw TriggerSyntaxError(
                     message: "'\(text)' is not a number", column: token.column, expected: "digits after '\(text)'")
             }
-            literal = .number(JSValueConversion.number(parsing: text))
+            literal = .number(JavaScript.number(parsing: text))
         case .identifier("true"): literal = .boolean(true)
         case .identifier("false"): literal = .boolean(false)
         case .null: literal = .null
@@ -315,12 +315,12 @@ struct TriggerParser {
         case (.equals, .boolean(let b)) where isPathOrUser:
             return TriggerCondition(field: field, comparison: b ? .isTrue : .isFalse, value: nil)
         case (.equals, .number(let n)) where section.takesPath:
-            return TriggerCondition(field: field, comparison: .numberEquals, value: JSValueConversion.json(n))
+            return TriggerCondition(field: field, comparison: .numberEquals, value: JavaScript.json(n))
         case (.notEquals, .number(let n)) where section.takesPath:
-            return TriggerCondition(field: field, comparison: .numberNotEquals, value: JSValueConversion.json(n))
+            return TriggerCondition(field: field, comparison: .numberNotEquals, value: JavaScript.json(n))
         default:
             let typed = literal.typedValue!
-            let value = section.takesPath ? typed : .string(JSValueConversion.string(typed))
+            let value = section.takesPath ? typed : .string(JavaScript.string(typed))
             return TriggerCondition(field: field, comparison: written, value: value)
         }
     }
@@ -371,7 +371,7 @@ struct TriggerParser {
         var message = "unknown field '\(name)'"
         if name == "anonymousId" || name == "messageId" {
             message += " (triggers cannot test \(name))"
-        } else if let suggestion = EditDistance.suggestion(for: name, among: Self.fieldNames + ["contains", "match"]) {
+        } else if let suggestion = Suggestions.closest(to: name, among: Self.fieldNames + ["contains", "match"]) {
             message += "; did you mean '\(suggestion)'?"
         }
         return TriggerSyntaxError(

@@ -1,7 +1,8 @@
-/// JavaScript's `String(x)` and `Number(x)` for the values a trigger compares with, so that
-/// triggers coerce exactly as Segment's matcher does. Used at compile time only.
-enum JSValueConversion {
-    /// `String(value)`: strings as they are, numbers in JavaScript notation, `true`/`false`.
+/// The JavaScript conversions Segment's behaviour rests on (`String(x)`, `Number(x)`, loose
+/// equality), so triggers and mappings coerce exactly as the reference does.
+enum JavaScript {
+    /// JavaScript `String(value)`: numbers in JS formatting, arrays comma-joined (with
+    /// `null` elements empty), objects as `[object Object]`.
     static func string(_ value: JSON) -> String {
         switch value {
         case .string(let s): s
@@ -9,7 +10,27 @@ enum JSValueConversion {
         case .double(let d): JSNumber.format(d)
         case .bool(let b): b ? "true" : "false"
         case .null: "null"
-        case .array, .object: value.serialized()
+        case .object: "[object Object]"
+        case .array(let elements):
+            elements.map { $0.isNull ? "" : string($0) }.joined(separator: ",")
+        }
+    }
+
+    /// The JavaScript type word for a possibly missing value (`undefined` when missing).
+    static func typeName(_ value: JSON?) -> String {
+        value?.typeName ?? "undefined"
+    }
+
+    /// JavaScript `value != ''` (loose inequality with the empty string).
+    static func differsLooselyFromEmptyString(_ value: JSON) -> Bool {
+        switch value {
+        case .string(let s): !s.isEmpty
+        case .int(let i): i != 0
+        case .double(let d): d != 0
+        case .bool(let b): b
+        case .null: true
+        case .array: !string(value).isEmpty
+        case .object: true
         }
     }
 
