@@ -16,7 +16,7 @@ enum YAMLEvent {
 
 /// Pulls events from libyaml's event parser (`yaml_parser_parse`) over UTF-8 bytes that
 /// the caller keeps alive for the reader's lifetime.
-struct LibYAMLEvents: ~Copyable {
+final class LibYAMLEvents {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let file: String?
     private let source: SourceText
@@ -36,7 +36,7 @@ struct LibYAMLEvents: ~Copyable {
         parser.deallocate()
     }
 
-    mutating func next() throws(YAMLError) -> YAMLEvent {
+    func next() throws(YAMLError) -> YAMLEvent {
         var event = yaml_event_t()
         guard yaml_parser_parse(parser, &event) == 1 else { throw parserError() }
         defer { yaml_event_delete(&event) }

@@ -23,7 +23,7 @@ public enum YAML {
         throws(YAMLError) -> YAMLDocument?
     {
         let source = SourceText(bytes: bytes)
-        var events = LibYAMLEvents(bytes: bytes, source: source, file: file)
+        let events = LibYAMLEvents(bytes: bytes, source: source, file: file)
         var builder = YAMLTreeBuilder(limits: limits, file: file, source: source)
         var sawDocument = false
         while true {
