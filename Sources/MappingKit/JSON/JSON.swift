@@ -130,6 +130,12 @@ public struct JSONObject: Sendable, Hashable {
         values = []
     }
 
+    /// Takes members the caller has already checked for duplicate keys.
+    init(uniqueKeys keys: [String], values: [JSON]) {
+        self.keys = keys
+        self.values = values
+    }
+
     public init(minimumCapacity: Int) {
         keys = []
         values = []
