@@ -143,6 +143,8 @@ struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
+        if pendingKeys.capacity == 0 { pendingKeys.reserveCapacity(32) }
+        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let keyBase = pendingKeys.count
         let valueBase = pendingValues.count
         while true {
@@ -189,6 +191,7 @@ struct JSONParser {
             index += 1
             return .array([])
         }
+        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let valueBase = pendingValues.count
         while true {
             skipWhitespace()

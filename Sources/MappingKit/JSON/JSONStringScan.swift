@@ -31,6 +31,14 @@ enum JSONStringScan {
                 wordBits |= word
                 i += 8
             }
+            if i < count, count - i < 8, count >= 8 {
+                // The short tail as one more word, overlapping bytes already found clean.
+                let tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                if special(tail) == 0 {
+                    i = count
+                    wordBits |= tail
+                }
+            }
             if wordBits & highBits != 0 { allBits |= 0x80 }
         }
         while i < count {
