@@ -30,6 +30,10 @@ let package = Package(
             dependencies: ["MappingKit"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["tiktok-offline", "MappingKit"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
