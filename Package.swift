@@ -25,6 +25,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "mappingkit-bench",
+            dependencies: ["MappingKit"],
+            path: "Benchmarks/MappingKitBench"
+        ),
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
