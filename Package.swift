@@ -25,10 +25,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "mappingkit-bench",
+            dependencies: ["MappingKit"],
+            path: "Benchmarks/MappingKitBench"
+        ),
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["tiktok-offline", "MappingKit"]
         ),
     ],
     swiftLanguageModes: [.v6]
