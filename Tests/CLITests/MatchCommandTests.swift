@@ -25,7 +25,7 @@ import Testing
 
     @Test(arguments: [
         (#"evnt = "A""#, 1),
-        (#"event = "A" and"#, 15),
+        (#"event = "A" and"#, 16),
         (#"event = "A"#, 9),
     ])
     func anInvalidTriggerNamesItsColumn(trigger: String, column: Int) throws {

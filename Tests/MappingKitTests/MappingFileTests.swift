@@ -30,7 +30,7 @@ import Testing
         #expect(file.trigger.matches(["event": "Order Completed"]))
         #expect(file.mapping["contents"]?["@arrayPath"]?.arrayValue?.count == 2)
         #expect(file.tests.count == 1)
-        #expect(file.tests[0].mark?.line == 15)
+        #expect(file.tests[0].mark?.line == 14)
         #expect(file.warnings.isEmpty)
     }
 

@@ -3,9 +3,12 @@
 struct MappingFileLoader {
     let file: String?
     var diagnostics: [Diagnostic] = []
-    var sourceMap = SourceMap()
+    var sourceMap: SourceMap
 
-    init(file: String?) { self.file = file }
+    init(file: String?) {
+        self.file = file
+        sourceMap = SourceMap(file: file)
+    }
 
     mutating func load(_ text: String, limits: YAMLLimits) throws -> MappingFile {
         let root: JSON
@@ -13,7 +16,7 @@ struct MappingFileLoader {
             guard let document = try YAML.parse(text, file: file, limits: limits) else {
                 throw MappingFileError([Diagnostic(.error, "the file is empty; expected name, trigger, action and mapping", file: file)])
             }
-            (root, sourceMap) = try document.json()
+            (root, sourceMap) = try document.toJSONWithSourceMap()
         } catch let error as YAMLError {
             throw MappingFileError([Diagnostic(.error, error.message, file: file, at: error.mark)])
         }
@@ -201,8 +204,9 @@ struct MappingFileLoader {
 
     /// The position of the character at `offset` inside the scalar written at `path`.
     func mark(inScalarAt path: String, offset: Int) -> SourceMark? {
-        guard var mark = sourceMap.valueMark(at: path) else { return nil }
-        switch sourceMap.scalarStyle(at: path) {
+        guard let location = sourceMap[path] else { return sourceMap.valueMark(at: path) }
+        var mark = location.value
+        switch location.style {
         case .singleQuoted?, .doubleQuoted?: mark.column += 1 + offset
         case .plain?: mark.column += offset
         default: break  // block scalars: the line of the indicator is the best we can do

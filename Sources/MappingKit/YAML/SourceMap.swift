@@ -56,6 +56,12 @@ public struct SourceMap: Sendable {
         return YAMLError(message, file: file, mark: location?.key ?? location?.value)
     }
 
+    /// Where the value at `path` (or its nearest written ancestor) starts.
+    public func valueMark(at path: String) -> SourceMark? { nearest(path)?.location.value }
+
+    /// Where the key of the member at exactly `path` is written.
+    public func keyMark(at path: String) -> SourceMark? { self[path]?.key }
+
     public var count: Int { locations.count }
 
     /// The path of a member or element of the value at `parent`: `/` + `a` is `/a`,

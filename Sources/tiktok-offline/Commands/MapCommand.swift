@@ -56,14 +56,14 @@ struct MappingSource {
         let looksLikeJSON = text.drop { $0.isWhitespace }.first.map { $0 == "{" || $0 == "[" } ?? false
         if looksLikeJSON, let json = try? JSON.parse(text) {
             // JSON keeps exact numbers; YAML, when it reads the same text, adds positions.
-            let map = try? YAML.parse(text, file: path)?.json().1
+            let map = try? YAML.parse(text, file: path)?.toJSONWithSourceMap().sourceMap
             return MappingSource(json: json, file: path, sourceMap: map)
         }
         do {
             guard let document = try YAML.parse(text, file: path) else {
                 throw Failure("\(path): error: the file is empty; expected one mapping object")
             }
-            let (json, map) = try document.json()
+            let (json, map) = try document.toJSONWithSourceMap()
             return MappingSource(json: json, file: path, sourceMap: map)
         } catch let error as YAMLError {
             throw Failure(Diagnostic(.error, error.message, file: path, at: error.mark).description)

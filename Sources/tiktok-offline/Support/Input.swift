@@ -25,9 +25,12 @@ enum Input {
     static func event(_ path: String?) throws -> JSON? {
         let (data, name) = try read(path)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
-        do {
-            return try JSON.parse(bytes: data)
-        } catch let error as JSONParseError {
+        let parsed = data.withUnsafeBytes { bytes in
+            Result { () throws(JSONParseError) in try JSON.parse(bytes: bytes) }
+        }
+        switch parsed {
+        case .success(let event): return event
+        case .failure(let error):
             throw Failure("\(name):\(error.line):\(error.column): error: the event is not valid JSON: \(error.message)")
         }
     }
