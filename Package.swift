@@ -68,10 +68,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .executableTarget(
+            name: "mappingkit-bench",
+            dependencies: ["MappingKit"],
+            path: "Benchmarks/MappingKitBench"
+        ),
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["tiktok-offline", "MappingKit"]
         ),
         .testTarget(
             name: "DeliveryTests",

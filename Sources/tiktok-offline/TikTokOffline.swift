@@ -1,12 +1,15 @@
 import ArgumentParser
-import MappingKit
 
 @main
-struct TikTokOfflineCommand: AsyncParsableCommand {
+struct TikTokOffline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiktok-offline",
         abstract: "Maps customer events to TikTok offline conversions and delivers them.",
         subcommands: [
+            MapCommand.self,
+            MatchCommand.self,
+            LintCommand.self,
+            TestCommand.self,
             RunCommand.self,
             CheckAuthCommand.self,
             DeadLettersCommand.self,
