@@ -1,0 +1,164 @@
+import Logging
+import MappingKit
+
+/// Turns events into records with outcomes: triggers decide which mappings fire, each fired
+/// mapping builds its action's fields, and the pipeline's stages settle every record.
+///
+/// Everything is compiled when the engine is built (triggers, mappings, schemas, the
+/// pipeline); processing an event only evaluates them.
+///
+/// ```swift
+/// let engine = try Engine(mappings: files, actions: catalog, pipeline: pipeline)
+/// var batch = Batch()
+/// for (line, event) in events.enumerated() {
+///     try engine.route(event, line: line + 1, into: &batch)
+/// }
+/// try await engine.process(&batch)
+/// for record in batch.records { print(record.mapping, record.outcome) }
+/// ```
+public struct Engine: Sendable {
+    /// More mappings than this for one destination is a load error.
+    public static let maxMappings = 50
+
+    /// One loaded mapping file, compiled.
+    public struct CompiledMapping: Sendable {
+        public let name: String
+        public let action: String
+        public let enabled: Bool
+        public let trigger: Trigger
+        /// The mapping that runs: the file's mapping, over the action's defaults when the
+        /// file sets `defaults: true`.
+        public let mapping: Mapping
+        public let schema: ActionSchema
+        public let file: String?
+    }
+
+    /// Every loaded mapping, enabled or not, in load order.
+    public let mappings: [CompiledMapping]
+    public let actions: ActionCatalog
+    public let pipeline: Pipeline
+    public var logger: Logger
+    private let active: [CompiledMapping]
+
+    /// Compiles `files` against `actions`. `enableAll` also runs mappings written `enabled: false`.
+    public init(
+        mappings files: [MappingFile], actions: ActionCatalog, pipeline: Pipeline, enableAll: Bool = false,
+        logger: Logger = Logger(label: "conversion-engine")
+    ) throws(EngineError) {
+        guard files.count <= Self.maxMappings else {
+            throw EngineError("\(files.count) mappings loaded; at most \(Self.maxMappings) are allowed for one destination")
+        }
+        var compiled: [CompiledMapping] = []
+        var names = Set<String>()
+        for file in files {
+            let origin = file.file ?? file.name
+            guard names.insert(file.name).inserted else {
+                throw EngineError("\(origin): another mapping is already named '\(file.name)'")
+            }
+            guard let schema = actions[file.action] else {
+                throw EngineError("\(origin): unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))")
+            }
+            guard case .object(let written) = file.mapping else {
+                throw EngineError("\(origin): 'mapping' must be an object of field names")
+            }
+            for key in written.keys where schema.field(key) == nil {
+                throw EngineError("\(origin): mapping sets '\(key)', which is not a field of \(schema.name)")
+            }
+            var source = file.defaults ? schema.defaultMapping : JSONObject()
+            for (key, value) in written { source[key] = value }
+            let mapping: Mapping
+            do {
+                mapping = try Mapping(.object(source))
+            } catch {
+                throw EngineError("\(origin): \(error)")
+            }
+            compiled.append(CompiledMapping(
+                name: file.name, action: file.action, enabled: file.enabled || enableAll,
+                trigger: file.trigger, mapping: mapping, schema: schema, file: file.file))
+        }
+        self.mappings = compiled
+        self.active = compiled.filter(\.enabled)
+        self.actions = actions
+        self.pipeline = pipeline
+        self.logger = logger
+    }
+
+    /// The mappings that run.
+    public var enabledMappings: [CompiledMapping] { active }
+
+    /// Appends to `batch` one record per enabled mapping whose trigger matches `event`.
+    /// A mapping or schema failure yields a rejected record; only a non-object event throws.
+    public func route(_ event: JSON, line: Int, into batch: inout Batch) throws(EventError) {
+        guard case .object = event else {
+            throw EventError("an event must be a JSON object, got \(event.typeName)")
+        }
+        for compiled in active where compiled.trigger.matches(event) {
+            batch.append(Self.record(for: event, line: line, using: compiled))
+        }
+    }
+
+    /// The record `compiled` makes of `event`, rejected if mapping or schema fails.
+    public static func record(for event: JSON, line: Int, using compiled: CompiledMapping) -> Record {
+        var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event, fields: JSONObject())
+        do {
+            let payload = try compiled.mapping.evaluate(event) ?? .object(JSONObject())
+            record.fields = try compiled.schema.prepare(payload)
+        } catch let violation as SchemaViolation {
+            record.reject(violation.message)
+        } catch {
+            record.reject("mapping: \(error)")
+        }
+        return record
+    }
+
+    /// Runs the pipeline over `batch`. `now` (seconds since 1970) stands in for missing
+    /// event times; `observe` sees the batch after each stage.
+    public func process(
+        _ batch: inout Batch, now: Int64? = nil,
+        observe: ((_ stage: String, _ batch: borrowing Batch) -> Void)? = nil
+    ) async throws {
+        try await pipeline.run(&batch, now: now ?? Self.currentTime(), logger: logger, observe: observe)
+    }
+
+    /// Routes and processes `events` in one batch; lines count from 1.
+    public func process(events: [JSON], now: Int64? = nil) async throws -> [Record] {
+        var batch = Batch()
+        for (i, event) in events.enumerated() {
+            do {
+                try route(event, line: i + 1, into: &batch)
+            } catch {
+                continue
+            }
+        }
+        try await process(&batch, now: now)
+        return batch.records
+    }
+
+    static func currentTime() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec)
+    }
+}
+
+/// Why an engine could not be built: a configuration problem, with the file it comes from.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Why one event could not be routed (the run goes on with the next one).
+public struct EventError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
