@@ -115,7 +115,7 @@ public struct Engine: Sendable {
     /// event times; `observe` sees the batch after each stage.
     public func process(
         _ batch: inout Batch, now: Int64? = nil,
-        observe: ((_ stage: String, _ batch: borrowing Batch) -> Void)? = nil
+        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil
     ) async throws {
         try await pipeline.run(&batch, now: now ?? Self.currentTime(), logger: logger, observe: observe)
     }

@@ -39,7 +39,7 @@ public struct Pipeline: Sendable {
         _ batch: inout Batch,
         now: Int64,
         logger: Logger,
-        observe: ((_ stage: String, _ batch: borrowing Batch) -> Void)? = nil
+        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil
     ) async throws {
         for step in steps {
             let context = StageContext(stageName: step.name, now: now, logger: logger)

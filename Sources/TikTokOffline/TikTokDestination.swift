@@ -1,0 +1,38 @@
+import ConversionEngine
+import Logging
+import MappingKit
+
+/// The TikTok Offline Conversions destination, assembled: the actions' schemas, the
+/// built-in stages, your own stages, and the mappings, compiled into an ``Engine``.
+///
+/// ```swift
+/// let engine = try TikTokDestination.engine(settings: settings, sink: DryRunSink()) { registry, pipeline in
+///     try registry.register(GeoEnrich(), as: "acme.geo-enrich")
+///     try pipeline.insert("acme.geo-enrich", before: "hash")
+/// }
+/// ```
+public enum TikTokDestination {
+    /// Builds an engine. `mappings` defaults to the shipped presets; `enableAll` also runs
+    /// the presets shipped disabled. The pipeline is `settings.pipeline` or the default,
+    /// then `customize` may register stages and edit it.
+    public static func engine(
+        settings: TikTokSettings,
+        mappings: MappingSource = ShippedPresets.source,
+        enableAll: Bool = false,
+        sink: any EventSink,
+        logger: Logger = Logger(label: "tiktok-offline"),
+        customize: (inout StageRegistry, inout PipelineDefinition) throws -> Void = { _, _ in }
+    ) throws -> Engine {
+        let actions: ActionCatalog
+        do {
+            actions = try ShippedPresets.actions()
+        } catch {
+            throw EngineError("\(error)")
+        }
+        var registry = TikTokStages.registry(settings: settings, actions: actions, sink: sink)
+        var definition = settings.pipeline ?? .default
+        try customize(&registry, &definition)
+        let pipeline = try Pipeline(definition, registry: registry)
+        return try Engine(mappings: try mappings.load(), actions: actions, pipeline: pipeline, enableAll: enableAll, logger: logger)
+    }
+}
