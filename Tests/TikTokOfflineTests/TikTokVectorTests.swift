@@ -20,7 +20,7 @@ import Testing
         "snapshot: trackNonPaymentOfflineConversion action - all fields with phone": [4],
         "snapshot: reportOfflineEvent action - all fields with phone": [4],
         "derived: empty string email inside array survives as \"\" and satisfies the PII check": [2, 5],
-        "derived: null elements removed from PII arrays, \"\" elements kept": [2],
+        "derived: null elements removed from PII arrays, \"\" elements kept": [2, 3],
         "derived: unparseable timestamp gives event_time null": [6],
         "derived: epoch-seconds string timestamp is not parseable": [6],
     ]
