@@ -79,7 +79,8 @@ extension JSON: Equatable {
         case (.int(let a), .int(let b)): a == b
         case (.int, .double), (.double, .int), (.double, .double): lhs.doubleValue == rhs.doubleValue
         case (.string(let a), .string(let b)): a == b
-        case (.array(let a), .array(let b)): a == b
+        // Element-wise rather than `a == b`: the specialised Array == crashes the 6.3 optimiser.
+        case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
         case (.object(let a), .object(let b)): a == b
         default: false
         }
