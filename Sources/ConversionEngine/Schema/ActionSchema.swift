@@ -45,18 +45,22 @@ public struct FieldSpec: Sendable {
 /// coerced, unknown keys dropped, required fields and choices checked.
 public struct ActionSchema: Sendable {
     /// The action's names; the first is the current one, the others behave identically.
-    public var names: [String]
-    public var fields: [FieldSpec]
+    public let names: [String]
+    public let fields: [FieldSpec]
+    private let positions: [String: Int]
 
     public init(names: [String], fields: [FieldSpec]) {
         self.names = names
         self.fields = fields
+        var positions: [String: Int] = [:]
+        for (i, field) in fields.enumerated() where positions[field.key] == nil { positions[field.key] = i }
+        self.positions = positions
     }
 
     public var name: String { names.first ?? "" }
 
     public func field(_ key: String) -> FieldSpec? {
-        fields.first { $0.key == key }
+        positions[key].map { fields[$0] }
     }
 
     /// The mapping made of every field's default, in field order (Segment's `useDefaultMappings`).

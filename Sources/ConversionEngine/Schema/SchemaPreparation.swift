@@ -27,7 +27,7 @@ extension ActionSchema {
             let key = input.keys[i]
             guard let spec = field(key) else { continue }
             guard let value = Self.removingEmpty(input.values[i], itemType: spec.type) else { continue }
-            output.appendUnchecked(key, try Self.coerce(value, to: spec, path: key))
+            output.appendUnchecked(key, try Self.coerce(value, to: spec, path: { key }))
         }
         for spec in fields where spec.required && output[spec.key] == nil {
             throw SchemaViolation("schema: \(spec.key) is required")
@@ -59,23 +59,25 @@ extension ActionSchema {
         }
     }
 
-    static func coerce(_ value: JSON, to spec: FieldSpec, path: String) throws(SchemaViolation) -> JSON {
+    /// `path` names the value in error messages; it is only built when there is an error.
+    static func coerce(_ value: JSON, to spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
         if spec.multiple {
             var items: [JSON]
             switch value {
             case .array(let a): items = a
-            case .object: throw SchemaViolation("schema: \(path) must be an array but it was an object")
+            case .object: throw SchemaViolation("schema: \(path()) must be an array but it was an object")
             default: items = [value]
             }
             for i in items.indices {
-                items[i] = try coerceSingle(items[i], to: spec, path: "\(path)[\(i)]")
+                if spec.type == .string, spec.choices == nil, case .string = items[i] { continue }
+                items[i] = try coerceSingle(items[i], to: spec, path: { "\(path())[\(i)]" })
             }
             return .array(items)
         }
         return try coerceSingle(value, to: spec, path: path)
     }
 
-    private static func coerceSingle(_ value: JSON, to spec: FieldSpec, path: String) throws(SchemaViolation) -> JSON {
+    private static func coerceSingle(_ value: JSON, to spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
         var value = value
         if case .array(let a) = value, a.count == 1, spec.type != .object || a[0].objectValue != nil {
             value = a[0]
@@ -90,16 +92,16 @@ extension ActionSchema {
         }
         if let choices = spec.choices, !choices.contains(coerced) {
             let allowed = choices.map { $0.stringValue ?? $0.serialized() }.joined(separator: ", ")
-            throw SchemaViolation("schema: \(path) must be one of: \(allowed)")
+            throw SchemaViolation("schema: \(path()) must be one of: \(allowed)")
         }
         return coerced
     }
 
-    private static func mismatch(_ path: String, _ expected: String, _ value: JSON) -> SchemaViolation {
-        SchemaViolation("schema: \(path) must be \(expected) but it was \(value.typeName == "array" ? "an array" : value.typeName == "object" ? "an object" : "a \(value.typeName)")")
+    private static func mismatch(_ path: () -> String, _ expected: String, _ value: JSON) -> SchemaViolation {
+        SchemaViolation("schema: \(path()) must be \(expected) but it was \(value.typeName == "array" ? "an array" : value.typeName == "object" ? "an object" : "a \(value.typeName)")")
     }
 
-    private static func coerceString(_ value: JSON, path: String) throws(SchemaViolation) -> JSON {
+    private static func coerceString(_ value: JSON, path: () -> String) throws(SchemaViolation) -> JSON {
         switch value {
         case .string: value
         case .int(let i): .string(String(i))
@@ -110,7 +112,7 @@ extension ActionSchema {
         }
     }
 
-    private static func coerceNumber(_ value: JSON, integer: Bool, path: String) throws(SchemaViolation) -> JSON {
+    private static func coerceNumber(_ value: JSON, integer: Bool, path: () -> String) throws(SchemaViolation) -> JSON {
         let number: JSON
         switch value {
         case .int: number = value
@@ -128,7 +130,7 @@ extension ActionSchema {
         return number
     }
 
-    private static func coerceBoolean(_ value: JSON, path: String) throws(SchemaViolation) -> JSON {
+    private static func coerceBoolean(_ value: JSON, path: () -> String) throws(SchemaViolation) -> JSON {
         switch value {
         case .bool: return value
         case .string("true"): return .bool(true)
@@ -141,16 +143,16 @@ extension ActionSchema {
         }
     }
 
-    private static func coerceObject(_ value: JSON, spec: FieldSpec, path: String) throws(SchemaViolation) -> JSON {
+    private static func coerceObject(_ value: JSON, spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
         guard case .object(let input) = value else { throw mismatch(path, "an object", value) }
         var output = JSONObject(minimumCapacity: input.count)
         for i in 0..<input.count {
             let key = input.keys[i]
             guard let member = spec.properties.first(where: { $0.key == key }) else { continue }
-            output.appendUnchecked(key, try coerce(input.values[i], to: member, path: "\(path).\(key)"))
+            output.appendUnchecked(key, try coerce(input.values[i], to: member, path: { "\(path()).\(key)" }))
         }
         for member in spec.properties where member.required && output[member.key] == nil {
-            throw SchemaViolation("schema: \(path).\(member.key) is required")
+            throw SchemaViolation("schema: \(path()).\(member.key) is required")
         }
         return .object(output)
     }

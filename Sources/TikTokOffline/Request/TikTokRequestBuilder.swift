@@ -69,10 +69,19 @@ public struct TikTokRequestBuilder: Sendable {
     /// One `data` element from an action's prepared (normalized, hashed) fields. `now` is
     /// the `event_time` used when the fields have no timestamp.
     public func dataElement(for fields: JSONObject, now: Int64) -> JSON {
+        var slots = [JSON?](repeating: nil, count: Slot.allCases.count)
+        for i in 0..<fields.count {
+            if let slot = Self.slots[fields.keys[i]] { slots[slot.rawValue] = fields.values[i] }
+        }
+        func truthy(_ slot: Slot) -> JSON? {
+            guard let value = slots[slot.rawValue], value.isTruthy else { return nil }
+            return value
+        }
+
         var element = JSONObject(minimumCapacity: 8)
-        element.appendUnchecked("event", fields["event"] ?? .null)
+        element.appendUnchecked("event", slots[Slot.event.rawValue] ?? .null)
         let eventTime: JSON
-        if let timestamp = fields["timestamp"], timestamp.isTruthy {
+        if let timestamp = truthy(.timestamp) {
             if case .string(let text) = timestamp, let seconds = JSDate.epochSeconds(text) {
                 eventTime = .int(Int(seconds))
             } else {
@@ -82,39 +91,38 @@ public struct TikTokRequestBuilder: Sendable {
             eventTime = .int(Int(now))
         }
         element.appendUnchecked("event_time", eventTime)
-        if let id = fields["event_id"], id.isTruthy { element.appendUnchecked("event_id", id) }
+        if let id = truthy(.eventID) { element.appendUnchecked("event_id", id) }
 
-        var user = JSONObject(minimumCapacity: 8)
-        if let ttclid = fields["ttclid"], ttclid.isTruthy {
+        var user = JSONObject(minimumCapacity: 9)
+        if let ttclid = truthy(.ttclid) {
             user.appendUnchecked("ttclid", ttclid)
-        } else if case .string(let url)? = fields["url"], let ttclid = ClickIDFromURL.ttclid(in: url) {
+        } else if case .string(let url)? = slots[Slot.url.rawValue], let ttclid = ClickIDFromURL.ttclid(in: url) {
             user.appendUnchecked("ttclid", .string(ttclid))
         }
-        user.appendUnchecked("external_id", fields["external_ids"] ?? .array([]))
-        user.appendUnchecked("phone", fields["phone_numbers"] ?? .array([]))
-        user.appendUnchecked("email", fields["email_addresses"] ?? .array([]))
-        for (key, field) in Self.userMembers {
-            if let value = fields[field], value.isTruthy { user.appendUnchecked(key, value) }
+        user.appendUnchecked("external_id", slots[Slot.externalIDs.rawValue] ?? .array([]))
+        user.appendUnchecked("phone", slots[Slot.phoneNumbers.rawValue] ?? .array([]))
+        user.appendUnchecked("email", slots[Slot.emailAddresses.rawValue] ?? .array([]))
+        for (key, slot) in Self.userMembers {
+            if let value = truthy(slot) { user.appendUnchecked(key, value) }
         }
         element.appendUnchecked("user", .object(user))
 
-        var properties = JSONObject(minimumCapacity: 4)
-        properties.appendUnchecked("contents", fields["contents"] ?? .array([]))
-        for key in Self.propertyMembers {
-            if let value = fields[key], value.isTruthy { properties.appendUnchecked(key, value) }
+        var properties = JSONObject(minimumCapacity: 8)
+        properties.appendUnchecked("contents", slots[Slot.contents.rawValue] ?? .array([]))
+        for (key, slot) in Self.propertyMembers {
+            if let value = truthy(slot) { properties.appendUnchecked(key, value) }
         }
-        if let value = fields["value"], value.isTruthy || value == .int(0) {
+        if let value = slots[Slot.value.rawValue], value.isTruthy || value == .int(0) {
             properties.appendUnchecked("value", value)
         }
         element.appendUnchecked("properties", .object(properties))
 
         var page = JSONObject(minimumCapacity: 2)
-        for key in ["url", "referrer"] {
-            if let value = fields[key], value.isTruthy { page.appendUnchecked(key, value) }
-        }
+        if let url = truthy(.url) { page.appendUnchecked("url", url) }
+        if let referrer = truthy(.referrer) { page.appendUnchecked("referrer", referrer) }
         element.appendUnchecked("page", .object(page))
-        element.appendUnchecked("limited_data_use", .bool(fields["limited_data_use"]?.isTruthy ?? false))
-        if let code = fields["test_event_code"], code.isTruthy {
+        element.appendUnchecked("limited_data_use", .bool(truthy(.limitedDataUse) != nil))
+        if let code = truthy(.testEventCode) {
             element.appendUnchecked("test_event_code", code)
         } else if let testEventCode, !testEventCode.isEmpty {
             element.appendUnchecked("test_event_code", .string(testEventCode))
@@ -122,8 +130,27 @@ public struct TikTokRequestBuilder: Sendable {
         return .object(element)
     }
 
-    private static let userMembers: [(String, String)] = [
-        ("lead_id", "lead_id"), ("ttp", "ttp"), ("ip", "ip"), ("user_agent", "user_agent"), ("locale", "locale"),
+    /// The action fields the request reads.
+    private enum Slot: Int, CaseIterable {
+        case event, timestamp, eventID, ttclid, url, referrer, externalIDs, phoneNumbers, emailAddresses
+        case leadID, ttp, ip, userAgent, locale, contents, contentType, currency, query, description
+        case orderID, shopID, value, limitedDataUse, testEventCode
+    }
+
+    private static let slots: [String: Slot] = [
+        "event": .event, "timestamp": .timestamp, "event_id": .eventID, "ttclid": .ttclid, "url": .url,
+        "referrer": .referrer, "external_ids": .externalIDs, "phone_numbers": .phoneNumbers,
+        "email_addresses": .emailAddresses, "lead_id": .leadID, "ttp": .ttp, "ip": .ip, "user_agent": .userAgent,
+        "locale": .locale, "contents": .contents, "content_type": .contentType, "currency": .currency,
+        "query": .query, "description": .description, "order_id": .orderID, "shop_id": .shopID, "value": .value,
+        "limited_data_use": .limitedDataUse, "test_event_code": .testEventCode,
     ]
-    private static let propertyMembers = ["content_type", "currency", "query", "description", "order_id", "shop_id"]
+
+    private static let userMembers: [(String, Slot)] = [
+        ("lead_id", .leadID), ("ttp", .ttp), ("ip", .ip), ("user_agent", .userAgent), ("locale", .locale),
+    ]
+    private static let propertyMembers: [(String, Slot)] = [
+        ("content_type", .contentType), ("currency", .currency), ("query", .query), ("description", .description),
+        ("order_id", .orderID), ("shop_id", .shopID),
+    ]
 }
