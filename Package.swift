@@ -69,6 +69,11 @@ let package = Package(
             dependencies: ["ConversionEngine", "TikTokOffline", "MappingKit"],
             path: "Examples/EmbeddingExample"
         ),
+        .executableTarget(
+            name: "mappingkit-bench",
+            dependencies: ["MappingKit"],
+            path: "Benchmarks/MappingKitBench"
+        ),
         .testTarget(
             name: "MappingKitTests",
             dependencies: ["MappingKit"],
@@ -82,6 +87,10 @@ let package = Package(
             name: "TikTokOfflineTests",
             dependencies: ["TikTokOffline", "ConversionEngine", "MappingKit"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["tiktok-offline", "MappingKit"]
         ),
     ],
     swiftLanguageModes: [.v6]

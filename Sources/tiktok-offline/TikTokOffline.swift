@@ -1,11 +1,18 @@
 import ArgumentParser
-import MappingKit
 
 @main
-struct TikTokOfflineCommand: AsyncParsableCommand {
+struct TikTokOffline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiktok-offline",
         abstract: "Maps customer events to TikTok offline conversions and delivers them.",
-        subcommands: [DryRunCommand.self, PresetsCommand.self, BenchCommand.self]
+        subcommands: [
+            MapCommand.self,
+            MatchCommand.self,
+            LintCommand.self,
+            TestCommand.self,
+            DryRunCommand.self,
+            PresetsCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

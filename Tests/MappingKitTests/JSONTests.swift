@@ -34,6 +34,85 @@ import Testing
     }
 }
 
+@Suite struct JSONFastPathTests {
+    /// A quote, backslash or control character at every offset around the 8-byte words
+    /// the scanner reads.
+    @Test(arguments: 0..<20)
+    func specialCharacterAtAnyOffset(offset: Int) throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "é"] {
+            let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+            let json = JSON.string(text)
+            let serialized = json.serialized()
+            #expect(try JSON.parse(serialized) == json, "\(serialized)")
+        }
+    }
+
+    @Test(arguments: [
+        (#""\"\\\/\b\f\n\r\t\u0000\u001f\u00e9""#, #""\"\\/\b\f\n\r\t\u0000\u001fé""#),
+        (#""\ud83d\ude00 and \ud800 alone""#, "\"😀 and \u{FFFD} alone\""),
+        (#""a long string with no escapes at all, well past eight bytes""#, #""a long string with no escapes at all, well past eight bytes""#),
+    ])
+    func escapesAsJSONStringifyDoes(input: String, output: String) throws {
+        #expect(try JSON.parse(input).serialized() == output)
+    }
+
+    @Test(arguments: [
+        [0x22, 0xC3, 0x28, 0x22],  // truncated sequence
+        [0x22, 0xC0, 0xAF, 0x22],  // overlong "/"
+        [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong, three bytes
+        [0x22, 0xED, 0xA0, 0x80, 0x22],  // UTF-16 surrogate
+        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
+        [0x22, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xFF, 0x22],  // after a clean word
+    ] as [[UInt8]])
+    func rejectsInvalidUTF8(bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(bytes: bytes) }
+    }
+
+    @Test(arguments: ["é", "€uro", "😀 emoji", "mixed ascii then ü at the end"])
+    func acceptsValidUTF8(text: String) throws {
+        #expect(try JSON.parse(bytes: Array("\"\(text)\"".utf8)) == .string(text))
+    }
+
+    /// The one-step decimal conversion agrees with the full one on every number it takes.
+    @Test func decimalsConvertExactly() throws {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 11
+        }
+        var texts = ["0.1", "0.2", "43.98", "-0.5", "-0.0", "0.000001", "123456789012345.6", "9007199254740.993",
+                     "1.7976931348623157", "0.30000000000000004", "100.0", "5e-324"]
+        for _ in 0..<2_000 {
+            let digits = String(next() % 1_000_000_000_000_000)
+            let point = Int(next() % UInt64(digits.count + 1))
+            let text = digits.prefix(point) + "." + digits.dropFirst(point) + "0"
+            texts.append((text.first == "." ? "0" : "") + text)
+        }
+        for text in texts {
+            let parsed = try JSON.parse(text)
+            #expect(parsed.doubleValue?.bitPattern == Double(text)?.bitPattern, "\(text)")
+        }
+    }
+
+    @Test func nestedContainersKeepTheirOwnMembers() throws {
+        let text = #"{"a":{"x":1,"x":2},"b":[1,{"y":[2,[],{}],"z":{}},4],"c":[],"a":5,"d":{"e":[{"f":null}]}}"#
+        #expect(try JSON.parse(text).serialized()
+            == #"{"a":5,"b":[1,{"y":[2,[],{}],"z":{}},4],"c":[],"d":{"e":[{"f":null}]}}"#)
+    }
+
+    @Test(arguments: [0, 7, -7, 10, 99, -100, Int.max, Int.min, 1_234_567_890])
+    func integersSerializeAsDigits(value: Int) {
+        #expect(JSON.int(value).serialized() == String(value))
+    }
+
+    @Test func vectorsRoundTrip() throws {
+        for name in ["mapping.json", "fql.json"] {
+            let value = Fixtures.json(name)
+            #expect(try JSON.parse(value.serialized()) == value)
+        }
+    }
+}
+
 @Suite struct FixtureTests {
     @Test func vectorFilesLoad() {
         #expect(Fixtures.vectors("mapping.json").count == 189)

@@ -50,7 +50,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         guard let document else { throw .malformed("the pipeline file is empty") }
         let json: JSON
         do {
-            json = try document.json().0
+            json = try document.toJSON()
         } catch {
             throw .malformed("\(error)")
         }

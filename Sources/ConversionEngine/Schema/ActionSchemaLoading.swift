@@ -35,7 +35,7 @@ extension ActionSchema {
         }
         guard let document else { throw .init("\(file ?? "action schema"): the file is empty") }
         do {
-            try self.init(json: try document.json().0)
+            try self.init(json: try document.toJSON())
         } catch let error as ActionSchemaError {
             throw .init("\(file ?? "action schema"): \(error.message)")
         } catch {

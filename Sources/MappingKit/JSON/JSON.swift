@@ -77,7 +77,9 @@ extension JSON: Equatable {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.int(let a), .int(let b)): a == b
-        case (.int, .double), (.double, .int), (.double, .double): lhs.doubleValue == rhs.doubleValue
+        case (.int(let a), .double(let b)): Double(a) == b
+        case (.double(let a), .int(let b)): a == Double(b)
+        case (.double(let a), .double(let b)): a == b
         case (.string(let a), .string(let b)): a == b
         // Element-wise rather than `a == b`: the specialised Array == crashes the 6.3 optimiser.
         case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
@@ -127,6 +129,12 @@ public struct JSONObject: Sendable, Hashable {
     public init() {
         keys = []
         values = []
+    }
+
+    /// Takes members the caller has already checked for duplicate keys.
+    init(uniqueKeys keys: [String], values: [JSON]) {
+        self.keys = keys
+        self.values = values
     }
 
     public init(minimumCapacity: Int) {

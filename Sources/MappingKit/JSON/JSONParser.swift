@@ -34,6 +34,7 @@ extension JSON {
     }
 
     /// Parses one JSON value from UTF-8 bytes.
+    @inlinable
     public static func parse(bytes: some Collection<UInt8>, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
         let result: Result<JSON, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
             do throws(JSONParseError) {
@@ -71,6 +72,11 @@ struct JSONParser {
     var index = 0
     /// Scratch space for strings with escapes.
     var scratch: [UInt8] = []
+    /// Members of the objects being read, innermost last; each object takes its own
+    /// members off the end, so its arrays are allocated once at their final size.
+    var pendingKeys: [String] = []
+    /// Values of the objects and arrays being read, innermost last.
+    var pendingValues: [JSON] = []
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
@@ -132,12 +138,15 @@ struct JSONParser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
         index += 1
-        var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        if pendingKeys.capacity == 0 { pendingKeys.reserveCapacity(32) }
+        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
+        let keyBase = pendingKeys.count
+        let valueBase = pendingValues.count
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -152,12 +161,23 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            object[key] = value
+            if let duplicate = pendingKeys[keyBase...].firstIndex(of: key) {
+                // As JSON.parse: the first position, the last value.
+                pendingValues[valueBase + duplicate - keyBase] = value
+            } else {
+                pendingKeys.append(key)
+                pendingValues.append(value)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(object)
+            case UInt8(ascii: "}"):
+                index += 1
+                let count = pendingKeys.count - keyBase
+                return .object(JSONObject(
+                    uniqueKeys: pendingKeys.takeLast(count, leaving: ""),
+                    values: pendingValues.takeLast(count, leaving: .null)))
             default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
             }
         }
@@ -166,20 +186,23 @@ struct JSONParser {
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
         index += 1
-        var array: [JSON] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(array)
+            return .array([])
         }
+        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
+        let valueBase = pendingValues.count
         while true {
             skipWhitespace()
-            array.append(try parseValue(depth: depth))
+            pendingValues.append(try parseValue(depth: depth))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an array") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(array)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(pendingValues.takeLast(pendingValues.count - valueBase, leaving: .null))
             default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
             }
         }
@@ -190,16 +213,16 @@ struct JSONParser {
         index += 1
         let contentStart = index
         // Fast path: no escapes.
-        while index < bytes.count {
+        var allBits: UInt8 = 0
+        index = JSONStringScan.firstSpecial(in: bytes, from: index, allBits: &allBits)
+        if index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index])
                 index += 1
-                return try makeString(slice, start: contentStart)
+                return try makeString(slice, start: contentStart, isASCII: allBits < 0x80)
             }
-            if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("control character in a string must be escaped") }
-            index += 1
         }
         guard index < bytes.count else { throw error("unterminated string", at: start) }
         scratch.removeAll(keepingCapacity: true)
@@ -209,7 +232,7 @@ struct JSONParser {
             if b == UInt8(ascii: "\"") {
                 index += 1
                 return try scratch.withUnsafeBytes { buffer in
-                    Result { () throws(JSONParseError) in try makeString(buffer, start: contentStart) }
+                    Result { () throws(JSONParseError) in try makeString(buffer, start: contentStart, isASCII: false) }
                 }.get()
             }
             if b < 0x20 { throw error("control character in a string must be escaped") }
@@ -273,11 +296,13 @@ struct JSONParser {
         return v
     }
 
-    func makeString(_ buffer: UnsafeRawBufferPointer, start: Int) throws(JSONParseError) -> String {
-        guard let s = String(validating: buffer, as: UTF8.self) else {
+    func makeString(_ buffer: UnsafeRawBufferPointer, start: Int, isASCII: Bool) throws(JSONParseError) -> String {
+        let utf8 = buffer.assumingMemoryBound(to: UInt8.self)
+        guard isASCII || UTF8Validation.isValid(utf8) else {
             throw error("invalid UTF-8 in a string", at: start)
         }
-        return s
+        // Valid, so decoding repairs nothing.
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     mutating func parseNumber() throws(JSONParseError) -> JSON {
@@ -319,9 +344,104 @@ struct JSONParser {
             }
             return .int(negative ? -v : v)
         }
+        if !isInteger, let d = Self.exactDouble(text) { return .double(d) }
         let string = String(decoding: text, as: UTF8.self)
         if isInteger, let v = Int(string) { return .int(v) }
         guard let d = Double(string) else { throw error("invalid number", at: start) }
         return .double(d)
+    }
+}
+
+extension JSONParser {
+    private static let exactPowersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { p, _ in p * 10 } }
+
+    /// The value of a decimal number in one exactly rounded step, when its digits fit in
+    /// 2^53 and its power of ten is at most 22 (both then exact in a `Double`); `nil`
+    /// otherwise, for the caller's full conversion.
+    static func exactDouble(_ text: UnsafeRawBufferPointer) -> Double? {
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var negative = false
+        var i = 0
+        if text[0] == UInt8(ascii: "-") {
+            negative = true
+            i = 1
+        }
+        var afterPoint = false
+        while i < text.count {
+            let b = text[i]
+            if b == UInt8(ascii: ".") {
+                afterPoint = true
+            } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                if mantissa != 0 || b != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
+                if afterPoint { exponent -= 1 }
+            } else {
+                break  // an exponent: let the full conversion handle it
+            }
+            i += 1
+        }
+        guard i == text.count, exponent >= -22 else { return nil }
+        let value = Double(mantissa) / exactPowersOfTen[-exponent]
+        return negative ? -value : value
+    }
+}
+
+extension Array {
+    /// Removes the last `count` elements and returns them in a new array allocated once
+    /// for them, moving rather than copying (no reference counting); `filler` is a
+    /// trivial value left in the vacated slots before they are dropped.
+    @inline(__always)
+    mutating func takeLast(_ count: Int, leaving filler: Element) -> [Element] {
+        let start = self.count - count
+        var taken: [Element] = []
+        taken.reserveCapacity(count)
+        withUnsafeMutableBufferPointer { stack in
+            for slot in stack.baseAddress! + start..<stack.baseAddress! + start + count {
+                taken.append(slot.move())
+                slot.initialize(to: filler)
+            }
+        }
+        removeLast(count)
+        return taken
+    }
+}
+
+/// UTF-8 validation as RFC 3629 defines it: no overlong forms, no surrogates, nothing
+/// above U+10FFFF.
+enum UTF8Validation {
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                i += 1
+                continue
+            }
+            func continuation(_ k: Int) -> Bool { i + k < n && bytes[i + k] & 0xC0 == 0x80 }
+            switch b {
+            case 0xC2...0xDF:
+                guard continuation(1) else { return false }
+                i += 2
+            case 0xE0...0xEF:
+                guard continuation(1), continuation(2) else { return false }
+                let b1 = bytes[i + 1]
+                if b == 0xE0 && b1 < 0xA0 { return false }  // overlong
+                if b == 0xED && b1 >= 0xA0 { return false }  // surrogate
+                i += 3
+            case 0xF0...0xF4:
+                guard continuation(1), continuation(2), continuation(3) else { return false }
+                let b1 = bytes[i + 1]
+                if b == 0xF0 && b1 < 0x90 { return false }  // overlong
+                if b == 0xF4 && b1 >= 0x90 { return false }  // above U+10FFFF
+                i += 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 }

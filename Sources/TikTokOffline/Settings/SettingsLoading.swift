@@ -25,7 +25,7 @@ extension TikTokSettings {
             guard let document = try YAML.parse(text, file: file, limits: .default) else {
                 throw SettingsError("\(where_): the file is empty")
             }
-            json = try document.json().0
+            json = try document.toJSON()
         } catch let error as SettingsError {
             throw error
         } catch {

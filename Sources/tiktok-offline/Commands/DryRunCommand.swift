@@ -54,13 +54,13 @@ struct MappingOptions: ParsableArguments {
     @Flag(help: "Also run mappings that are written `enabled: false`.")
     var enableAll = false
 
-    var source: MappingSource {
+    var source: ConversionEngine.MappingSource {
         get throws {
             if mappingFiles.isEmpty, let mappings { return .directory(mappings) }
             if !mappingFiles.isEmpty {
                 var files = mappingFiles
                 if let mappings {
-                    guard case .directory(let folder) = MappingSource.directory(mappings),
+                    guard case .directory(let folder) = ConversionEngine.MappingSource.directory(mappings),
                         let names = try? FileManager.default.contentsOfDirectory(atPath: folder)
                     else { throw CommandError("\(mappings): cannot read the mappings folder") }
                     files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }

@@ -1,0 +1,118 @@
+/// The JavaScript conversions Segment's behaviour rests on (`String(x)`, `Number(x)`, loose
+/// equality), so triggers and mappings coerce exactly as the reference does.
+enum JavaScript {
+    /// JavaScript `String(value)`: numbers in JS formatting, arrays comma-joined (with
+    /// `null` elements empty), objects as `[object Object]`.
+    static func string(_ value: JSON) -> String {
+        switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): JSNumber.format(d)
+        case .bool(let b): b ? "true" : "false"
+        case .null: "null"
+        case .object: "[object Object]"
+        case .array(let elements):
+            elements.map { $0.isNull ? "" : string($0) }.joined(separator: ",")
+        }
+    }
+
+    /// The JavaScript type word for a possibly missing value (`undefined` when missing).
+    static func typeName(_ value: JSON?) -> String {
+        value?.typeName ?? "undefined"
+    }
+
+    /// JavaScript `value != ''` (loose inequality with the empty string).
+    static func differsLooselyFromEmptyString(_ value: JSON) -> Bool {
+        switch value {
+        case .string(let s): !s.isEmpty
+        case .int(let i): i != 0
+        case .double(let d): d != 0
+        case .bool(let b): b
+        case .null: true
+        case .array: !string(value).isEmpty
+        case .object: true
+        }
+    }
+
+    /// `Number(value)`: `NaN` when the value has no numeric reading.
+    static func number(_ value: JSON) -> Double {
+        switch value {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        case .bool(let b): b ? 1 : 0
+        case .null: 0
+        case .string(let s): number(parsing: s)
+        case .array, .object: .nan
+        }
+    }
+
+    /// `Number(text)`: surrounding whitespace ignored, `""` is 0, decimal literals with an
+    /// optional sign and exponent, `Infinity`, and unsigned `0x`/`0o`/`0b` integers.
+    static func number(parsing text: String) -> Double {
+        let trimmed = text.unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        let scalars = Array(trimmed)
+        if scalars.isEmpty { return 0 }
+        let literal = String(String.UnicodeScalarView(scalars))
+        switch literal {
+        case "Infinity", "+Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        default: break
+        }
+        if scalars.count > 2, scalars[0] == "0" {
+            let radix: Int? =
+                switch scalars[1] {
+                case "x", "X": 16
+                case "o", "O": 8
+                case "b", "B": 2
+                default: nil
+                }
+            if let radix {
+                var result = 0.0
+                for c in scalars.dropFirst(2) {
+                    guard let digit = Int(String(c), radix: radix) else { return .nan }
+                    result = result * Double(radix) + Double(digit)
+                }
+                return result
+            }
+        }
+        return isDecimalLiteral(scalars) ? (Double(literal) ?? .nan) : .nan
+    }
+
+    /// The JSON number for `d`: an integer when it is one, else a double.
+    static func json(_ d: Double) -> JSON {
+        if d == d.rounded(), abs(d) < 9_007_199_254_740_992 { return .int(Int(d)) }
+        return .double(d)
+    }
+
+    /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`
+    private static func isDecimalLiteral(_ s: [Unicode.Scalar]) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < s.count, ("0"..."9").contains(s[i]) { i += 1 }
+            return i - start
+        }
+        if i < s.count, s[i] == "+" || s[i] == "-" { i += 1 }
+        var mantissa = digits()
+        if i < s.count, s[i] == "." {
+            i += 1
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if i < s.count, s[i] == "e" || s[i] == "E" {
+            i += 1
+            if i < s.count, s[i] == "+" || s[i] == "-" { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == s.count
+    }
+
+    private static func isSpace(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{A0}", "\u{FEFF}", "\u{1680}",
+            "\u{2000}"..."\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}":
+            true
+        default: false
+        }
+    }
+}

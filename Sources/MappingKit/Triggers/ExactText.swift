@@ -1,0 +1,69 @@
+/// A string compared the way JavaScript's `===` compares: same code units, no Unicode
+/// normalisation (Swift's `==` would equate "é" written two ways).
+struct ExactText: Sendable {
+    let string: String
+    private let utf8Count: Int
+    private let isASCII: Bool
+    /// The array index the text names when it is a canonical one (`"0"`, `"12"`, not `"01"`).
+    let arrayIndex: Int?
+
+    init(_ string: String) {
+        self.string = string
+        utf8Count = string.utf8.count
+        isASCII = string.utf8.allSatisfy { $0 < 0x80 }
+        if let index = Int(string), index >= 0, String(index) == string {
+            arrayIndex = index
+        } else {
+            arrayIndex = nil
+        }
+    }
+
+    /// Byte equality. With equal UTF-8 lengths and an ASCII side, Swift's `==` (a `memcmp`
+    /// with a fast path for identical small strings) is exact: no other text of that length
+    /// is canonically equivalent to ASCII.
+    @inline(__always)
+    func equals(_ other: String) -> Bool {
+        guard other.utf8.count == utf8Count else { return false }
+        return isASCII ? other == string : other.utf8.elementsEqual(string.utf8)
+    }
+
+    enum Anchor { case start, end, anywhere }
+
+    /// JavaScript's `startsWith`, `endsWith` or `includes` with this text as the argument,
+    /// on UTF-8 bytes (equivalent to code units for well-formed strings).
+    func occurs(in haystack: String, at anchor: Anchor) -> Bool {
+        guard utf8Count > 0 else { return true }
+        guard haystack.utf8.count >= utf8Count else { return false }
+        let found = haystack.utf8.withContiguousStorageIfAvailable { h in
+            string.utf8.withContiguousStorageIfAvailable { n in Self.search(n, in: h, at: anchor) }
+        }
+        if let found = found ?? nil { return found }
+        return Self.search(Array(string.utf8)[...], in: Array(haystack.utf8)[...], at: anchor)
+    }
+
+    private static func search<H: RandomAccessCollection<UInt8>, N: RandomAccessCollection<UInt8>>(
+        _ needle: N, in haystack: H, at anchor: Anchor
+    ) -> Bool where H.Index == Int, N.Index == Int {
+        let last = haystack.endIndex - needle.count
+        func matches(at offset: Int) -> Bool {
+            var i = offset
+            for byte in needle {
+                if haystack[i] != byte { return false }
+                i += 1
+            }
+            return true
+        }
+        switch anchor {
+        case .start: return matches(at: haystack.startIndex)
+        case .end: return matches(at: last)
+        case .anywhere:
+            guard let first = needle.first else { return true }
+            var offset = haystack.startIndex
+            while offset <= last {
+                if haystack[offset] == first, matches(at: offset) { return true }
+                offset += 1
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A compiled trigger ("FQL" subscription): decides whether a mapping fires for an event.
+///
+/// Reads Segment's trigger language with its value semantics, but with real precedence
+/// (`!` over `and` over `or`), nesting parentheses and `!` on any condition or group. Unknown
+/// fields and malformed text are errors, and only JSON objects can match.
+///
+/// ```swift
+/// let trigger = try Trigger(#"type = "track" and (event = "Order Completed" or event = "Checkout")"#)
+/// trigger.matches(event)
+/// ```
+public struct Trigger: Sendable {
+    /// The FQL text the trigger was built from (for an AST-built trigger, its canonical text).
+    public let source: String
+    /// Lint findings that are not errors, e.g. `and` and `or` mixed at one level without
+    /// parentheses (Segment would read it differently). Each has a message and 1-based column.
+    public let warnings: [TriggerWarning]
+
+    let node: TriggerNode
+    private let matcher: TriggerMatcher
+
+    /// Parses and compiles once. Throws `TriggerSyntaxError`.
+    public init(_ source: String) throws {
+        let (node, warnings) = try TriggerParser.parse(source)
+        self.init(source: source, node: node, warnings: warnings)
+    }
+
+    /// Builds a trigger from the reference's JSON AST (§5) — used by vectors whose subscription
+    /// is null. Throws `TriggerSyntaxError` (column 0) for an AST the reference would not understand.
+    public init(referenceAST: JSON) throws {
+        let node = try TriggerReferenceAST.node(from: referenceAST)
+        self.init(source: TriggerGenerator.source(for: node), node: node, warnings: [])
+    }
+
+    private init(source: String, node: TriggerNode, warnings: [TriggerWarning]) {
+        self.source = source
+        self.node = node
+        self.warnings = warnings
+        self.matcher = TriggerMatcher(node)
+    }
+
+    /// Whether `event` fires this trigger. Anything but a JSON object never matches.
+    @inlinable
+    public func matches(_ event: JSON) -> Bool {
+        guard case .object(let object) = event else { return false }
+        return matches(object: object)
+    }
+
+    @usableFromInline
+    func matches(object: JSONObject) -> Bool {
+        matcher.matches(object)
+    }
+
+    /// The reference's AST JSON for this trigger when it has one (no nested/negated groups), else nil.
+    public var referenceAST: JSON? {
+        TriggerReferenceAST.json(for: node)
+    }
+
+    /// Canonical FQL text (generator §7 for reference-expressible triggers; for nested ones,
+    /// parentheses as needed so it re-parses to the same trigger).
+    public var canonicalSource: String {
+        TriggerGenerator.source(for: node)
+    }
+
+    /// Segment's generator: the canonical FQL text for a reference AST. Throws
+    /// `TriggerSyntaxError` for an AST it cannot read.
+    public static func generate(referenceAST: JSON) throws -> String {
+        try Trigger(referenceAST: referenceAST).canonicalSource
+    }
+
+    /// Whether two triggers read the same (equal parsed trees, so they match the same events).
+    public func isEquivalent(to other: Trigger) -> Bool {
+        node == other.node
+    }
+}

@@ -1,0 +1,85 @@
+/// Writes a `TriggerNode` back as FQL: Segment's generator (FQL spec §7) for what the reference
+/// can express, and `!( … )` / nested parentheses for the rest, so the text re-parses to an
+/// equal node.
+enum TriggerGenerator {
+    static func source(for node: TriggerNode) -> String {
+        switch node {
+        case .group:
+            let text = expression(node, nested: false)
+            // Segment drops a single pair of parentheses around the whole text.
+            if text.hasPrefix("("), text.hasSuffix(")"), text.unicodeScalars.count(where: { $0 == "(" || $0 == ")" }) == 2 {
+                return String(text.dropFirst().dropLast())
+            }
+            return text
+        case .condition, .not:
+            return expression(node, nested: false)
+        }
+    }
+
+    private static func expression(_ node: TriggerNode, nested: Bool) -> String {
+        switch node {
+        case .condition(let condition):
+            return self.condition(condition)
+        case .group(let connective, let children):
+            let text = children.map { expression($0, nested: true) }.joined(separator: " \(connective.rawValue) ")
+            return nested ? "(\(text))" : text
+        case .not(let inner):
+            if case .group = inner { return "!\(expression(inner, nested: true))" }
+            return "!(\(expression(inner, nested: false)))"
+        }
+    }
+
+    private static func condition(_ condition: TriggerCondition) -> String {
+        let field = fieldName(condition.field)
+        let value = condition.value ?? .null
+        switch condition.comparison {
+        case .contains: return "contains(\(field), \(literal(value)))"
+        case .notContains: return "!contains(\(field), \(literal(value)))"
+        case .exists: return "\(field) != null"
+        case .notExists: return "\(field) = null"
+        case .isTrue: return "\(field) = true"
+        case .isFalse: return "\(field) = false"
+        case .startsWith: return "match(\(field), \"\(JavaScript.string(value))*\")"
+        case .notStartsWith: return "!match(\(field), \"\(JavaScript.string(value))*\")"
+        case .endsWith: return "match(\(field), \"*\(JavaScript.string(value))\")"
+        case .notEndsWith: return "!match(\(field), \"*\(JavaScript.string(value))\")"
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            return "\(field) \(condition.comparison.rawValue) \(JSNumber.format(JavaScript.number(value)))"
+        case .numberEquals: return "\(field) = \(JSNumber.format(JavaScript.number(value)))"
+        case .numberNotEquals: return "\(field) != \(JSNumber.format(JavaScript.number(value)))"
+        case .equals, .notEquals: return "\(field) \(condition.comparison.rawValue) \(literal(value))"
+        }
+    }
+
+    /// Numbers and booleans bare, anything else in double quotes.
+    private static func literal(_ value: JSON) -> String {
+        switch value {
+        case .int, .double, .bool: JavaScript.string(value)
+        default: "\"\(JavaScript.string(value))\""
+        }
+    }
+
+    private static func fieldName(_ field: TriggerField) -> String {
+        guard let path = field.path else { return field.section.rawValue }
+        return "\(field.section.rawValue).\(escaped(path))"
+    }
+
+    /// Segment escapes every character outside `[A-Za-z0-9._-]` with `\`. So that the text
+    /// lexes back, a segment that starts with a digit or `-`, or is a keyword, also has its
+    /// first character escaped.
+    private static func escaped(_ path: String) -> String {
+        var out = String.UnicodeScalarView()
+        let segments = path.split(separator: ".", omittingEmptySubsequences: false)
+        for (i, segment) in segments.enumerated() {
+            if i > 0 { out.append(".") }
+            let isKeyword = segment == "and" || segment == "or" || segment == "null"
+            for (j, c) in segment.unicodeScalars.enumerated() {
+                let plain = TriggerLexer.isLetter(c) || TriggerLexer.isDigit(c) || c == "_" || c == "-"
+                let startsBadly = j == 0 && (TriggerLexer.isDigit(c) || c == "-" || isKeyword)
+                if !plain || startsBadly { out.append("\\") }
+                out.append(c)
+            }
+        }
+        return String(out)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@Suite struct LintCommandTests {
+    /// The acceptance case: a misspelt directive, an invalid trigger and a malformed path are
+    /// all reported, each at its own line and column.
+    @Test func reportsEveryProblemWithItsLocation() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("broken.yaml", """
+            name: Broken
+            trigger: event = "Order Completed" and evnt = "x"
+            action: reportOfflineEvent
+            mapping:
+              event: CompletePayment
+              email:
+                "@pth": $.traits.email
+              phone: !path $.properties..phone
+            """)
+        let result = try Tool.run(["lint", file])
+        #expect(result.status != 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("\(file):2:40: error:") && $0.contains("evnt") && $0.contains("did you mean") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(file):7:5: error:") && $0.contains("@pth") && $0.contains("@path") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(file):8:29: error:") && $0.contains("malformed path") }, "\(lines)")
+    }
+
+    @Test func aCleanFolderPasses() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("a.yaml", """
+            name: A
+            trigger: type = "page"
+            action: reportOfflineEvent
+            mapping:
+              event: PageView
+            """)
+        let result = try Tool.run(["lint", folder.url.path])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("1 file checked: 0 errors"))
+    }
+
+    @Test(arguments: [
+        ("nme: A\ntrigger: type = \"page\"\naction: x\nmapping: {}\n", "1:1", "did you mean 'name'"),
+        ("name: A\ntrigger: type = \"page\"\naction: x\nmapping: [1]\n", "4:10", "'mapping' must be an object"),
+        ("name: A\ntrigger: type = \"page\"\naction: x\nmapping:\n  a: !pth $.x\n", "5:6", "did you mean !path"),
+        ("name: A\ntrigger: type = \"page\"\naction: x\nmapping:\n  a: [unclosed\n", "", "error"),
+    ])
+    func reportsFileStructureProblems(text: String, location: String, message: String) throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("m.yaml", text)
+        let result = try Tool.run(["lint", file])
+        #expect(result.status != 0)
+        #expect(result.stdout.contains("\(file):\(location)"), "\(result.stdout)")
+        #expect(result.stdout.contains(message), "\(result.stdout)")
+    }
+
+    @Test func warnsAboutMixedConnectives() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("m.yaml", """
+            name: A
+            trigger: type = "track" or event = "A" and userId != null
+            action: reportOfflineEvent
+            mapping: {event: X}
+            """)
+        let result = try Tool.run(["lint", file])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\(file):2:"))
+        #expect(result.stdout.contains("warning:"))
+    }
+}

@@ -1,0 +1,52 @@
+import Testing
+@testable import MappingKit
+
+@Suite struct PathTests {
+    @Test(arguments: [
+        ("$.a.b", ["a", "b"]),
+        ("a[0].b", ["a", "0", "b"]),
+        ("a['b c']", ["a", "b c"]),
+        ("a[\"x\"]", ["a", "x"]),
+        ("a[b]", ["a[b]"]),
+        ("a[\"b.c\"]", ["a", "b", "c"]),
+        ("a[0]]]b", ["a", "0", "b"]),
+        ("$.integrations.TikTok Offline Conversions.ttclid", ["integrations", "TikTok Offline Conversions", "ttclid"]),
+        ("x.$.y", ["x", "y"]),
+        ("..a..", ["a"]),
+    ])
+    func splitsSegments(path: String, segments: [String]) {
+        #expect(PayloadPath(path, stripsDollarDot: true).segments.map(\.key) == segments)
+    }
+
+    @Test func templatesKeepTheDollarDot() {
+        #expect(PayloadPath("$.a", stripsDollarDot: false).segments.map(\.key) == ["$", "a"])
+    }
+
+    @Test(arguments: ["", ".", "$."])
+    func rootPathsReturnThePayload(path: String) {
+        let payload: JSON = ["a": 1]
+        #expect(PayloadPath(path, stripsDollarDot: true).lookup(in: payload) == payload)
+    }
+
+    @Test func falsyIntermediateValuesEndTheWalk() {
+        let path = PayloadPath("a.b.c", stripsDollarDot: true)
+        #expect(path.lookup(in: ["a": nil]) == .null)
+        #expect(path.lookup(in: ["a": 0]) == 0)
+        #expect(path.lookup(in: ["a": false]) == false)
+        #expect(path.lookup(in: ["a": ""]) == "")
+        #expect(path.lookup(in: ["a": ["b": 1]]) == nil)
+        #expect(path.lookup(in: ["x": 1]) == nil)
+    }
+
+    @Test func stringsAndArraysHaveIndexesAndLength() {
+        let payload: JSON = ["s": "héllo", "list": ["a", "b"]]
+        func lookup(_ path: String) -> JSON? { PayloadPath(path, stripsDollarDot: true).lookup(in: payload) }
+        #expect(lookup("s.length") == 5)
+        #expect(lookup("s.1") == "é")
+        #expect(lookup("s.9") == nil)
+        #expect(lookup("list.length") == 2)
+        #expect(lookup("list[1]") == "b")
+        #expect(lookup("list.01") == nil)
+        #expect(lookup("s.nope") == nil)
+    }
+}
