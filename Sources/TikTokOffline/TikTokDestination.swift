@@ -35,4 +35,17 @@ public enum TikTokDestination {
         let pipeline = try Pipeline(definition, registry: registry)
         return try Engine(mappings: try mappings.load(), actions: actions, pipeline: pipeline, enableAll: enableAll, logger: logger)
     }
+
+    /// The mapping that runs for `file` with this destination's actions (its own mapping over
+    /// the action's defaults when it says `defaults: true`). Run a file's `tests:` against it:
+    /// `file.runTests(with: try TikTokDestination.effectiveMapping(for: file))`.
+    public static func effectiveMapping(for file: MappingFile) throws -> Mapping {
+        let actions: ActionCatalog
+        do {
+            actions = try ShippedPresets.actions()
+        } catch {
+            throw EngineError("\(error)")
+        }
+        return try Engine.compile(file, actions: actions).mapping
+    }
 }

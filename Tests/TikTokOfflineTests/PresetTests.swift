@@ -51,13 +51,15 @@ import Testing
         #expect(compiled.trigger.matches(vector["event"]!) == vector.flag("subscription_matches"))
     }
 
-    @Test(arguments: files.flatMap { file in file.tests.map { (file.name, $0.name) } })
-    func presetOwnTestsPass(preset: String, test: String) throws {
-        let engine = try TikTokDestination.engine(settings: TikTokSettings(eventSetID: "s"), enableAll: true, sink: DryRunSink())
-        let compiled = try #require(engine.mappings.first { $0.name == preset })
-        let file = try #require(Self.files.first { $0.name == preset })
-        let testCase = try #require(file.tests.first { $0.name == test })
-        #expect(compiled.trigger.matches(testCase.event))
-        #expect(try compiled.mapping.evaluate(testCase.event) == testCase.expect)
+    /// Each file's `tests:`, run by MappingKit's runner against the mapping that really runs.
+    @Test(arguments: files)
+    func presetOwnTestsPass(file: MappingFile) throws {
+        let results = file.runTests(with: try TikTokDestination.effectiveMapping(for: file))
+        #expect(results.contains { !$0.passed } == false, "\(results.filter { !$0.passed }.map { "\($0.name): \($0.failures)" })")
+        #expect(results.count >= 2, "a firing and a non-firing case")
     }
+}
+
+extension MappingFile: CustomTestStringConvertible {
+    public var testDescription: String { name }
 }

@@ -24,7 +24,7 @@ public struct Engine: Sendable {
     public struct CompiledMapping: Sendable {
         public let name: String
         public let action: String
-        public let enabled: Bool
+        public var enabled: Bool
         public let trigger: Trigger
         /// The mapping that runs: the file's mapping, over the action's defaults when the
         /// file sets `defaults: true`.
@@ -51,36 +51,45 @@ public struct Engine: Sendable {
         var compiled: [CompiledMapping] = []
         var names = Set<String>()
         for file in files {
-            let origin = file.file ?? file.name
             guard names.insert(file.name).inserted else {
-                throw EngineError("\(origin): another mapping is already named '\(file.name)'")
+                throw EngineError("\(file.file ?? file.name): another mapping is already named '\(file.name)'")
             }
-            guard let schema = actions[file.action] else {
-                throw EngineError("\(origin): unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))")
-            }
-            guard case .object(let written) = file.mapping else {
-                throw EngineError("\(origin): 'mapping' must be an object of field names")
-            }
-            for key in written.keys where schema.field(key) == nil {
-                throw EngineError("\(origin): mapping sets '\(key)', which is not a field of \(schema.name)")
-            }
-            var source = file.defaults ? schema.defaultMapping : JSONObject()
-            for (key, value) in written { source[key] = value }
-            let mapping: Mapping
-            do {
-                mapping = try Mapping(.object(source))
-            } catch {
-                throw EngineError("\(origin): \(error)")
-            }
-            compiled.append(CompiledMapping(
-                name: file.name, action: file.action, enabled: file.enabled || enableAll,
-                trigger: file.trigger, mapping: mapping, schema: schema, file: file.file))
+            var mapping = try Self.compile(file, actions: actions)
+            if enableAll { mapping.enabled = true }
+            compiled.append(mapping)
         }
         self.mappings = compiled
         self.active = compiled.filter(\.enabled)
         self.actions = actions
         self.pipeline = pipeline
         self.logger = logger
+    }
+
+    /// Compiles one mapping file against its action: checks the action and field names, and
+    /// overlays the file's mapping on the action's defaults when it says `defaults: true`.
+    /// The result's `mapping` is what runs — and what the file's own `tests:` should check.
+    public static func compile(_ file: MappingFile, actions: ActionCatalog) throws(EngineError) -> CompiledMapping {
+        let origin = file.file ?? file.name
+        guard let schema = actions[file.action] else {
+            throw EngineError("\(origin): unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))")
+        }
+        guard case .object(let written) = file.mapping else {
+            throw EngineError("\(origin): 'mapping' must be an object of field names")
+        }
+        for key in written.keys where schema.field(key) == nil {
+            throw EngineError("\(origin): mapping sets '\(key)', which is not a field of \(schema.name)")
+        }
+        var source = file.defaults ? schema.defaultMapping : JSONObject()
+        for (key, value) in written { source[key] = value }
+        let mapping: Mapping
+        do {
+            mapping = try Mapping(.object(source))
+        } catch {
+            throw EngineError("\(origin): \(error)")
+        }
+        return CompiledMapping(
+            name: file.name, action: file.action, enabled: file.enabled,
+            trigger: file.trigger, mapping: mapping, schema: schema, file: file.file)
     }
 
     /// The mappings that run.

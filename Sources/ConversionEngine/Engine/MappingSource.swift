@@ -50,7 +50,8 @@ public enum MappingSource: Sendable {
         }
     }
 
-    static func isMappingFileName(_ name: String) -> Bool {
+    /// True for the names a mappings folder is searched for: `*.yaml`, `*.yml`, `*.json`, not hidden.
+    public static func isMappingFileName(_ name: String) -> Bool {
         !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json"))
     }
 

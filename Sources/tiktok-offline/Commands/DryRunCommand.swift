@@ -54,21 +54,20 @@ struct MappingOptions: ParsableArguments {
     @Flag(help: "Also run mappings that are written `enabled: false`.")
     var enableAll = false
 
+    /// `--mapping` files (after the `--mappings` folder's, if both are given), else the
+    /// `--mappings` folder, else the presets compiled into the binary.
     var source: ConversionEngine.MappingSource {
         get throws {
-            if mappingFiles.isEmpty, let mappings { return .directory(mappings) }
-            if !mappingFiles.isEmpty {
-                var files = mappingFiles
-                if let mappings {
-                    guard case .directory(let folder) = ConversionEngine.MappingSource.directory(mappings),
-                        let names = try? FileManager.default.contentsOfDirectory(atPath: folder)
-                    else { throw CommandError("\(mappings): cannot read the mappings folder") }
-                    files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
-                        .sorted().map { (folder as NSString).appendingPathComponent($0) } + files
-                }
-                return .files(files)
+            guard !mappingFiles.isEmpty else {
+                return mappings.map { .directory($0) } ?? ShippedPresets.source
             }
-            return ShippedPresets.source
+            guard let mappings else { return .files(mappingFiles) }
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: mappings) else {
+                throw CommandError("\(mappings): cannot read the mappings folder")
+            }
+            let folderFiles = names.filter(ConversionEngine.MappingSource.isMappingFileName).sorted()
+                .map { (mappings as NSString).appendingPathComponent($0) }
+            return .files(folderFiles + mappingFiles)
         }
     }
 
