@@ -47,20 +47,20 @@ public struct ActionSchema: Sendable {
     /// The action's names; the first is the current one, the others behave identically.
     public let names: [String]
     public let fields: [FieldSpec]
-    private let positions: [String: Int]
+    /// The fields compiled for `prepare`.
+    let coercion: FieldCoercion
 
     public init(names: [String], fields: [FieldSpec]) {
         self.names = names
         self.fields = fields
-        var positions: [String: Int] = [:]
-        for (i, field) in fields.enumerated() where positions[field.key] == nil { positions[field.key] = i }
-        self.positions = positions
+        self.coercion = FieldCoercion(object: fields)
     }
 
     public var name: String { names.first ?? "" }
 
     public func field(_ key: String) -> FieldSpec? {
-        positions[key].map { fields[$0] }
+        var hint = 0
+        return coercion.members.position(of: key, hint: &hint).map { fields[$0] }
     }
 
     /// The mapping made of every field's default, in field order (Segment's `useDefaultMappings`).

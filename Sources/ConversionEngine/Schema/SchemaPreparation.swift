@@ -22,15 +22,19 @@ extension ActionSchema {
         guard case .object(let input) = payload else {
             throw SchemaViolation("schema: the mapping must produce an object, got \(payload.typeName)")
         }
+        let top = coercion
         var output = JSONObject(minimumCapacity: input.count)
+        var hint = 0
         for i in 0..<input.count {
             let key = input.keys[i]
-            guard let spec = field(key) else { continue }
-            guard let value = Self.removingEmpty(input.values[i], itemType: spec.type) else { continue }
-            output.appendUnchecked(key, try Self.coerce(value, to: spec, path: { key }))
+            guard let position = top.members.position(of: key, hint: &hint) else { continue }
+            let field = top.memberCoercions[position]
+            guard let value = Self.removingEmpty(input.values[i], itemType: field.type) else { continue }
+            output.appendUnchecked(key, try Self.coerce(value, to: field, path: { key }))
         }
-        for spec in fields where spec.required && output[spec.key] == nil {
-            throw SchemaViolation("schema: \(spec.key) is required")
+        for (position, field) in top.memberCoercions.enumerated() where field.required {
+            let key = top.members.keys[position]
+            if output[key] == nil { throw SchemaViolation("schema: \(key) is required") }
         }
         return output
     }
@@ -60,7 +64,7 @@ extension ActionSchema {
     }
 
     /// `path` names the value in error messages; it is only built when there is an error.
-    static func coerce(_ value: JSON, to spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
+    static func coerce(_ value: JSON, to spec: FieldCoercion, path: () -> String) throws(SchemaViolation) -> JSON {
         if spec.multiple {
             var items: [JSON]
             switch value {
@@ -69,7 +73,7 @@ extension ActionSchema {
             default: items = [value]
             }
             for i in items.indices {
-                if spec.type == .string, spec.choices == nil, case .string = items[i] { continue }
+                if spec.acceptsAnyString, case .string = items[i] { continue }
                 items[i] = try coerceSingle(items[i], to: spec, path: { "\(path())[\(i)]" })
             }
             return .array(items)
@@ -77,7 +81,8 @@ extension ActionSchema {
         return try coerceSingle(value, to: spec, path: path)
     }
 
-    private static func coerceSingle(_ value: JSON, to spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
+    private static func coerceSingle(_ value: JSON, to spec: FieldCoercion, path: () -> String) throws(SchemaViolation) -> JSON {
+        if spec.acceptsAnyString, case .string = value { return value }
         var value = value
         if case .array(let a) = value, a.count == 1, spec.type != .object || a[0].objectValue != nil {
             value = a[0]
@@ -143,16 +148,18 @@ extension ActionSchema {
         }
     }
 
-    private static func coerceObject(_ value: JSON, spec: FieldSpec, path: () -> String) throws(SchemaViolation) -> JSON {
+    private static func coerceObject(_ value: JSON, spec: FieldCoercion, path: () -> String) throws(SchemaViolation) -> JSON {
         guard case .object(let input) = value else { throw mismatch(path, "an object", value) }
         var output = JSONObject(minimumCapacity: input.count)
+        var hint = 0
         for i in 0..<input.count {
             let key = input.keys[i]
-            guard let member = spec.properties.first(where: { $0.key == key }) else { continue }
-            output.appendUnchecked(key, try coerce(input.values[i], to: member, path: { "\(path()).\(key)" }))
+            guard let position = spec.members.position(of: key, hint: &hint) else { continue }
+            output.appendUnchecked(key, try coerce(input.values[i], to: spec.memberCoercions[position], path: { "\(path()).\(key)" }))
         }
-        for member in spec.properties where member.required && output[member.key] == nil {
-            throw SchemaViolation("schema: \(path()).\(member.key) is required")
+        for (position, member) in spec.memberCoercions.enumerated() where member.required {
+            let key = spec.members.keys[position]
+            if output[key] == nil { throw SchemaViolation("schema: \(path()).\(key) is required") }
         }
         return .object(output)
     }

@@ -70,8 +70,11 @@ public struct TikTokRequestBuilder: Sendable {
     /// the `event_time` used when the fields have no timestamp.
     public func dataElement(for fields: JSONObject, now: Int64) -> JSON {
         var slots = [JSON?](repeating: nil, count: Slot.allCases.count)
+        var hint = 0
         for i in 0..<fields.count {
-            if let slot = Self.slots[fields.keys[i]] { slots[slot.rawValue] = fields.values[i] }
+            if let position = Self.slotKeys.position(of: fields.keys[i], hint: &hint) {
+                slots[Self.slotOrder[position].rawValue] = fields.values[i]
+            }
         }
         func truthy(_ slot: Slot) -> JSON? {
             guard let value = slots[slot.rawValue], value.isTruthy else { return nil }
@@ -137,14 +140,18 @@ public struct TikTokRequestBuilder: Sendable {
         case orderID, shopID, value, limitedDataUse, testEventCode
     }
 
-    private static let slots: [String: Slot] = [
-        "event": .event, "timestamp": .timestamp, "event_id": .eventID, "ttclid": .ttclid, "url": .url,
-        "referrer": .referrer, "external_ids": .externalIDs, "phone_numbers": .phoneNumbers,
-        "email_addresses": .emailAddresses, "lead_id": .leadID, "ttp": .ttp, "ip": .ip, "user_agent": .userAgent,
-        "locale": .locale, "contents": .contents, "content_type": .contentType, "currency": .currency,
-        "query": .query, "description": .description, "order_id": .orderID, "shop_id": .shopID, "value": .value,
-        "limited_data_use": .limitedDataUse, "test_event_code": .testEventCode,
+    /// The field keys the request reads, in the order prepared fields usually come in.
+    private static let slotTable: [(String, Slot)] = [
+        ("event_id", .eventID), ("timestamp", .timestamp), ("phone_numbers", .phoneNumbers),
+        ("email_addresses", .emailAddresses), ("order_id", .orderID), ("shop_id", .shopID),
+        ("external_ids", .externalIDs), ("ttclid", .ttclid), ("ttp", .ttp), ("lead_id", .leadID),
+        ("locale", .locale), ("url", .url), ("referrer", .referrer), ("ip", .ip), ("user_agent", .userAgent),
+        ("content_type", .contentType), ("currency", .currency), ("value", .value), ("description", .description),
+        ("query", .query), ("limited_data_use", .limitedDataUse), ("test_event_code", .testEventCode),
+        ("event", .event), ("contents", .contents),
     ]
+    private static let slotKeys = KeyIndex(slotTable.map(\.0))
+    private static let slotOrder = slotTable.map(\.1)
 
     private static let userMembers: [(String, Slot)] = [
         ("lead_id", .leadID), ("ttp", .ttp), ("ip", .ip), ("user_agent", .userAgent), ("locale", .locale),
