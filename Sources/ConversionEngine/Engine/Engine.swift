@@ -20,17 +20,34 @@ public struct Engine: Sendable {
     /// More mappings than this for one destination is a load error.
     public static let maxMappings = 50
 
-    /// One loaded mapping file, compiled.
-    public struct CompiledMapping: Sendable {
+    /// One loaded mapping file, compiled. A class: the routing loop touches every mapping for
+    /// every event and must not copy (and retain) its parts each time.
+    public final class CompiledMapping: Sendable {
         public let name: String
         public let action: String
-        public var enabled: Bool
+        public let enabled: Bool
         public let trigger: Trigger
         /// The mapping that runs: the file's mapping, over the action's defaults when the
         /// file sets `defaults: true`.
         public let mapping: Mapping
         public let schema: ActionSchema
         public let file: String?
+
+        init(name: String, action: String, enabled: Bool, trigger: Trigger, mapping: Mapping, schema: ActionSchema, file: String?) {
+            self.name = name
+            self.action = action
+            self.enabled = enabled
+            self.trigger = trigger
+            self.mapping = mapping
+            self.schema = schema
+            self.file = file
+        }
+
+        /// The same mapping, enabled.
+        func enabling() -> CompiledMapping {
+            enabled ? self : CompiledMapping(
+                name: name, action: action, enabled: true, trigger: trigger, mapping: mapping, schema: schema, file: file)
+        }
     }
 
     /// Every loaded mapping, enabled or not, in load order.
@@ -54,9 +71,8 @@ public struct Engine: Sendable {
             guard names.insert(file.name).inserted else {
                 throw EngineError("\(file.file ?? file.name): another mapping is already named '\(file.name)'")
             }
-            var mapping = try Self.compile(file, actions: actions)
-            if enableAll { mapping.enabled = true }
-            compiled.append(mapping)
+            let mapping = try Self.compile(file, actions: actions)
+            compiled.append(enableAll ? mapping.enabling() : mapping)
         }
         self.mappings = compiled
         self.active = compiled.filter(\.enabled)
@@ -70,14 +86,22 @@ public struct Engine: Sendable {
     /// The result's `mapping` is what runs — and what the file's own `tests:` should check.
     public static func compile(_ file: MappingFile, actions: ActionCatalog) throws(EngineError) -> CompiledMapping {
         let origin = file.file ?? file.name
+        func problem(_ message: String, at path: String) -> EngineError {
+            let location = file.sourceMap.nearest(path)?.location
+            return EngineError(Diagnostic(.error, message, file: origin, at: location?.key ?? location?.value).description)
+        }
         guard let schema = actions[file.action] else {
-            throw EngineError("\(origin): unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))")
+            var message = "unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))"
+            if let guess = Suggestions.closest(to: file.action, among: actions.names) { message += "; did you mean '\(guess)'?" }
+            throw problem(message, at: "/action")
         }
         guard case .object(let written) = file.mapping else {
-            throw EngineError("\(origin): 'mapping' must be an object of field names")
+            throw problem("'mapping' must be an object of field names", at: "/mapping")
         }
         for key in written.keys where schema.field(key) == nil {
-            throw EngineError("\(origin): mapping sets '\(key)', which is not a field of \(schema.name)")
+            var message = "'\(key)' is not a field of \(schema.name)"
+            if let guess = Suggestions.closest(to: key, among: schema.fields.map(\.key)) { message += "; did you mean '\(guess)'?" }
+            throw problem(message, at: "/mapping/\(key)")
         }
         var source = file.defaults ? schema.defaultMapping : JSONObject()
         for (key, value) in written { source[key] = value }
