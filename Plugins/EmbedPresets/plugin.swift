@@ -11,7 +11,7 @@ struct EmbedPresets: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMappings.swift")
         return [
             .buildCommand(
-                displayName: "Embedding mappings/ into \(target.name)",
+                displayName: "Embedding the shipped presets into \(target.name)",
                 executable: tool.url,
                 arguments: [mappings.path(percentEncoded: false), output.path(percentEncoded: false)],
                 inputFiles: Self.yamlFiles(in: mappings) + Self.yamlFiles(in: mappings.appending(path: "actions")),
