@@ -48,3 +48,19 @@ import Testing
         #expect(ClickIDFromURL.ttclid(in: url) == nil)
     }
 }
+
+@Suite struct ClickIDPrecheckTests {
+    @Test(arguments: [
+        ("https://a.example/?tttclid=x", true),
+        ("https://a.example/?tt%63lid=x", true),
+        ("https://a.example/?x=1", false),
+        ("https://a.example/ttclid", false),
+    ])
+    func precheck(url: String, may: Bool) {
+        #expect(ClickIDFromURL.mayHoldClickID(url) == may)
+    }
+
+    @Test func percentEncodedNamesAreDecoded() {
+        #expect(ClickIDFromURL.ttclid(in: "https://a.example/?tt%63lid=x") == "x")
+    }
+}

@@ -2,7 +2,7 @@
 /// `new URL(url).searchParams.get("ttclid")`: only from a URL that parses, only when not empty.
 enum ClickIDFromURL {
     static func ttclid(in url: String) -> String? {
-        guard let query = query(ofAbsoluteURL: url) else { return nil }
+        guard mayHoldClickID(url), let query = query(ofAbsoluteURL: url) else { return nil }
         for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let name: ArraySlice<UInt8>
             let value: ArraySlice<UInt8>
@@ -18,6 +18,14 @@ enum ClickIDFromURL {
             return decoded.isEmpty ? nil : decoded
         }
         return nil
+    }
+
+    /// False when `url` cannot name a `ttclid` parameter: no `?`, and neither `ttclid` nor a
+    /// percent escape (which could spell it) anywhere. Spares most URLs the full parse.
+    static func mayHoldClickID(_ url: String) -> Bool {
+        let bytes = url.utf8
+        guard bytes.contains(UInt8(ascii: "?")) else { return false }
+        return bytes.contains(UInt8(ascii: "%")) || bytes.firstRange(of: "ttclid".utf8) != nil
     }
 
     /// The query (without `?` and fragment) of `text` if it is an absolute URL with a scheme

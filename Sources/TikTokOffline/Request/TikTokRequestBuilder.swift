@@ -69,13 +69,20 @@ public struct TikTokRequestBuilder: Sendable {
     /// One `data` element from an action's prepared (normalized, hashed) fields. `now` is
     /// the `event_time` used when the fields have no timestamp.
     public func dataElement(for fields: JSONObject, now: Int64) -> JSON {
-        var slots = [JSON?](repeating: nil, count: Slot.allCases.count)
-        var hint = 0
-        for i in 0..<fields.count {
-            if let position = Self.slotKeys.position(of: fields.keys[i], hint: &hint) {
-                slots[Self.slotOrder[position].rawValue] = fields.values[i]
+        withUnsafeTemporaryAllocation(of: JSON?.self, capacity: Slot.allCases.count) { slots in
+            slots.initialize(repeating: nil)
+            defer { slots.deinitialize() }
+            var hint = 0
+            for i in 0..<fields.count {
+                if let position = Self.slotKeys.position(of: fields.keys[i], hint: &hint) {
+                    slots[Self.slotOrder[position].rawValue] = fields.values[i]
+                }
             }
+            return element(from: slots, now: now)
         }
+    }
+
+    private func element(from slots: UnsafeMutableBufferPointer<JSON?>, now: Int64) -> JSON {
         func truthy(_ slot: Slot) -> JSON? {
             guard let value = slots[slot.rawValue], value.isTruthy else { return nil }
             return value
