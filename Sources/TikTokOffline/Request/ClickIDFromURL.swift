@@ -23,9 +23,22 @@ enum ClickIDFromURL {
     /// False when `url` cannot name a `ttclid` parameter: no `?`, and neither `ttclid` nor a
     /// percent escape (which could spell it) anywhere. Spares most URLs the full parse.
     static func mayHoldClickID(_ url: String) -> Bool {
-        let bytes = url.utf8
-        guard bytes.contains(UInt8(ascii: "?")) else { return false }
-        return bytes.contains(UInt8(ascii: "%")) || bytes.firstRange(of: "ttclid".utf8) != nil
+        var url = url
+        return url.withUTF8 { bytes in
+            guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
+            let needle: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x74, 0x74, 0x63, 0x6C, 0x69, 0x64)  // "ttclid"
+            var i = mark + 1
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: "%") { return true }
+                if bytes[i] == needle.0, i + 5 < bytes.count, bytes[i + 1] == needle.1, bytes[i + 2] == needle.2,
+                    bytes[i + 3] == needle.3, bytes[i + 4] == needle.4, bytes[i + 5] == needle.5
+                {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// The query (without `?` and fragment) of `text` if it is an absolute URL with a scheme
