@@ -32,4 +32,26 @@ final class FieldCoercion: Sendable {
 
     /// Strings that need no coercion and no check.
     var acceptsAnyString: Bool { type == .string && choices == nil }
+
+    /// True when `value` already has this scalar field's type (and choice), so coercion
+    /// would return it unchanged.
+    func acceptsUnchanged(_ value: JSON) -> Bool {
+        guard !multiple, choices == nil else { return false }
+        switch (type, value) {
+        case (.string, .string), (.number, .int), (.number, .double), (.integer, .int), (.boolean, .bool): return true
+        default: return false
+        }
+    }
+
+    /// True when every member of `object` is declared and already well typed, and no required
+    /// member is missing: the object can be kept as it is.
+    func acceptsUnchanged(_ object: JSONObject) -> Bool {
+        var hint = 0
+        for i in 0..<object.count {
+            guard let position = members.position(of: object.keys[i], hint: &hint),
+                memberCoercions[position].acceptsUnchanged(object.values[i])
+            else { return false }
+        }
+        return memberCoercions.allSatisfy { !$0.required }
+    }
 }

@@ -150,6 +150,7 @@ extension ActionSchema {
 
     private static func coerceObject(_ value: JSON, spec: FieldCoercion, path: () -> String) throws(SchemaViolation) -> JSON {
         guard case .object(let input) = value else { throw mismatch(path, "an object", value) }
+        if spec.acceptsUnchanged(input) { return value }
         var output = JSONObject(minimumCapacity: input.count)
         var hint = 0
         for i in 0..<input.count {
