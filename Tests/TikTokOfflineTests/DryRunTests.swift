@@ -53,6 +53,7 @@ import Testing
             #"{"type":"track","event":"Order Completed","userId":"\#(userID)","properties":{"email":"  \#(email) ","phone":"\#(phone)"}}"#,
             #"{"type":"track","event":"Signed Up","anonymousId":"\#(userID)","context":{"traits":{"email":"\#(email)","phone":"\#(phone)"}}}"#,
             #"{"type":"track","event":"Callback Started","userId":"\#(userID)","properties":{"email":"not-an-email-\#(userID)","phone":"12"}}"#,
+            #"{"\#(email)" "\#(phone)"}"#,
         ]
         let (lines, text, _) = try await DryRunHarness.run(events.joined(separator: "\n"), trace: true)
         #expect(lines.count > 3, "traces were written")

@@ -1,4 +1,5 @@
 import ConversionEngine
+import Foundation
 import MappingKit
 
 #if canImport(Glibc)
@@ -105,7 +106,7 @@ public struct DryRunner: Sendable {
                 case nil: continue
                 case .failure(let error)?:
                     summary.badLines += 1
-                    lineErrors.append((number, "invalid JSON at column \(error.column): \(error.message)"))
+                    lineErrors.append((number, "invalid JSON at column \(error.column): \(Self.withoutInputText(error.message))"))
                 case .success(let event)?:
                     do throws(EventError) {
                         try engine.route(event, line: number, into: &batch)
@@ -121,6 +122,13 @@ public struct DryRunner: Sendable {
         }
         try await flushBatch()
         return summary
+    }
+
+    /// A parse message with any quoted input (a key the parser echoes) cut out: a broken
+    /// line may hold personal data, and the output must never repeat it.
+    static func withoutInputText(_ message: String) -> String {
+        guard let quote = message.firstIndex(of: "\"") else { return message }
+        return message[..<quote].trimmingCharacters(in: .whitespaces)
     }
 
     static func write(_ bytes: [UInt8], to fd: Int32) throws {
