@@ -72,7 +72,8 @@ struct BenchCommand: AsyncParsableCommand {
             print("  \(step.padding(toLength: 36, withPad: " ", startingAt: 0)) \(Self.rate(events, seconds)) events/s")
         }
         print("  \("end to end".padding(toLength: 36, withPad: " ", startingAt: 0)) \(Self.rate(events, Self.seconds(total))) events/s")
-        print("peak memory (max RSS): \(Self.peakResidentMegabytes()) MB")
+        let workload = String(format: "%.1f", Double(input.count) / 1_048_576)
+        print("peak memory (max RSS): \(Self.peakResidentMegabytes()) MB, including the \(workload) MB workload held in memory")
     }
 
     static func seconds(_ duration: Duration) -> Double {
