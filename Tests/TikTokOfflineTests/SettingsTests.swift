@@ -62,3 +62,31 @@ import Testing
         }
     }
 }
+
+@Suite struct SettingsFileTests {
+    @Test func readsYAMLWithEnvironmentExpansion() throws {
+        let text = """
+            access_token: ${TIKTOK_TOKEN}
+            event_set_id: "7301234567890"
+            partner_name: Acme
+            pipeline: [consent, normalize, hash, validate, send]
+            """
+        let settings = try TikTokSettings(yaml: text, file: "settings.yaml", environment: ["TIKTOK_TOKEN": "tok"])
+        #expect(settings.accessToken == "tok")
+        #expect(settings.eventSetID == "7301234567890")
+        #expect(settings.pipeline == .default)
+    }
+
+    @Test(arguments: [
+        ("event_set_id: [unclosed", "settings.yaml"),
+        ("", "empty"),
+        ("- a\n- b", "expected a mapping of settings"),
+    ])
+    func refusesBrokenFiles(text: String, message: String) {
+        #expect {
+            try TikTokSettings(yaml: text, file: "settings.yaml", environment: [:])
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+}
