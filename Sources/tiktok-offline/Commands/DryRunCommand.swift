@@ -13,6 +13,7 @@ struct DryRunCommand: AsyncParsableCommand {
             Reads NDJSON events (stdin by default) and prints one JSON line per event and fired mapping:
               {"line":N,"mapping":"<name>","body":{...}}       the request body for that event alone
               {"line":N,"mapping":"<name>","error":"<reason>"} the record was rejected
+              {"line":N,"mapping":"<name>","skipped":"<reason>"} left out on purpose (no consent)
               {"line":N,"error":"<reason>"}                    the line is not a JSON object
             Per-line problems never stop the run; only configuration errors exit non-zero.
             """
