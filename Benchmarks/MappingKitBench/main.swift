@@ -48,23 +48,32 @@ let mappingJSON: JSON = [
     ]],
 ]
 
-/// Runs `body` repeatedly for about `seconds` and returns operations per second.
+/// Seconds of CPU time this thread has used: unlike wall time, unaffected by other
+/// processes competing for the core.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Runs `body` repeatedly for about `seconds` of CPU time and prints operations per second,
+/// per CPU second (one core) and per wall-clock second.
 func measure(_ label: String, seconds: Double = 2, batch: Int = 10_000, _ body: () -> Void) {
     for _ in 0..<batch / 10 { body() }  // warm up
     let clock = ContinuousClock()
-    let start = clock.now
+    let wallStart = clock.now
+    let cpuStart = threadCPUSeconds()
     var operations = 0
-    while true {
+    while threadCPUSeconds() - cpuStart < seconds {
         for _ in 0..<batch { body() }
         operations += batch
-        let elapsed = clock.now - start
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        if secs >= seconds {
-            let rate = Double(operations) / secs
-            print(label.padding(toLength: 58, withPad: " ", startingAt: 0), String(format: "%12.0f /s", rate))
-            return
-        }
     }
+    let cpu = threadCPUSeconds() - cpuStart
+    let wall = clock.now - wallStart
+    let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+    print(
+        label.padding(toLength: 58, withPad: " ", startingAt: 0),
+        String(format: "%12.0f /s per core   (%.0f /s wall clock)", Double(operations) / cpu, Double(operations) / wallSeconds))
 }
 
 @inline(never) func consume<T>(_ value: T) { withExtendedLifetime(value) {} }

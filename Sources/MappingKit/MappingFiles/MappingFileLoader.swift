@@ -41,6 +41,8 @@ struct MappingFileLoader {
         let (mapping, compiled) = compileMapping(top)
         let tests = readTests(top)
 
+        // In reading order, whatever order the checks ran in.
+        diagnostics.sort { ($0.line ?? 0, $0.column ?? 0) < ($1.line ?? 0, $1.column ?? 0) }
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let name, let action, let trigger, let compiled else {
             throw MappingFileError(diagnostics)
