@@ -48,4 +48,24 @@ public enum TikTokDestination {
         }
         return try Engine.compile(file, actions: actions).mapping
     }
+
+    /// What `lint` adds for this destination to MappingKit's checks of a file: the action and
+    /// its field names must exist, and a `Purchase` event name earns a warning (TikTok treats
+    /// it as `CompletePayment`, and so does the validate stage).
+    public static func lint(_ file: MappingFile) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        do {
+            _ = try effectiveMapping(for: file)
+        } catch let error as EngineError {
+            diagnostics.append(error.diagnostic ?? Diagnostic(.error, error.message, file: file.file))
+        } catch {
+            diagnostics.append(Diagnostic(.error, "\(error)", file: file.file))
+        }
+        if file.mapping["event"] == "Purchase" || file.mapping["event"]?["@literal"] == "Purchase" {
+            diagnostics.append(Diagnostic(
+                .warning, "'Purchase' is reserved by TikTok; it is sent as 'CompletePayment' (write CompletePayment)",
+                file: file.file, at: file.sourceMap.valueMark(at: "/mapping/event")))
+        }
+        return diagnostics
+    }
 }

@@ -88,7 +88,7 @@ public struct Engine: Sendable {
         let origin = file.file ?? file.name
         func problem(_ message: String, at path: String) -> EngineError {
             let location = file.sourceMap.nearest(path)?.location
-            return EngineError(Diagnostic(.error, message, file: origin, at: location?.key ?? location?.value).description)
+            return EngineError(Diagnostic(.error, message, file: origin, at: location?.key ?? location?.value))
         }
         guard let schema = actions[file.action] else {
             var message = "unknown action '\(file.action)' (known: \(actions.names.joined(separator: ", ")))"
@@ -177,7 +177,16 @@ public struct Engine: Sendable {
 /// Why an engine could not be built: a configuration problem, with the file it comes from.
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// Where in a mapping file the problem is, when it is in one.
+    public var diagnostic: Diagnostic?
+
     public init(_ message: String) { self.message = message }
+
+    public init(_ diagnostic: Diagnostic) {
+        self.message = diagnostic.description
+        self.diagnostic = diagnostic
+    }
+
     public var description: String { message }
 }
 
