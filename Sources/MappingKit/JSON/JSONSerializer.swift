@@ -90,11 +90,11 @@ struct JSONWriter {
         case .string(let s): write(string: s)
         case .array(let a):
             byte(UInt8(ascii: "["))
-            var first = true
-            for element in a {
-                if !first { byte(UInt8(ascii: ",")) }
-                first = false
-                write(element)
+            a.withUnsafeBufferPointer { elements in
+                for i in 0..<elements.count {
+                    if i > 0 { byte(UInt8(ascii: ",")) }
+                    write(elements[i])
+                }
             }
             byte(UInt8(ascii: "]"))
         case .object(let o):
