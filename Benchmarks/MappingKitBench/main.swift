@@ -61,6 +61,11 @@ func threadCPUSeconds() -> Double {
 /// per CPU second (one core) and per wall-clock second.
 func measure(_ label: String, seconds: Double = 2, batch: Int = 10_000, _ body: () -> Void) {
     if let filter = CommandLine.arguments.dropFirst().first, !label.contains(filter) { return }
+    if let count = ProcessInfo.processInfo.environment["BENCH_ITERATIONS"].flatMap(Int.init) {
+        // A fixed amount of work, for instruction counts under valgrind or perf.
+        for _ in 0..<count { body() }
+        return print(label, count, "iterations")
+    }
     for _ in 0..<batch / 10 { body() }  // warm up
     let clock = ContinuousClock()
     let wallStart = clock.now

@@ -77,6 +77,10 @@ struct JSONParser {
     var pendingKeys: [String] = []
     /// Values of the objects and arrays being read, innermost last.
     var pendingValues: [JSON] = []
+    /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
+    /// fingerprints differ are different, so duplicates are looked for without comparing strings.
+    var pendingFingerprints: [UInt64] = []
+    let knownKeys = KnownKeys.segment
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
@@ -143,7 +147,10 @@ struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
-        if pendingKeys.capacity == 0 { pendingKeys.reserveCapacity(32) }
+        if pendingKeys.capacity == 0 {
+            pendingKeys.reserveCapacity(32)
+            pendingFingerprints.reserveCapacity(32)
+        }
         if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let keyBase = pendingKeys.count
         let valueBase = pendingValues.count
@@ -153,7 +160,7 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("expected a quoted key, found \(describe(bytes[index]))")
             }
-            let key = try parseString()
+            let (key, fingerprint) = try parseKey()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("expected ':' after the key \"\(key)\"")
@@ -161,11 +168,12 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if let duplicate = pendingKeys[keyBase...].firstIndex(of: key) {
+            if let duplicate = pendingIndex(of: key, fingerprint: fingerprint, from: keyBase) {
                 // As JSON.parse: the first position, the last value.
                 pendingValues[valueBase + duplicate - keyBase] = value
             } else {
                 pendingKeys.append(key)
+                pendingFingerprints.append(fingerprint)
                 pendingValues.append(value)
             }
             skipWhitespace()
@@ -175,6 +183,7 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 let count = pendingKeys.count - keyBase
+                pendingFingerprints.removeLast(count)
                 return .object(JSONObject(
                     uniqueKeys: pendingKeys.takeLast(count, leaving: ""),
                     values: pendingValues.takeLast(count, leaving: .null)))
@@ -205,6 +214,37 @@ struct JSONParser {
                 return .array(pendingValues.takeLast(pendingValues.count - valueBase, leaving: .null))
             default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
             }
+        }
+    }
+
+    /// A member name, and its `ShortKey.fingerprint` (0 for names that have none: long,
+    /// escaped or non-ASCII ones). Known names come ready-made from `knownKeys`.
+    @inline(__always)
+    mutating func parseKey() throws(JSONParseError) -> (String, UInt64) {
+        let contentStart = index + 1
+        var allBits: UInt8 = 0
+        let end = JSONStringScan.firstSpecial(in: bytes, from: contentStart, allBits: &allBits)
+        let length = end - contentStart
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), allBits < 0x80, length <= ShortKey.maxLength else {
+            return (try parseString(), 0)
+        }
+        let key = ShortKey(bytes, start: contentStart, length: length)
+        index = end + 1
+        if let known = knownKeys.string(for: key) { return (known, key.fingerprint) }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<end])
+        return (try makeString(text, start: contentStart, isASCII: true), key.fingerprint)
+    }
+
+    /// Where `key` already is among the pending keys from `base` on.
+    @inline(__always)
+    func pendingIndex(of key: String, fingerprint: UInt64, from base: Int) -> Int? {
+        pendingFingerprints.withUnsafeBufferPointer { fingerprints in
+            for i in base..<fingerprints.count {
+                let other = fingerprints[i]
+                if fingerprint != 0 && other != 0 && fingerprint != other { continue }
+                if pendingKeys[i] == key { return i }
+            }
+            return nil
         }
     }
 

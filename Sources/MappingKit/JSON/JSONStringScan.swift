@@ -31,9 +31,19 @@ enum JSONStringScan {
                 wordBits |= word
                 i += 8
             }
-            if i < count, count - i < 8, count >= 8 {
-                // The short tail as one more word, overlapping bytes already found clean.
-                let tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            if i < count, count - i < 8 {
+                // The short tail as one more word: overlapping bytes already found clean, or,
+                // for text under eight bytes, padded with a byte that needs no attention.
+                let tail: UInt64
+                if count >= 8 {
+                    tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                } else {
+                    var padded = ones &* UInt64(UInt8(ascii: "a"))
+                    for k in 0..<count - i {
+                        padded = padded & ~(0xFF << (8 * k)) | UInt64(bytes[i + k]) << (8 * k)
+                    }
+                    tail = padded
+                }
                 if special(tail) == 0 {
                     i = count
                     wordBits |= tail
