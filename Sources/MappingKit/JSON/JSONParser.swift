@@ -53,6 +53,7 @@ extension JSON {
     /// Parses one JSON value from raw UTF-8 bytes.
     public static func parse(bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
         var parser = JSONParser(bytes: bytes, limits: limits)
+        defer { parser.deallocate() }
         if bytes.count > limits.maxBytes {
             throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
         }
@@ -74,17 +75,24 @@ struct JSONParser {
     var scratch: [UInt8] = []
     /// Members of the objects being read, innermost last; each object takes its own
     /// members off the end, so its arrays are allocated once at their final size.
-    var pendingKeys: [String] = []
+    var pendingKeys = PendingStack<String>(capacity: 32)
     /// Values of the objects and arrays being read, innermost last.
-    var pendingValues: [JSON] = []
+    var pendingValues = PendingStack<JSON>(capacity: 32)
     /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
     /// fingerprints differ are different, so duplicates are looked for without comparing strings.
-    var pendingFingerprints: [UInt64] = []
+    var pendingFingerprints = PendingStack<UInt64>(capacity: 32)
     let knownKeys = KnownKeys.segment
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
+    }
+
+    /// Releases the pending stacks; the parser must not be used afterwards.
+    func deallocate() {
+        pendingKeys.deallocate()
+        pendingValues.deallocate()
+        pendingFingerprints.deallocate()
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
@@ -147,11 +155,6 @@ struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
-        if pendingKeys.capacity == 0 {
-            pendingKeys.reserveCapacity(32)
-            pendingFingerprints.reserveCapacity(32)
-        }
-        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let keyBase = pendingKeys.count
         let valueBase = pendingValues.count
         while true {
@@ -184,9 +187,7 @@ struct JSONParser {
                 index += 1
                 let count = pendingKeys.count - keyBase
                 pendingFingerprints.removeLast(count)
-                return .object(JSONObject(
-                    uniqueKeys: pendingKeys.takeLast(count, leaving: ""),
-                    values: pendingValues.takeLast(count, leaving: .null)))
+                return .object(JSONObject(uniqueKeys: pendingKeys.takeLast(count), values: pendingValues.takeLast(count)))
             default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
             }
         }
@@ -200,7 +201,6 @@ struct JSONParser {
             index += 1
             return .array([])
         }
-        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let valueBase = pendingValues.count
         while true {
             skipWhitespace()
@@ -211,7 +211,7 @@ struct JSONParser {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "]"):
                 index += 1
-                return .array(pendingValues.takeLast(pendingValues.count - valueBase, leaving: .null))
+                return .array(pendingValues.takeLast(pendingValues.count - valueBase))
             default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
             }
         }
@@ -238,14 +238,12 @@ struct JSONParser {
     /// Where `key` already is among the pending keys from `base` on.
     @inline(__always)
     func pendingIndex(of key: String, fingerprint: UInt64, from base: Int) -> Int? {
-        pendingFingerprints.withUnsafeBufferPointer { fingerprints in
-            for i in base..<fingerprints.count {
-                let other = fingerprints[i]
-                if fingerprint != 0 && other != 0 && fingerprint != other { continue }
-                if pendingKeys[i] == key { return i }
-            }
-            return nil
+        for i in base..<pendingFingerprints.count {
+            let other = pendingFingerprints[i]
+            if fingerprint != 0 && other != 0 && fingerprint != other { continue }
+            if pendingKeys[i] == key { return i }
         }
+        return nil
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
@@ -429,23 +427,59 @@ extension JSONParser {
     }
 }
 
-extension Array {
-    /// Removes the last `count` elements and returns them in a new array allocated once
-    /// for them, moving rather than copying (no reference counting); `filler` is a
-    /// trivial value left in the vacated slots before they are dropped.
+/// A stack in memory it manages itself, so a finished container takes its elements off the
+/// top in one move. Not copyable in spirit: one owner, who calls `deallocate()` once.
+struct PendingStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    subscript(index: Int) -> Element {
+        @inline(__always) get { base[index] }
+        @inline(__always) nonmutating set { base[index] = newValue }
+    }
+
     @inline(__always)
-    mutating func takeLast(_ count: Int, leaving filler: Element) -> [Element] {
-        let start = self.count - count
+    mutating func append(_ element: Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity *= 2
+    }
+
+    /// Removes the top `count` elements and returns them, bottom first.
+    @inline(__always)
+    mutating func takeLast(_ count: Int) -> [Element] {
+        self.count -= count
+        let start = base + self.count
+        // Appending moved elements (rather than `init(unsafeUninitializedCapacity:)`, which
+        // is not specialised and looks up type metadata on every call).
         var taken: [Element] = []
         taken.reserveCapacity(count)
-        withUnsafeMutableBufferPointer { stack in
-            for slot in stack.baseAddress! + start..<stack.baseAddress! + start + count {
-                taken.append(slot.move())
-                slot.initialize(to: filler)
-            }
-        }
-        removeLast(count)
+        for slot in start..<start + count { taken.append(slot.move()) }
         return taken
+    }
+
+    mutating func removeLast(_ count: Int) {
+        self.count -= count
+        (base + self.count).deinitialize(count: count)
     }
 }
 
