@@ -16,6 +16,24 @@ enum JSONStringScan {
         return (control | zeroQuote | zeroBackslash) & highBits
     }
 
+    /// One to seven bytes as a word whose other bytes are plain (`a`); bytes may appear twice,
+    /// read by overlapping loads, which changes nothing for `special`.
+    @inline(__always)
+    private static func shortWord(_ start: UnsafeRawPointer, count: Int) -> UInt64 {
+        let padding = ones &* UInt64(UInt8(ascii: "a"))
+        if count >= 4 {
+            let low = UInt64(start.loadUnaligned(as: UInt32.self))
+            let high = UInt64(start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            return low | high << 32
+        }
+        if count >= 2 {
+            let low = UInt64(start.loadUnaligned(as: UInt16.self))
+            let high = UInt64(start.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))
+            return low | high << 16 | padding << 32
+        }
+        return UInt64(start.load(as: UInt8.self)) | padding << 8
+    }
+
     /// The offset of the first byte at or after `start` that is `"`, `\` or a control
     /// character, or `bytes.count`; `allBits` is ORed with every byte passed over (so a
     /// caller can tell ASCII text from UTF-8 that needs validating).
@@ -38,11 +56,7 @@ enum JSONStringScan {
                 if count >= 8 {
                     tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
                 } else {
-                    var padded = ones &* UInt64(UInt8(ascii: "a"))
-                    for k in 0..<count - i {
-                        padded = padded & ~(0xFF << (8 * k)) | UInt64(bytes[i + k]) << (8 * k)
-                    }
-                    tail = padded
+                    tail = shortWord(base + i, count: count - i)
                 }
                 if special(tail) == 0 {
                     i = count
