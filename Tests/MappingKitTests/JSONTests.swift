@@ -92,6 +92,16 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON.parse(bytes: bytes) }
     }
 
+    /// A stray non-ASCII byte is caught wherever it falls in the word that ends the string.
+    @Test(arguments: 0..<16)
+    func rejectsInvalidUTF8AtAnyOffset(offset: Int) throws {
+        let text: [UInt8] = Array(#"{"k":""#.utf8) + Array(repeating: 0x61, count: offset) + [0xFF, 0x22, 0x7D]
+            + Array(repeating: 0x20, count: 16)
+        #expect(throws: JSONParseError.self) { try JSON.parse(bytes: text) }
+        let valid: [UInt8] = text.map { $0 == 0xFF ? 0x62 : $0 }
+        #expect(try JSON.parse(bytes: valid)["k"]?.stringValue?.utf8.count == offset + 1)
+    }
+
     @Test(arguments: ["é", "€uro", "😀 emoji", "mixed ascii then ü at the end"])
     func acceptsValidUTF8(text: String) throws {
         #expect(try JSON.parse(bytes: Array("\"\(text)\"".utf8)) == .string(text))

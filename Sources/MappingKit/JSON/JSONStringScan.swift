@@ -4,8 +4,9 @@ enum JSONStringScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
 
-    /// Non-zero when some byte of `word` is `"`, `\` or below 0x20. (Which bit is set says
-    /// nothing reliable about which byte; callers rescan the word byte by byte.)
+    /// Non-zero when some byte of `word` is `"`, `\` or below 0x20. The lowest set bit is in
+    /// the first such byte (borrows only carry upwards, so false marks appear only above a
+    /// true one); other set bits say nothing reliable.
     @inline(__always)
     static func special(_ word: UInt64) -> UInt64 {
         let quote = word ^ (ones &* 0x22)
@@ -44,8 +45,15 @@ enum JSONStringScan {
         if let base = bytes.baseAddress {
             var wordBits: UInt64 = 0
             while i + 8 <= count {
-                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if special(word) != 0 { break }
+                // Little-endian order, so the first byte is the lowest.
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let marks = special(word)
+                if marks != 0 {
+                    let offset = marks.trailingZeroBitCount / 8
+                    wordBits |= word & ((1 << (8 * UInt64(offset))) &- 1)
+                    if wordBits & highBits != 0 { allBits |= 0x80 }
+                    return i + offset
+                }
                 wordBits |= word
                 i += 8
             }
