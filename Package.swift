@@ -10,9 +10,11 @@ let package = Package(
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
         .executable(name: "tiktok-offline", targets: ["tiktok-offline"]),
+        .plugin(name: "LintMappings", targets: ["LintMappings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -31,6 +33,7 @@ let package = Package(
             name: "ConversionEngine",
             dependencies: [
                 "MappingKit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -42,9 +45,11 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            plugins: ["EmbedPresets"]
         ),
         .target(
             name: "TikTokMock",
@@ -68,6 +73,25 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .executableTarget(name: "embed-presets", path: "Plugins/Tools/embed-presets"),
+        .plugin(
+            name: "EmbedPresets",
+            capability: .buildTool(),
+            dependencies: ["embed-presets"]
+        ),
+        .plugin(
+            name: "LintMappings",
+            capability: .command(
+                intent: .custom(verb: "lint-mappings", description: "Checks the mapping files under mappings/"),
+                permissions: []
+            ),
+            dependencies: ["tiktok-offline"]
+        ),
+        .executableTarget(
+            name: "EmbeddingExample",
+            dependencies: ["ConversionEngine", "TikTokOffline", "MappingKit"],
+            path: "Examples/EmbeddingExample"
+        ),
         .executableTarget(
             name: "mappingkit-bench",
             dependencies: ["MappingKit"],
@@ -79,12 +103,22 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "ConversionEngineTests",
+            dependencies: ["ConversionEngine", "MappingKit"]
+        ),
+        .testTarget(
+            name: "TikTokOfflineTests",
+            dependencies: ["TikTokOffline", "ConversionEngine", "MappingKit"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["tiktok-offline", "MappingKit"]
         ),
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
+                "tiktok-offline",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",

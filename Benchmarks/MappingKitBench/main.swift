@@ -1,5 +1,6 @@
 // MappingKit micro-benchmarks: trigger matches, mapping evaluations, JSON parse and serialize,
-// each on one core. Run with `swift run -c release mappingkit-bench`.
+// each on one core. Run with `swift run -c release mappingkit-bench [word]`; a word runs only
+// the cases whose label contains it (e.g. `parse`), which keeps profiles focused.
 import Foundation
 import MappingKit
 
@@ -59,6 +60,12 @@ func threadCPUSeconds() -> Double {
 /// Runs `body` repeatedly for about `seconds` of CPU time and prints operations per second,
 /// per CPU second (one core) and per wall-clock second.
 func measure(_ label: String, seconds: Double = 2, batch: Int = 10_000, _ body: () -> Void) {
+    if let filter = CommandLine.arguments.dropFirst().first, !label.contains(filter) { return }
+    if let count = ProcessInfo.processInfo.environment["BENCH_ITERATIONS"].flatMap(Int.init) {
+        // A fixed amount of work, for instruction counts under valgrind or perf.
+        for _ in 0..<count { body() }
+        return print(label, count, "iterations")
+    }
     for _ in 0..<batch / 10 { body() }  // warm up
     let clock = ContinuousClock()
     let wallStart = clock.now

@@ -10,10 +10,13 @@ struct TikTokOffline: AsyncParsableCommand {
             MatchCommand.self,
             LintCommand.self,
             TestCommand.self,
+            DryRunCommand.self,
             RunCommand.self,
             CheckAuthCommand.self,
             DeadLettersCommand.self,
             MockTikTokCommand.self,
+            PresetsCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -47,6 +47,30 @@ import Testing
         }
     }
 
+    /// Strings shorter than one word are scanned as a padded word.
+    @Test(arguments: 1..<8)
+    func specialCharacterInShortText(length: Int) throws {
+        for offset in 0..<length {
+            for (special, escaped) in [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#), ("é", "é")] {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: length - offset - 1)
+                let expected = "\"" + String(repeating: "a", count: offset) + escaped
+                    + String(repeating: "b", count: length - offset - 1) + "\""
+                #expect(JSON.string(text).serialized() == expected)
+                #expect(try JSON.parse(expected) == .string(text))
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (131.94, "131.94"), (-2.5, "-2.5"), (0.1 + 0.2, "0.30000000000000004"), (123456789012345.6, "123456789012345.6"),
+        (0.0001, "0.0001"), (0.00001, "0.00001"), (0.000001, "0.000001"), (1e-7, "1e-7"), (-1.5e-9, "-1.5e-9"),
+        (1e15, "1000000000000000"), (1.5e16, "15000000000000000"), (1e21, "1e+21"), (5e-324, "5e-324"),
+    ])
+    func numbersFormatAsJavaScriptDoes(value: Double, text: String) {
+        #expect(JSNumber.format(value) == text)
+        #expect(JSON.double(value).serialized() == text)
+    }
+
     @Test(arguments: [
         (#""\"\\\/\b\f\n\r\t\u0000\u001f\u00e9""#, #""\"\\/\b\f\n\r\t\u0000\u001fé""#),
         (#""\ud83d\ude00 and \ud800 alone""#, "\"😀 and \u{FFFD} alone\""),
@@ -66,6 +90,16 @@ import Testing
     ] as [[UInt8]])
     func rejectsInvalidUTF8(bytes: [UInt8]) {
         #expect(throws: JSONParseError.self) { try JSON.parse(bytes: bytes) }
+    }
+
+    /// A stray non-ASCII byte is caught wherever it falls in the word that ends the string.
+    @Test(arguments: 0..<16)
+    func rejectsInvalidUTF8AtAnyOffset(offset: Int) throws {
+        let text: [UInt8] = Array(#"{"k":""#.utf8) + Array(repeating: 0x61, count: offset) + [0xFF, 0x22, 0x7D]
+            + Array(repeating: 0x20, count: 16)
+        #expect(throws: JSONParseError.self) { try JSON.parse(bytes: text) }
+        let valid: [UInt8] = text.map { $0 == 0xFF ? 0x62 : $0 }
+        #expect(try JSON.parse(bytes: valid)["k"]?.stringValue?.utf8.count == offset + 1)
     }
 
     @Test(arguments: ["é", "€uro", "😀 emoji", "mixed ascii then ü at the end"])
@@ -98,6 +132,17 @@ import Testing
         let text = #"{"a":{"x":1,"x":2},"b":[1,{"y":[2,[],{}],"z":{}},4],"c":[],"a":5,"d":{"e":[{"f":null}]}}"#
         #expect(try JSON.parse(text).serialized()
             == #"{"a":5,"b":[1,{"y":[2,[],{}],"z":{}},4],"c":[],"d":{"e":[{"f":null}]}}"#)
+    }
+
+    /// Duplicate keys are found whether a key is a known Segment name, a short unknown one,
+    /// a long one, a non-ASCII one or written with escapes.
+    @Test func duplicateKeysOfEveryKind() throws {
+        let text = #"{"name":1,"nam":2,"\u006eame":3,"namex":4,"a_key_longer_than_sixteen":5,"a_key_longer_than_sixteen":6,"#
+            + #""ünï":7,"ünï":8,"userId":9,"userid":10,"nam":11,"abcdefghijklmnop":12,"abcdefghijklmnoq":13}"#
+        let parsed = try JSON.parse(text)
+        #expect(parsed.serialized() == #"{"name":3,"nam":11,"namex":4,"a_key_longer_than_sixteen":6,"ünï":8,"#
+            + #""userId":9,"userid":10,"abcdefghijklmnop":12,"abcdefghijklmnoq":13}"#)
+        #expect(parsed["userId"] == 9 && parsed["properties"] == nil)
     }
 
     @Test(arguments: [0, 7, -7, 10, 99, -100, Int.max, Int.min, 1_234_567_890])

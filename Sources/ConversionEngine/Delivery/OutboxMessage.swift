@@ -25,6 +25,13 @@ public struct OutboxEntry: Sendable, Hashable, Identifiable {
     public var payload: [UInt8]
     /// Failed delivery attempts recorded so far (survives restarts).
     public var attempts: Int
+
+    public init(id: Int64, key: String, payload: [UInt8], attempts: Int) {
+        self.id = id
+        self.key = key
+        self.payload = payload
+        self.attempts = attempts
+    }
 }
 
 /// A message the destination refused, kept with the destination's reason until replayed or purged.

@@ -10,13 +10,7 @@ extension MappingNode {
         case .undefined:
             return nil
         case .object(let keys, let members):
-            var object = JSONObject(minimumCapacity: keys.count)
-            try members.withUnsafeBufferPointer { (members) throws(MappingEvaluationError) in
-                for index in members.indices {
-                    if let value = try members[index].resolve(payload) { object.appendUnchecked(keys[index], value) }
-                }
-            }
-            return .object(object)
+            return .object(try Self.resolveMembers(keys: keys, members: members, payload))
         case .array(let nodes):
             var elements: [JSON] = []
             elements.reserveCapacity(nodes.count)
@@ -94,6 +88,31 @@ extension MappingNode {
             case let other: return other
             }
         }
+    }
+
+    /// A raw object's members that have a value. When every member has one, the result
+    /// shares the mapping's own array of keys.
+    private static func resolveMembers(
+        keys: [String], members: [MappingNode], _ payload: JSON?
+    ) throws(MappingEvaluationError) -> JSONObject {
+        var values: [JSON] = []
+        values.reserveCapacity(members.count)
+        // Copied from the mapping's keys only once a member turns out to have no value.
+        var presentKeys: [String]?
+        try members.withUnsafeBufferPointer { (members) throws(MappingEvaluationError) in
+            for index in members.indices {
+                if let value = try members[index].resolve(payload) {
+                    values.append(value)
+                    presentKeys?.append(keys[index])
+                } else if presentKeys == nil {
+                    var copied: [String] = []
+                    copied.reserveCapacity(members.count - 1)
+                    copied.append(contentsOf: keys[..<index])
+                    presentKeys = copied
+                }
+            }
+        }
+        return JSONObject(uniqueKeys: presentKeys ?? keys, values: values)
     }
 
     private func resolveString(_ payload: JSON?, directive: String) throws(MappingEvaluationError) -> String {

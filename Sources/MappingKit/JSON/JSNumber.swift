@@ -6,7 +6,14 @@ public enum JSNumber {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
         if d == 0 { return "0" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        if d == d.rounded() {
+            if abs(d) < 1e15 { return String(Int64(d)) }
+        } else {
+            // A fraction is below 2^52, where Swift writes the same shortest digits in plain
+            // decimal notation, as JavaScript does, unless it is small enough for an exponent.
+            let text = d.description
+            if !text.utf8.contains(UInt8(ascii: "e")) { return text }
+        }
 
         // Swift's description gives the shortest round-tripping digits; re-lay them out
         // by ECMAScript's Number::toString rules.

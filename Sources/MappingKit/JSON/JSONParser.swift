@@ -53,6 +53,7 @@ extension JSON {
     /// Parses one JSON value from raw UTF-8 bytes.
     public static func parse(bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
         var parser = JSONParser(bytes: bytes, limits: limits)
+        defer { parser.deallocate() }
         if bytes.count > limits.maxBytes {
             throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
         }
@@ -74,13 +75,24 @@ struct JSONParser {
     var scratch: [UInt8] = []
     /// Members of the objects being read, innermost last; each object takes its own
     /// members off the end, so its arrays are allocated once at their final size.
-    var pendingKeys: [String] = []
+    var pendingKeys = PendingStack<String>(capacity: 32)
     /// Values of the objects and arrays being read, innermost last.
-    var pendingValues: [JSON] = []
+    var pendingValues = PendingStack<JSON>(capacity: 32)
+    /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
+    /// fingerprints differ are different, so duplicates are looked for without comparing strings.
+    var pendingFingerprints = PendingStack<UInt64>(capacity: 32)
+    let knownKeys = KnownKeys.segment
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
+    }
+
+    /// Releases the pending stacks; the parser must not be used afterwards.
+    func deallocate() {
+        pendingKeys.deallocate()
+        pendingValues.deallocate()
+        pendingFingerprints.deallocate()
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
@@ -143,8 +155,6 @@ struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
-        if pendingKeys.capacity == 0 { pendingKeys.reserveCapacity(32) }
-        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let keyBase = pendingKeys.count
         let valueBase = pendingValues.count
         while true {
@@ -153,7 +163,7 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("expected a quoted key, found \(describe(bytes[index]))")
             }
-            let key = try parseString()
+            let (key, fingerprint) = try parseKey()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("expected ':' after the key \"\(key)\"")
@@ -161,11 +171,12 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if let duplicate = pendingKeys[keyBase...].firstIndex(of: key) {
+            if let duplicate = pendingIndex(of: key, fingerprint: fingerprint, from: keyBase) {
                 // As JSON.parse: the first position, the last value.
                 pendingValues[valueBase + duplicate - keyBase] = value
             } else {
                 pendingKeys.append(key)
+                pendingFingerprints.append(fingerprint)
                 pendingValues.append(value)
             }
             skipWhitespace()
@@ -175,9 +186,8 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 let count = pendingKeys.count - keyBase
-                return .object(JSONObject(
-                    uniqueKeys: pendingKeys.takeLast(count, leaving: ""),
-                    values: pendingValues.takeLast(count, leaving: .null)))
+                pendingFingerprints.removeLast(count)
+                return .object(JSONObject(uniqueKeys: pendingKeys.takeLast(count), values: pendingValues.takeLast(count)))
             default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
             }
         }
@@ -191,7 +201,6 @@ struct JSONParser {
             index += 1
             return .array([])
         }
-        if pendingValues.capacity == 0 { pendingValues.reserveCapacity(32) }
         let valueBase = pendingValues.count
         while true {
             skipWhitespace()
@@ -202,10 +211,39 @@ struct JSONParser {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "]"):
                 index += 1
-                return .array(pendingValues.takeLast(pendingValues.count - valueBase, leaving: .null))
+                return .array(pendingValues.takeLast(pendingValues.count - valueBase))
             default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
             }
         }
+    }
+
+    /// A member name, and its `ShortKey.fingerprint` (0 for names that have none: long,
+    /// escaped or non-ASCII ones). Known names come ready-made from `knownKeys`.
+    @inline(__always)
+    mutating func parseKey() throws(JSONParseError) -> (String, UInt64) {
+        let contentStart = index + 1
+        var allBits: UInt8 = 0
+        let end = JSONStringScan.firstSpecial(in: bytes, from: contentStart, allBits: &allBits)
+        let length = end - contentStart
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), allBits < 0x80, length <= ShortKey.maxLength else {
+            return (try parseString(), 0)
+        }
+        let key = ShortKey(bytes, start: contentStart, length: length)
+        index = end + 1
+        if let known = knownKeys.string(for: key) { return (known, key.fingerprint) }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<end])
+        return (try makeString(text, start: contentStart, isASCII: true), key.fingerprint)
+    }
+
+    /// Where `key` already is among the pending keys from `base` on.
+    @inline(__always)
+    func pendingIndex(of key: String, fingerprint: UInt64, from base: Int) -> Int? {
+        for i in base..<pendingFingerprints.count {
+            let other = pendingFingerprints[i]
+            if fingerprint != 0 && other != 0 && fingerprint != other { continue }
+            if pendingKeys[i] == key { return i }
+        }
+        return nil
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
@@ -389,23 +427,59 @@ extension JSONParser {
     }
 }
 
-extension Array {
-    /// Removes the last `count` elements and returns them in a new array allocated once
-    /// for them, moving rather than copying (no reference counting); `filler` is a
-    /// trivial value left in the vacated slots before they are dropped.
+/// A stack in memory it manages itself, so a finished container takes its elements off the
+/// top in one move. Not copyable in spirit: one owner, who calls `deallocate()` once.
+struct PendingStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    subscript(index: Int) -> Element {
+        @inline(__always) get { base[index] }
+        @inline(__always) nonmutating set { base[index] = newValue }
+    }
+
     @inline(__always)
-    mutating func takeLast(_ count: Int, leaving filler: Element) -> [Element] {
-        let start = self.count - count
+    mutating func append(_ element: Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity *= 2
+    }
+
+    /// Removes the top `count` elements and returns them, bottom first.
+    @inline(__always)
+    mutating func takeLast(_ count: Int) -> [Element] {
+        self.count -= count
+        let start = base + self.count
+        // Appending moved elements (rather than `init(unsafeUninitializedCapacity:)`, which
+        // is not specialised and looks up type metadata on every call).
         var taken: [Element] = []
         taken.reserveCapacity(count)
-        withUnsafeMutableBufferPointer { stack in
-            for slot in stack.baseAddress! + start..<stack.baseAddress! + start + count {
-                taken.append(slot.move())
-                slot.initialize(to: filler)
-            }
-        }
-        removeLast(count)
+        for slot in start..<start + count { taken.append(slot.move()) }
         return taken
+    }
+
+    mutating func removeLast(_ count: Int) {
+        self.count -= count
+        (base + self.count).deinitialize(count: count)
     }
 }
 

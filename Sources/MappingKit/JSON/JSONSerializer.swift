@@ -90,11 +90,11 @@ struct JSONWriter {
         case .string(let s): write(string: s)
         case .array(let a):
             byte(UInt8(ascii: "["))
-            var first = true
-            for element in a {
-                if !first { byte(UInt8(ascii: ",")) }
-                first = false
-                write(element)
+            a.withUnsafeBufferPointer { elements in
+                for i in 0..<elements.count {
+                    if i > 0 { byte(UInt8(ascii: ",")) }
+                    write(elements[i])
+                }
             }
             byte(UInt8(ascii: "]"))
         case .object(let o):
@@ -143,49 +143,54 @@ struct JSONWriter {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     mutating func write(string s: String) {
-        var s = s
-        s.withUTF8 { utf8 in
-            // Worst case: every byte becomes \u00XX.
-            reserve(utf8.count * 6 + 2)
-            let out = base
-            var at = count
-            out[at] = UInt8(ascii: "\"")
-            at += 1
-            let raw = UnsafeRawBufferPointer(utf8)
-            var runStart = 0
-            var allBits: UInt8 = 0
-            while true {
-                let i = JSONStringScan.firstSpecial(in: raw, from: runStart, allBits: &allBits)
-                if i > runStart {
-                    UnsafeMutableRawPointer(out + at).copyMemory(from: utf8.baseAddress! + runStart, byteCount: i - runStart)
-                    at += i - runStart
-                }
-                guard i < utf8.count else { break }
-                runStart = i + 1
-                let b = utf8[i]
-                out[at] = UInt8(ascii: "\\")
-                let escape: UInt8
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): escape = b
-                case 0x0A: escape = UInt8(ascii: "n")
-                case 0x0D: escape = UInt8(ascii: "r")
-                case 0x09: escape = UInt8(ascii: "t")
-                case 0x08: escape = UInt8(ascii: "b")
-                case 0x0C: escape = UInt8(ascii: "f")
-                default:
-                    out[at + 1] = UInt8(ascii: "u")
-                    out[at + 2] = UInt8(ascii: "0")
-                    out[at + 3] = UInt8(ascii: "0")
-                    out[at + 4] = Self.hexDigits.utf8Start[Int(b >> 4)]
-                    out[at + 5] = Self.hexDigits.utf8Start[Int(b & 0xF)]
-                    at += 6
-                    continue
-                }
-                out[at + 1] = escape
-                at += 2
-            }
-            out[at] = UInt8(ascii: "\"")
-            count = at + 1
+        // Borrows the text in place; only a bridged string, never made here, is copied first.
+        if s.utf8.withContiguousStorageIfAvailable({ write(utf8: $0) }) == nil {
+            var s = s
+            s.withUTF8 { write(utf8: $0) }
         }
+    }
+
+    private mutating func write(utf8: UnsafeBufferPointer<UInt8>) {
+        // Worst case: every byte becomes \u00XX.
+        reserve(utf8.count * 6 + 2)
+        let out = base
+        var at = count
+        out[at] = UInt8(ascii: "\"")
+        at += 1
+        let raw = UnsafeRawBufferPointer(utf8)
+        var runStart = 0
+        var allBits: UInt8 = 0
+        while true {
+            let i = JSONStringScan.firstSpecial(in: raw, from: runStart, allBits: &allBits)
+            if i > runStart {
+                UnsafeMutableRawPointer(out + at).copyMemory(from: utf8.baseAddress! + runStart, byteCount: i - runStart)
+                at += i - runStart
+            }
+            guard i < utf8.count else { break }
+            runStart = i + 1
+            let b = utf8[i]
+            out[at] = UInt8(ascii: "\\")
+            let escape: UInt8
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): escape = b
+            case 0x0A: escape = UInt8(ascii: "n")
+            case 0x0D: escape = UInt8(ascii: "r")
+            case 0x09: escape = UInt8(ascii: "t")
+            case 0x08: escape = UInt8(ascii: "b")
+            case 0x0C: escape = UInt8(ascii: "f")
+            default:
+                out[at + 1] = UInt8(ascii: "u")
+                out[at + 2] = UInt8(ascii: "0")
+                out[at + 3] = UInt8(ascii: "0")
+                out[at + 4] = Self.hexDigits.utf8Start[Int(b >> 4)]
+                out[at + 5] = Self.hexDigits.utf8Start[Int(b & 0xF)]
+                at += 6
+                continue
+            }
+            out[at + 1] = escape
+            at += 2
+        }
+        out[at] = UInt8(ascii: "\"")
+        count = at + 1
     }
 }

@@ -14,7 +14,7 @@ struct CheckAuthCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var credentials: CredentialOptions
+    @OptionGroup var settings: SettingsOptions
 
     @Option(help: "Events API base URL (e.g. http://127.0.0.1:8787 for mock-tiktok).")
     var endpoint: String = TikTokEndpoint.production.baseURL
@@ -23,7 +23,10 @@ struct CheckAuthCommand: AsyncParsableCommand {
     var timeout: Int = 15
 
     func run() async throws {
-        let (eventSetID, token) = try credentials.resolve()
+        let settings = try settings.resolve(requireAccessToken: true)
+        guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
+            throw CommandError("settings: an access token and an event set id are required")
+        }
         let client = TikTokEventsClient(endpoint: TikTokEndpoint(baseURL: endpoint), routes: [], timeout: .seconds(timeout))
         let answer = await client.checkConnection(eventSetID: eventSetID, accessToken: token)
         print("Event set \(eventSetID) at \(endpoint): \(answer)")
@@ -32,25 +35,5 @@ struct CheckAuthCommand: AsyncParsableCommand {
         case .refused: throw ExitCode(1)
         case .unreachable: throw ExitCode(2)
         }
-    }
-}
-
-/// Access token and event set id from flags or the environment; the token is never printed.
-struct CredentialOptions: ParsableArguments {
-    @Option(help: "TikTok access token (default: $TIKTOK_ACCESS_TOKEN).")
-    var accessToken: String?
-
-    @Option(help: "TikTok event set id (default: $TIKTOK_EVENT_SET_ID).")
-    var eventSetID: String?
-
-    func resolve() throws -> (eventSetID: String, accessToken: String) {
-        let environment = ProcessInfo.processInfo.environment
-        guard let token = accessToken ?? environment["TIKTOK_ACCESS_TOKEN"], !token.isEmpty else {
-            throw ValidationError("an access token is required: --access-token or TIKTOK_ACCESS_TOKEN")
-        }
-        guard let eventSetID = eventSetID ?? environment["TIKTOK_EVENT_SET_ID"], !eventSetID.isEmpty else {
-            throw ValidationError("an event set id is required: --event-set-id or TIKTOK_EVENT_SET_ID")
-        }
-        return (eventSetID, token)
     }
 }

@@ -1,40 +1,48 @@
 import ArgumentParser
+import ConversionEngine
 import MappingKit
+import TikTokOffline
 
 /// `tiktok-offline lint`: loads mapping files and reports every problem with its location.
 struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
         abstract: "Check mapping files and report every problem as file:line:column: error|warning: message.",
-        discussion: "Exits non-zero when any file has an error. Folders are searched for .yaml, .yml and .json files."
+        discussion: """
+            With no paths, checks the presets built into the tool. Folders are searched for .yaml, \
+            .yml and .json files (not their subfolders). Exits non-zero when any file has an error.
+            """
     )
 
-    @Argument(help: "Mapping files or folders.")
-    var paths: [String]
+    @Argument(help: "Mapping files or folders (default: the shipped presets).")
+    var paths: [String] = []
 
     func run() throws {
-        let files: [String]
-        do {
-            files = try MappingFolder.files(in: paths)
-        } catch {
-            Terminal.error("error: \(error)")
-            throw ExitCode.failure
-        }
-        var errors = 0
-        var warnings = 0
-        for path in files {
-            let diagnostics: [Diagnostic]
-            do {
-                diagnostics = try MappingFile.load(path: path).warnings
-            } catch let failure as MappingFileError {
-                diagnostics = failure.diagnostics
-            }
-            for diagnostic in diagnostics {
+        try reportingFailures {
+            let entries = try MappingFolder.entries(in: paths)
+            var errors = 0
+            var warnings = 0
+            var names: [String: String] = [:]
+            func report(_ diagnostic: Diagnostic) {
                 print(diagnostic)
                 if diagnostic.severity == .error { errors += 1 } else { warnings += 1 }
             }
+            for entry in entries {
+                do {
+                    let file = try entry.load()
+                    (file.warnings + TikTokDestination.lint(file)).forEach(report)
+                    if let other = names.updateValue(entry.path, forKey: file.name) {
+                        report(Diagnostic(.error, "another mapping is already named '\(file.name)' (\(other))", file: entry.path, at: file.sourceMap.valueMark(at: "/name")))
+                    }
+                } catch let failure as MappingFileError {
+                    failure.diagnostics.forEach(report)
+                }
+            }
+            if entries.count > Engine.maxMappings {
+                report(Diagnostic(.error, "\(entries.count) mapping files; at most \(Engine.maxMappings) are allowed for one destination"))
+            }
+            Terminal.error("\(entries.count) file\(entries.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            if errors > 0 { throw ExitCode.failure }
         }
-        Terminal.error("\(files.count) file\(files.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
-        if errors > 0 { throw ExitCode.failure }
     }
 }

@@ -4,8 +4,10 @@ import Dispatch
 import Foundation
 import Hummingbird
 import Logging
+import MappingKit
 import Metrics
 import Prometheus
+import Synchronization
 import TikTokOffline
 
 /// `tiktok-offline run`: NDJSON events → pipeline → outbox → TikTok.
@@ -19,17 +21,20 @@ struct RunCommand: AsyncParsableCommand {
             Reads NDJSON events (stdin by default), runs the pipeline, stores every accepted event in \
             the outbox and delivers it to TikTok, retrying rate limits and server errors. Events \
             TikTok refuses are kept as dead letters (see `dead-letters`). Events left in the outbox \
-            by an earlier run are sent first, with the same event_id. Ctrl-C stops reading and \
-            drains the outbox; a second Ctrl-C stops at once, keeping what is unsent for next time.
+            by an earlier run are sent too, with the same event_id. Ctrl-C (or SIGTERM) stops \
+            reading and drains the outbox; a second one stops at once, keeping what is unsent for \
+            the next run. Exit status: 0 all delivered, 1 configuration error, 3 TikTok refused \
+            the credentials, 4 TikTok unavailable (events kept in the outbox), 5 interrupted.
             """
     )
 
-    @OptionGroup var credentials: CredentialOptions
+    @OptionGroup var mappings: MappingOptions
+    @OptionGroup var settings: SettingsOptions
 
     @Option(help: "NDJSON input file (default: stdin).")
     var input: String?
 
-    @Option(help: "Events API base URL; e.g. http://127.0.0.1:8787 for mock-tiktok.")
+    @Option(help: "Events API base URL, e.g. http://127.0.0.1:8787 for mock-tiktok.")
     var endpoint: String = TikTokEndpoint.production.baseURL
 
     @Option(help: "The outbox file (SQLite), created if missing.")
@@ -50,11 +55,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for one request.")
     var timeout: Int = 30
 
-    @Option(help: "Serve metrics in Prometheus text format on this port (GET /metrics).")
+    @Option(help: "Write every refused line and record as NDJSON to this file.")
+    var rejects: String?
+
+    @Option(help: "Serve metrics in Prometheus text format at http://127.0.0.1:PORT/metrics (0 picks a port).")
     var metricsPort: Int?
 
-    @Flag(help: "Print the final summary as one JSON line.")
+    @Flag(help: "Print the final summary as one JSON line on stdout.")
     var jsonSummary = false
+
+    @Flag(help: "Keep each commit only until the process ends (faster; a power cut may lose the latest events).")
+    var relaxedDurability = false
 
     func validate() throws {
         guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000") }
@@ -64,8 +75,264 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        throw ValidationError("run needs the engine; not wired yet")
+        let logger = Logger(label: "tiktok-offline.run")
+        var metricsServer: Task<Void, any Error>?
+        if let metricsPort { metricsServer = try await MetricsEndpoint.start(port: metricsPort, logger: logger) }
+        defer { metricsServer?.cancel() }
+        let received = Counter(label: "events_received_total")
+        let rejected = Counter(label: "events_rejected_total")
+
+        let settings = try settings.resolve(requireAccessToken: true)
+        guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
+            throw CommandError("settings: an access token and an event set id are required")
+        }
+        let route = TikTokRoute(eventSetID: eventSetID, partnerName: settings.partnerName, accessToken: token)
+        let outbox: Outbox
+        do {
+            outbox = try Outbox(path: self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
+        } catch {
+            throw CommandError("\(self.outbox): cannot open the outbox (\(error))")
+        }
+        let sink = OutboxSink(outbox: outbox, route: route)
+        let engine = try mappings.engine(settings: settings, sink: sink)
+        let ingest = NDJSONIngest(engine: engine, batchSize: batchSize)
+        let pendingBefore = try await outbox.counts(destination: route.outboxDestination).pending
+
+        let deliverer = Deliverer(
+            outbox: outbox,
+            transport: TikTokEventsClient(endpoint: TikTokEndpoint(baseURL: endpoint), routes: [route], timeout: .seconds(timeout)),
+            destinations: [route.outboxDestination],
+            configuration: .init(
+                batch: .init(maxCount: batchSize, maxBytes: batchBytes),
+                concurrency: concurrency,
+                retry: RetryPolicy(maxAttempts: maxAttempts)
+            ),
+            logger: Logger(label: "tiktok-offline.delivery")
+        )
+
+        let input = try InputFile(path: self.input)
+        defer { input.close() }
+        let rejectsFile = try rejects.map { try RejectsFile(path: $0) }
+        defer { rejectsFile?.close() }
+        var reasons: [String: Int] = [:]
+
+        let start = ContinuousClock.now
+        let interrupted = InterruptFlag()
+        let signals = Task {
+            var count = 0
+            for await _ in TerminationSignals.stream() {
+                count += 1
+                interrupted.set()
+                if count == 1 {
+                    FileHandle.standardError.write(Data("\nStopping: no more input is read; sending what is accepted (interrupt again to stop now).\n".utf8))
+                    ingest.stop()
+                } else {
+                    deliverer.stop()
+                }
+            }
+        }
+        defer { signals.cancel() }
+        let progress = ProgressDisplay(start: start) {
+            (ingest.totals, deliverer.progress)
+        }
+        let progressTask = Task { await progress.run() }
+
+        async let delivery = deliverer.run()
+        let totals: NDJSONIngest.Totals
+        do {
+            totals = try await ingest.run(input: input.descriptor) { rejection in
+                reasons[rejection.reason, default: 0] += 1
+                rejectsFile?.write(rejection)
+            }
+        } catch {
+            deliverer.stop()
+            _ = await delivery
+            progressTask.cancel()
+            throw CommandError("reading events stopped: \(error)")
+        }
+        received.increment(by: totals.received)
+        rejected.increment(by: totals.rejected + totals.badLines)
+        deliverer.finishInput()
+        let report = await delivery
+        progressTask.cancel()
+        await progress.finish()
+
+        let counts = try await outbox.counts(destination: route.outboxDestination)
+        let summary = RunSummary(
+            totals: totals, enqueued: sink.enqueued, report: report, pendingBefore: pendingBefore,
+            pendingAfter: counts.pending, deadLettersTotal: counts.deadLetters,
+            seconds: Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds),
+            interrupted: interrupted.isSet
+        )
+        if jsonSummary {
+            print(summary.json.serialized())
+        } else {
+            print(summary.text(topReasons: reasons, outbox: self.outbox))
+        }
+        if let failure = report.failure {
+            FileHandle.standardError.write(Data("error: \(summary.explain(failure))\n".utf8))
+            switch failure {
+            case .unauthorized: throw ExitCode(3)
+            case .unavailable, .outbox: throw ExitCode(4)
+            }
+        }
+        if interrupted.isSet { throw ExitCode(5) }
     }
+}
+
+// MARK: - Summary
+
+/// The figures of one run, and how they add up.
+struct RunSummary {
+    var totals: NDJSONIngest.Totals
+    var enqueued: EnqueueResult
+    var report: DeliveryReport
+    var pendingBefore: Int
+    var pendingAfter: Int
+    var deadLettersTotal: Int
+    var seconds: Double
+    var interrupted: Bool
+
+    var json: JSON {
+        [
+            "received": .int(totals.received), "bad_lines": .int(totals.badLines), "records": .int(totals.records),
+            "accepted": .int(totals.accepted), "rejected": .int(totals.rejected), "skipped": .int(totals.skipped),
+            "queued": .int(enqueued.inserted), "duplicates": .int(enqueued.duplicates),
+            "pending_before": .int(pendingBefore), "sent": .int(report.sent), "retried": .int(report.retried),
+            "dead_lettered": .int(report.deadLettered), "pending": .int(pendingAfter), "requests": .int(report.requests),
+            "seconds": .double((seconds * 1000).rounded() / 1000),
+            "events_per_second": .int(seconds > 0 ? Int(Double(report.sent) / seconds) : 0),
+            "failure": report.failure.map { .string($0.description) } ?? .null,
+            "interrupted": .bool(interrupted),
+        ]
+    }
+
+    func text(topReasons reasons: [String: Int], outbox: String) -> String {
+        var lines = [
+            "received       \(totals.received) events (\(totals.badLines) unreadable lines)",
+            "records        \(totals.records) (one per event and fired mapping)",
+            "  accepted     \(totals.accepted) stored in the outbox (\(enqueued.duplicates) were already there)",
+            "  rejected     \(totals.rejected) refused by the pipeline",
+            "  skipped      \(totals.skipped)",
+            "sent           \(report.sent) confirmed by TikTok (\(pendingBefore) were pending from an earlier run)",
+            "retried        \(report.retried) event sends repeated after rate limits or errors",
+            "dead-lettered  \(report.deadLettered) refused by TikTok (see `tiktok-offline dead-letters list --outbox \(outbox)`)",
+            "pending        \(pendingAfter) still in the outbox",
+            String(format: "time           %.1f s, %.0f events/s sent", seconds, seconds > 0 ? Double(report.sent) / seconds : 0),
+        ]
+        let top = reasons.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(5)
+        if !top.isEmpty {
+            lines.append("most common rejection reasons:")
+            lines += top.map { "  \($0.value) × \($0.key)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func explain(_ failure: DeliveryFailure) -> String {
+        let kept = "\(pendingAfter) events are kept in the outbox and will be sent by the next run"
+        return switch failure {
+        case .unauthorized(let reason):
+            "TikTok refused the access token (\(reason)). Delivery stopped; \(kept) with a valid token. Check it with `tiktok-offline check-auth`."
+        case .unavailable(let reason):
+            "TikTok kept failing (\(reason)). Delivery stopped; \(kept)."
+        case .outbox(let reason):
+            "the outbox failed (\(reason)); \(kept)."
+        }
+    }
+}
+
+// MARK: - Progress
+
+/// A progress bar on a terminal; a summary line every few seconds otherwise. Writes to stderr.
+actor ProgressDisplay {
+    private let start: ContinuousClock.Instant
+    private let read: @Sendable () -> (NDJSONIngest.Totals, DeliveryReport)
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var drewBar = false
+
+    init(start: ContinuousClock.Instant, read: @escaping @Sendable () -> (NDJSONIngest.Totals, DeliveryReport)) {
+        self.start = start
+        self.read = read
+    }
+
+    func run() async {
+        let interval: Duration = isTerminal ? .milliseconds(200) : .seconds(5)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { break }
+            draw()
+        }
+    }
+
+    func finish() {
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    private func draw() {
+        let (totals, report) = read()
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(report.sent) / seconds) : 0
+        let figures = "received \(totals.received) · accepted \(totals.accepted) · sent \(report.sent) · retried \(report.retried) · dead-lettered \(report.deadLettered) · \(rate) ev/s"
+        if isTerminal {
+            let done = totals.accepted == 0 ? 0 : min(1, Double(report.sent + report.deadLettered) / Double(totals.accepted))
+            let width = 24
+            let filled = Int(done * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar) \(figures)".utf8))
+            drewBar = true
+        } else {
+            FileHandle.standardError.write(Data("progress: \(figures)\n".utf8))
+        }
+    }
+}
+
+// MARK: - Files
+
+/// The input file, or stdin.
+struct InputFile {
+    let descriptor: Int32
+
+    init(path: String?) throws {
+        guard let path else {
+            descriptor = STDIN_FILENO
+            return
+        }
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw CommandError("\(path): cannot open (\(String(cString: strerror(errno))))") }
+    }
+
+    func close() {
+        if descriptor != STDIN_FILENO { _ = Foundation.close(descriptor) }
+    }
+}
+
+/// Refused lines and records as NDJSON (`{"line":N,"mapping":…,"error":…}`), without personal data.
+final class RejectsFile {
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CommandError("\(path): cannot create the rejects file")
+        }
+        self.handle = handle
+    }
+
+    func write(_ rejection: NDJSONIngest.Rejection) {
+        var line: JSONObject = ["line": .int(rejection.line)]
+        if let mapping = rejection.mapping { line["mapping"] = .string(mapping) }
+        line["error"] = .string(rejection.reason)
+        handle.write(Data((JSON.object(line).serialized() + "\n").utf8))
+    }
+
+    func close() { try? handle.close() }
+}
+
+/// Set once by a signal handler, read at the end.
+final class InterruptFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }
 
 // MARK: - Signals
@@ -96,6 +363,7 @@ enum TerminationSignals {
 
 /// Bootstraps swift-metrics with Prometheus and serves `GET /metrics` on loopback.
 enum MetricsEndpoint {
+    /// Starts serving; prints the URL on stderr (useful with port 0).
     static func start(port: Int, logger: Logger) async throws -> Task<Void, any Error> {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -111,7 +379,25 @@ enum MetricsEndpoint {
         }
         var quiet = logger
         quiet.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: quiet)
-        return Task { try await app.runService(gracefulShutdownSignals: []) }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tiktok-offline-metrics"),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? port)
+                continuation.finish()
+            },
+            logger: quiet
+        )
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        for await bound in ports {
+            FileHandle.standardError.write(Data("metrics on http://127.0.0.1:\(bound)/metrics\n".utf8))
+            return task
+        }
+        _ = try await task.value
+        throw CommandError("the metrics server did not start on port \(port)")
     }
 }

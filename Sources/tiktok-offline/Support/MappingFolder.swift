@@ -1,27 +1,42 @@
+import ConversionEngine
 import Foundation
 import MappingKit
+import TikTokOffline
 
-/// Finds mapping files in the paths given on the command line.
+/// The mapping files named on the command line, or the presets compiled into the binary.
 enum MappingFolder {
-    static let extensions: Set<String> = ["yaml", "yml", "json"]
+    /// One mapping file to check: where it is, and its text when it comes from the binary.
+    struct Entry {
+        var path: String
+        var embeddedText: String?
 
-    /// The files named, plus the mapping files inside the folders named (recursively, sorted).
-    static func files(in paths: [String]) throws -> [String] {
-        var files: [String] = []
+        func load() throws -> MappingFile {
+            if let embeddedText { return try MappingFile.parse(embeddedText, file: path) }
+            return try MappingFile.load(path: path)
+        }
+    }
+
+    /// The files named, plus the mapping files directly inside the folders named (the same
+    /// files `--mappings DIR` runs; subfolders such as `actions/` are not mappings). With no
+    /// paths, the shipped presets.
+    static func entries(in paths: [String]) throws -> [Entry] {
+        guard !paths.isEmpty else {
+            return ShippedPresets.files.map { Entry(path: "mappings/\($0.name)", embeddedText: $0.contents) }
+        }
+        var entries: [Entry] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw Failure("\(path): no such file or folder")
             }
             guard isDirectory.boolValue else {
-                files.append(path)
+                entries.append(Entry(path: path))
                 continue
             }
-            let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
-            files += found.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                .sorted()
-                .map { (path as NSString).appendingPathComponent($0) }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            entries += names.filter(ConversionEngine.MappingSource.isMappingFileName).sorted()
+                .map { Entry(path: (path as NSString).appendingPathComponent($0)) }
         }
-        return files
+        return entries
     }
 }

@@ -1,0 +1,28 @@
+import Foundation
+import PackagePlugin
+
+/// `swift package lint-mappings [FILES...]`: runs `tiktok-offline lint` over the package's
+/// presets (`mappings/*.yaml`; the action schemas under `mappings/actions/` are not mapping
+/// files) or over the files given, and fails when any has an error.
+@main
+struct LintMappings: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        let tool = try context.tool(named: "tiktok-offline")
+        var files = arguments
+        if files.isEmpty {
+            let folder = context.package.directoryURL.appending(path: "mappings")
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path(percentEncoded: false))
+            files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+                .sorted()
+                .map { folder.appending(path: $0).path(percentEncoded: false) }
+        }
+        let process = Process()
+        process.executableURL = tool.url
+        process.arguments = ["lint"] + files
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            Diagnostics.error("lint-mappings: the mappings have errors (exit \(process.terminationStatus))")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import MappingKit
+
+/// Where mapping files come from.
+public enum MappingSource: Sendable {
+    /// Every `*.yaml`, `*.yml` and `*.json` file directly inside a folder, by file name.
+    case directory(String)
+    /// Exactly these files.
+    case files([String])
+    /// Files compiled into the binary: (file name, contents).
+    case embedded([(name: String, contents: String)])
+
+    /// Reads and parses every mapping file. Errors name each file (and line:column where known).
+    public func load() throws(EngineError) -> [MappingFile] {
+        switch self {
+        case .directory(let path):
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: path)
+            } catch {
+                throw EngineError("\(path): cannot read the mappings folder (\(error.localizedDescription))")
+            }
+            let files = names.filter(Self.isMappingFileName).sorted().map { (path as NSString).appendingPathComponent($0) }
+            if files.isEmpty { throw EngineError("\(path): no mapping files (*.yaml, *.yml, *.json) in this folder") }
+            return try MappingSource.files(files).load()
+        case .files(let paths):
+            var loaded: [MappingFile] = []
+            var problems: [String] = []
+            for path in paths {
+                do {
+                    loaded.append(try MappingFile.load(path: path))
+                } catch {
+                    problems.append(Self.describe(error, file: path))
+                }
+            }
+            if !problems.isEmpty { throw EngineError(problems.joined(separator: "\n")) }
+            return loaded
+        case .embedded(let entries):
+            var loaded: [MappingFile] = []
+            var problems: [String] = []
+            for entry in entries {
+                do {
+                    loaded.append(try MappingFile.parse(entry.contents, file: entry.name))
+                } catch {
+                    problems.append(Self.describe(error, file: entry.name))
+                }
+            }
+            if !problems.isEmpty { throw EngineError(problems.joined(separator: "\n")) }
+            return loaded
+        }
+    }
+
+    /// True for the names a mappings folder is searched for: `*.yaml`, `*.yml`, `*.json`, not hidden.
+    public static func isMappingFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json"))
+    }
+
+    private static func describe(_ error: any Error, file: String) -> String {
+        let text = "\(error)"
+        return text.contains(file) ? text : "\(file): \(text)"
+    }
+}

@@ -1,0 +1,42 @@
+import Logging
+
+/// One step of the pipeline: it transforms the records of a batch in place.
+///
+/// Implementation requirements:
+/// - Work only on pending records (``Batch/forEachPending(_:)``); leave settled ones alone.
+/// - Mark a bad record with ``Record/reject(_:)`` and a reason instead of throwing. Throw
+///   only when the whole batch cannot proceed (a sink that is down); the pipeline stops
+///   and the caller decides what to do with the batch.
+/// - Never put personal data (emails, phones, external ids) in reasons, warnings or logs.
+/// - Be `Sendable` and keep no per-batch state: one instance serves concurrent runs.
+///
+/// ```swift
+/// struct DropTestOrders: Stage {
+///     func process(_ batch: inout Batch, context: StageContext) async throws {
+///         batch.forEachPending { record in
+///             if record.fields["order_id"]?.stringValue?.hasPrefix("test-") == true {
+///                 record.skip("test order")
+///             }
+///         }
+///     }
+/// }
+/// ```
+public protocol Stage: Sendable {
+    func process(_ batch: inout Batch, context: StageContext) async throws
+}
+
+/// What a stage may know about the run it is part of.
+public struct StageContext: Sendable {
+    /// The name the stage is registered under in this pipeline.
+    public var stageName: String
+    /// The time the batch started, in seconds since 1970 (used where an event has no time).
+    public var now: Int64
+    /// Where a stage may log. Never log personal data.
+    public var logger: Logger
+
+    public init(stageName: String, now: Int64, logger: Logger) {
+        self.stageName = stageName
+        self.now = now
+        self.logger = logger
+    }
+}

@@ -1,0 +1,31 @@
+import Crypto
+
+/// SHA-256 of a string's UTF-8 bytes as 64 lowercase hex digits, and the test for values
+/// that already look hashed.
+public enum SHA256Hex {
+    /// The lowercase hex SHA-256 of `text`'s UTF-8 bytes.
+    public static func hash(_ text: String) -> String {
+        var text = text
+        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return String(unsafeUninitializedCapacity: 64) { buffer in
+            var i = 0
+            for byte in digest {
+                buffer[i] = hexDigits[Int(byte >> 4)]
+                buffer[i + 1] = hexDigits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return 64
+        }
+    }
+
+    /// True for exactly 64 hex digits, either case: a value treated as already hashed.
+    public static func looksHashed(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 64 else { return false }
+        return utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}

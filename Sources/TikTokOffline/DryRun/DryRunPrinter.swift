@@ -1,0 +1,83 @@
+import ConversionEngine
+import MappingKit
+
+/// Writes the dry-run output, one JSON line per event and fired mapping:
+///
+/// ```
+/// {"line":N,"mapping":"<name>","body":{...}}        the exact request body for that event alone
+/// {"line":N,"mapping":"<name>","error":"<reason>"}  the record was rejected
+/// {"line":N,"mapping":"<name>","skipped":"<reason>"} the record was left out on purpose (consent)
+/// {"line":N,"error":"<reason>"}                     the line is not a usable event
+/// ```
+///
+/// Lines go into one reused buffer; call ``takeOutput()`` or let the owner flush it.
+public struct DryRunPrinter: Sendable {
+    public let builder: TikTokRequestBuilder
+    public private(set) var buffer: [UInt8] = []
+
+    public init(builder: TikTokRequestBuilder, capacity: Int = 1 << 20) {
+        self.builder = builder
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// The outcome of one record.
+    public mutating func write(_ record: Record) {
+        writePrefix(line: record.line)
+        buffer.append(contentsOf: #","mapping":"#.utf8)
+        JSON.serializeString(record.mapping, into: &buffer)
+        switch record.outcome {
+        case .sent:
+            buffer.append(contentsOf: #","body":"#.utf8)
+            builder.writeBody(data: CollectionOfOne(record.output ?? .null), into: &buffer)
+        case .rejected(let reason):
+            writeMember("error", reason)
+        case .skipped(let reason):
+            writeMember("skipped", reason)
+        case .pending:
+            writeMember("error", "the pipeline ended without sending this record (is 'send' in the pipeline?)")
+        }
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+
+    /// A line that could not become an event.
+    public mutating func writeLineError(line: Int, _ reason: String) {
+        writePrefix(line: line)
+        writeMember("error", reason)
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+
+    /// A record as it left `stage`, personal data hashed (for `--trace`).
+    public mutating func writeTrace(_ record: Record, stage: String, schema: ActionSchema?) {
+        writePrefix(line: record.line)
+        buffer.append(contentsOf: #","mapping":"#.utf8)
+        JSON.serializeString(record.mapping, into: &buffer)
+        writeMember("stage", stage)
+        buffer.append(contentsOf: #","record":"#.utf8)
+        record.redacted(using: schema).serialize(into: &buffer)
+        buffer.append(contentsOf: "}\n".utf8)
+    }
+
+    /// Hands over what was written and starts an empty buffer with the same capacity.
+    public mutating func takeOutput() -> [UInt8] {
+        let output = buffer
+        buffer.removeAll(keepingCapacity: true)
+        return output
+    }
+
+    /// Empties the buffer, keeping its storage.
+    public mutating func clear() {
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func writePrefix(line: Int) {
+        buffer.append(contentsOf: #"{"line":"#.utf8)
+        buffer.append(contentsOf: String(line).utf8)
+    }
+
+    private mutating func writeMember(_ key: String, _ value: String) {
+        buffer.append(UInt8(ascii: ","))
+        JSON.serializeString(key, into: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        JSON.serializeString(value, into: &buffer)
+    }
+}

@@ -1,0 +1,100 @@
+import ConversionEngine
+import MappingKit
+
+extension TikTokSettings {
+    /// The keys a settings file may hold.
+    public static let fileKeys = [
+        "access_token", "event_set_id", "partner_name", "default_country_code", "test_event_code",
+        "consent_category", "require_consent", "pipeline",
+    ]
+
+    /// Reads a settings file. String values may use `${NAME}` to take an environment
+    /// variable (an unset variable is an error):
+    ///
+    /// ```yaml
+    /// access_token: ${TIKTOK_ACCESS_TOKEN}
+    /// event_set_id: "7123456789"
+    /// partner_name: Acme
+    /// default_country_code: "1"
+    /// pipeline: [consent, normalize, hash, validate, send]
+    /// ```
+    public init(yaml text: String, file: String? = nil, environment: [String: String]) throws(SettingsError) {
+        let where_ = file ?? "settings"
+        let json: JSON
+        do {
+            guard let document = try YAML.parse(text, file: file, limits: .default) else {
+                throw SettingsError("\(where_): the file is empty")
+            }
+            json = try document.toJSON()
+        } catch let error as SettingsError {
+            throw error
+        } catch {
+            throw SettingsError("\(where_): \(error)")
+        }
+        try self.init(json: json, source: where_, environment: environment)
+    }
+
+    /// Reads settings from an already parsed document (see ``init(yaml:file:environment:)``).
+    public init(json: JSON, source: String = "settings", environment: [String: String]) throws(SettingsError) {
+        guard case .object(let root) = json else { throw SettingsError("\(source): expected a mapping of settings") }
+        self.init()
+        for key in root.keys where !Self.fileKeys.contains(key) {
+            throw SettingsError("\(source): unknown setting '\(key)' (expected one of \(Self.fileKeys.joined(separator: ", ")))")
+        }
+        func string(_ key: String) throws(SettingsError) -> String? {
+            switch root[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return try Self.expand(s, key: key, source: source, environment: environment)
+            case .int(let i)?: return String(i)
+            default: throw SettingsError("\(source): \(key) must be a string")
+            }
+        }
+        accessToken = try string("access_token")
+        eventSetID = try string("event_set_id")
+        partnerName = try string("partner_name")
+        defaultCountryCode = try string("default_country_code")
+        testEventCode = try string("test_event_code")
+        if let category = try string("consent_category") { consentCategory = category }
+        switch root["require_consent"] {
+        case nil, .null?: break
+        case .bool(let b)?: requireConsent = b
+        default: throw SettingsError("\(source): require_consent must be true or false")
+        }
+        if let pipeline = root["pipeline"] {
+            do {
+                self.pipeline = try PipelineDefinition(json: pipeline)
+            } catch {
+                throw SettingsError("\(source): \(error)")
+            }
+        }
+    }
+
+    /// Replaces each `${NAME}` in `value` with the environment variable `NAME`.
+    static func expand(_ value: String, key: String, source: String, environment: [String: String]) throws(SettingsError) -> String {
+        guard value.contains("${") else { return value }
+        var result = ""
+        var rest = Substring(value)
+        while let start = rest.range(of: "${") {
+            result += rest[rest.startIndex..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw SettingsError("\(source): \(key): unterminated ${ in value")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+                throw SettingsError("\(source): \(key): '${\(name)}' is not a valid environment variable reference")
+            }
+            guard let replacement = environment[name] else {
+                throw SettingsError("\(source): \(key): environment variable \(name) is not set")
+            }
+            result += replacement
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    /// Fills what is still unset from `TIKTOK_ACCESS_TOKEN` and `TIKTOK_EVENT_SET_ID`.
+    public mutating func fillFromEnvironment(_ environment: [String: String]) {
+        if accessToken == nil, let token = environment["TIKTOK_ACCESS_TOKEN"], !token.isEmpty { accessToken = token }
+        if eventSetID == nil, let id = environment["TIKTOK_EVENT_SET_ID"], !id.isEmpty { eventSetID = id }
+    }
+}

@@ -1,0 +1,78 @@
+import ConversionEngine
+
+/// How to reach TikTok and how to treat events. The access token is never printed:
+/// `description` and `dump` show it as `<redacted>`.
+public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// TikTok Events API access token (header `Access-Token`).
+    public var accessToken: String?
+    /// The offline event set that receives the events (`event_source_id`).
+    public var eventSetID: String?
+    /// `partner_name` in every request; omitted when unset.
+    public var partnerName: String?
+    /// Digits prefixed to phone numbers written without `+` or `00` (e.g. `1`).
+    public var defaultCountryCode: String?
+    /// Sent as `test_event_code` when a mapping does not set one.
+    public var testEventCode: String?
+    /// The consent category an event must not deny (`context.consent.categoryPreferences`).
+    public var consentCategory: String
+    /// Skip events that do not grant ``consentCategory`` explicitly.
+    public var requireConsent: Bool
+    /// The stages to run, if not the default `consent, normalize, hash, validate, send`.
+    public var pipeline: PipelineDefinition?
+
+    public init(
+        accessToken: String? = nil, eventSetID: String? = nil, partnerName: String? = nil,
+        defaultCountryCode: String? = nil, testEventCode: String? = nil,
+        consentCategory: String = "Advertising", requireConsent: Bool = false, pipeline: PipelineDefinition? = nil
+    ) {
+        self.accessToken = accessToken
+        self.eventSetID = eventSetID
+        self.partnerName = partnerName
+        self.defaultCountryCode = defaultCountryCode
+        self.testEventCode = testEventCode
+        self.consentCategory = consentCategory
+        self.requireConsent = requireConsent
+        self.pipeline = pipeline
+    }
+
+    /// Checks the settings a run needs. Delivery needs the token; a dry run does not.
+    public func validate(requireAccessToken: Bool) throws(SettingsError) {
+        if requireAccessToken, accessToken?.isEmpty ?? true {
+            throw SettingsError("access token is missing: set access_token in the settings file, pass --access-token, or export TIKTOK_ACCESS_TOKEN")
+        }
+        if let token = accessToken, token.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw SettingsError("access token contains control characters")
+        }
+        guard let id = eventSetID, !id.isEmpty else {
+            throw SettingsError("event set id is missing: set event_set_id in the settings file, pass --event-set-id, or export TIKTOK_EVENT_SET_ID")
+        }
+        if let code = defaultCountryCode {
+            guard (1...3).contains(code.utf8.count), code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), code.first != "0" else {
+                throw SettingsError("default_country_code must be 1 to 3 digits without a leading 0 (e.g. 1 or 44)")
+            }
+        }
+        if consentCategory.isEmpty { throw SettingsError("consent_category must not be empty") }
+    }
+
+    public var description: String {
+        var parts = [
+            "access_token: \(accessToken == nil ? "<unset>" : "<redacted>")",
+            "event_set_id: \(eventSetID ?? "<unset>")",
+        ]
+        if let partnerName { parts.append("partner_name: \(partnerName)") }
+        if let defaultCountryCode { parts.append("default_country_code: \(defaultCountryCode)") }
+        if let testEventCode { parts.append("test_event_code: \(testEventCode)") }
+        parts.append("consent_category: \(consentCategory)")
+        parts.append("require_consent: \(requireConsent)")
+        return "TikTokSettings(\(parts.joined(separator: ", ")))"
+    }
+
+    public var debugDescription: String { description }
+}
+
+/// A settings problem, worded for the person running the tool. Never contains the token.
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,32 @@
+import ConversionEngine
+import MappingKit
+
+/// Puts every personal-data field in the form TikTok matches on (see ``IdentifierNormalizer``):
+/// emails trimmed and lower-cased, phones reduced to `+` and digits, external ids lower-cased.
+/// Blank or invalid values leave their list, with a warning that names the field, not the value.
+public struct NormalizeStage: Stage {
+    let identifiers: IdentifierFields
+
+    public init(actions: ActionCatalog, defaultCountryCode: String?) {
+        identifiers = IdentifierFields(actions: actions, defaultCountryCode: defaultCountryCode)
+    }
+
+    public func process(_ batch: inout Batch, context: StageContext) async throws {
+        batch.forEachPending { record in
+            for field in identifiers.fields(for: record.action) {
+                guard case .array(let values)? = record.fields[field.key] else { continue }
+                var kept: [JSON] = []
+                kept.reserveCapacity(values.count)
+                for value in values {
+                    guard case .string(let text) = value else { continue }
+                    switch field.normalizer.normalize(text) {
+                    case .keep(let normalized): kept.append(.string(normalized))
+                    case .drop(let reason):
+                        if reason != "blank" { record.warnings.append("\(field.key): dropped a value (\(reason))") }
+                    }
+                }
+                record.fields[field.key] = .array(kept)
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ConversionEngine
+import MappingKit
+
+/// Where prepared records go: TikTok over HTTP, an outbox, or the dry-run printer.
+///
+/// Implementation requirements: settle every pending record of the batch that has an
+/// ``Record/output`` (``Record/markSent()`` when accepted, ``Record/reject(_:)`` with
+/// TikTok's reason otherwise). Throw only when the batch as a whole could not be handed
+/// over; the records then stay pending.
+public protocol EventSink: Sendable {
+    func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws
+}
+
+/// Builds each pending record's `data` element (``TikTokRequestBuilder/dataElement(for:now:)``)
+/// into ``Record/output`` and hands the batch to a swappable ``EventSink``.
+public struct SendStage: Stage {
+    public let builder: TikTokRequestBuilder
+    public let sink: any EventSink
+
+    public init(builder: TikTokRequestBuilder, sink: any EventSink) {
+        self.builder = builder
+        self.sink = sink
+    }
+
+    public func process(_ batch: inout Batch, context: StageContext) async throws {
+        batch.forEachPending { record in
+            record.output = builder.dataElement(for: record.fields, now: context.now)
+        }
+        try await sink.deliver(&batch, builder: builder, context: context)
+    }
+}
+
+/// Accepts every prepared record without sending anything: the records keep their
+/// `output` for the caller to print or inspect.
+public struct DryRunSink: EventSink {
+    public init() {}
+
+    public func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws {
+        batch.forEachPending { record in
+            if record.output != nil { record.markSent() }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ConversionEngine
+import Logging
+import MappingKit
+
+/// The TikTok Offline Conversions destination, assembled: the actions' schemas, the
+/// built-in stages, your own stages, and the mappings, compiled into an ``Engine``.
+///
+/// ```swift
+/// let engine = try TikTokDestination.engine(settings: settings, sink: DryRunSink()) { registry, pipeline in
+///     try registry.register(GeoEnrich(), as: "acme.geo-enrich")
+///     try pipeline.insert("acme.geo-enrich", before: "hash")
+/// }
+/// ```
+public enum TikTokDestination {
+    /// Builds an engine. `mappings` defaults to the shipped presets; `enableAll` also runs
+    /// the presets shipped disabled. The pipeline is `settings.pipeline` or the default,
+    /// then `customize` may register stages and edit it.
+    public static func engine(
+        settings: TikTokSettings,
+        mappings: MappingSource = ShippedPresets.source,
+        enableAll: Bool = false,
+        sink: any EventSink,
+        logger: Logger = Logger(label: "tiktok-offline"),
+        customize: (inout StageRegistry, inout PipelineDefinition) throws -> Void = { _, _ in }
+    ) throws -> Engine {
+        let actions: ActionCatalog
+        do {
+            actions = try ShippedPresets.actions()
+        } catch {
+            throw EngineError("\(error)")
+        }
+        var registry = TikTokStages.registry(settings: settings, actions: actions, sink: sink)
+        var definition = settings.pipeline ?? .default
+        try customize(&registry, &definition)
+        let pipeline = try Pipeline(definition, registry: registry)
+        return try Engine(mappings: try mappings.load(), actions: actions, pipeline: pipeline, enableAll: enableAll, logger: logger)
+    }
+
+    /// The mapping that runs for `file` with this destination's actions (its own mapping over
+    /// the action's defaults when it says `defaults: true`). Run a file's `tests:` against it:
+    /// `file.runTests(with: try TikTokDestination.effectiveMapping(for: file))`.
+    public static func effectiveMapping(for file: MappingFile) throws -> Mapping {
+        let actions: ActionCatalog
+        do {
+            actions = try ShippedPresets.actions()
+        } catch {
+            throw EngineError("\(error)")
+        }
+        return try Engine.compile(file, actions: actions).mapping
+    }
+
+    /// What `lint` adds for this destination to MappingKit's checks of a file: the action and
+    /// its field names must exist, and a `Purchase` event name earns a warning (TikTok treats
+    /// it as `CompletePayment`, and so does the validate stage).
+    public static func lint(_ file: MappingFile) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        do {
+            _ = try effectiveMapping(for: file)
+        } catch let error as EngineError {
+            diagnostics.append(error.diagnostic ?? Diagnostic(.error, error.message, file: file.file))
+        } catch {
+            diagnostics.append(Diagnostic(.error, "\(error)", file: file.file))
+        }
+        if file.mapping["event"] == "Purchase" || file.mapping["event"]?["@literal"] == "Purchase" {
+            diagnostics.append(Diagnostic(
+                .warning, "'Purchase' is reserved by TikTok; it is sent as 'CompletePayment' (write CompletePayment)",
+                file: file.file, at: file.sourceMap.valueMark(at: "/mapping/event")))
+        }
+        return diagnostics
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import ConversionEngine
+import Foundation
+import MappingKit
+import TikTokOffline
+
+/// `tiktok-offline bench`: throughput of each step on an in-memory workload.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measures events/s for each stage and end to end on a realistic in-memory workload, and peak memory."
+    )
+
+    @Option(help: "Number of synthetic events.")
+    var events = 100_000
+
+    @Option(help: "Events per pipeline run.")
+    var batchSize = 512
+
+    func run() async throws {
+        guard events > 0, batchSize > 0 else { throw CommandError("--events and --batch-size must be positive") }
+        let settings = TikTokSettings(accessToken: "bench-token", eventSetID: "bench-event-set", partnerName: "Bench")
+        let engine: Engine
+        do {
+            engine = try TikTokDestination.engine(settings: settings, enableAll: true, sink: DryRunSink())
+        } catch {
+            throw CommandError("\(error)")
+        }
+        let input = SyntheticWorkload().ndjson(count: events)
+        var timings: [String: Duration] = [:]
+        var order = ["parse", "route (triggers, mapping, schema)"]
+        var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: settings))
+        let clock = ContinuousClock()
+        var records = 0
+        let total = try await clock.measure {
+            var lineStart = 0
+            var line = 0
+            while lineStart < input.count {
+                var batch = Batch()
+                var parsed: [(Int, JSON)] = []
+                parsed.reserveCapacity(batchSize)
+                timings["parse", default: .zero] += try clock.measure {
+                    while parsed.count < batchSize, lineStart < input.count {
+                        let end = input[lineStart...].firstIndex(of: 0x0A) ?? input.count
+                        line += 1
+                        let event = try input.withUnsafeBytes { try JSON.parse(bytes: UnsafeRawBufferPointer(rebasing: $0[lineStart..<end])) }
+                        parsed.append((line, event))
+                        lineStart = end + 1
+                    }
+                }
+                timings["route (triggers, mapping, schema)", default: .zero] += clock.measure {
+                    for (line, event) in parsed { try? engine.route(event, line: line, into: &batch) }
+                }
+                var last = clock.now
+                try await engine.process(&batch) { stage, _ in
+                    let now = clock.now
+                    if timings[stage] == nil { order.append(stage) }
+                    timings[stage, default: .zero] += now - last
+                    last = now
+                }
+                timings["print", default: .zero] += clock.measure {
+                    for record in batch.records { printer.write(record) }
+                    printer.clear()
+                }
+                records += batch.count
+            }
+        }
+        order.append("print")
+        print("events: \(events)   records (event × fired mapping): \(records)   mappings enabled: \(engine.enabledMappings.count)")
+        for step in order {
+            let seconds = Self.seconds(timings[step] ?? .zero)
+            print("  \(step.padding(toLength: 36, withPad: " ", startingAt: 0)) \(Self.rate(events, seconds)) events/s")
+        }
+        print("  \("end to end".padding(toLength: 36, withPad: " ", startingAt: 0)) \(Self.rate(events, Self.seconds(total))) events/s")
+        let workload = String(format: "%.1f", Double(input.count) / 1_048_576)
+        print("peak memory (max RSS): \(Self.peakResidentMegabytes()) MB, including the \(workload) MB workload held in memory")
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func rate(_ count: Int, _ seconds: Double) -> String {
+        let value = seconds > 0 ? Double(count) / seconds : .infinity
+        return String(format: "%12.0f", value)
+    }
+
+    static func peakResidentMegabytes() -> String {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let bytes = Double(usage.ru_maxrss) * 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        let bytes = Double(usage.ru_maxrss)
+        #endif
+        return String(format: "%.1f", bytes / 1_048_576)
+    }
+}

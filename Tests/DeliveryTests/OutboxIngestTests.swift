@@ -1,0 +1,70 @@
+import ConversionEngine
+import Foundation
+import MappingKit
+import Testing
+@testable import TikTokOffline
+
+@Suite("Outbox sink and NDJSON ingest")
+struct OutboxIngestTests {
+    static let route = TikTokRoute(eventSetID: "set-1", partnerName: "Segment", accessToken: "secret-token")
+    static let settings = TikTokSettings(accessToken: "secret-token", eventSetID: "set-1", partnerName: "Segment")
+
+    @Test func storesHashedElementsCountsEveryLineAndReingestsIdempotently() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("events.ndjson")
+        try SegmentEvents.write(to: input, valid: 10, invalid: 2)
+        let extra = "not json\n" + #"{"type":"page","name":"Home","anonymousId":"a-1"}"# + "\n\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        handle.seekToEndOfFile()
+        handle.write(Data(extra.utf8))
+        try handle.close()
+
+        let outbox = try Outbox(path: directory.file("outbox.sqlite"))
+        let sink = OutboxSink(outbox: outbox, route: Self.route)
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: sink)
+        let ingest = NDJSONIngest(engine: engine, batchSize: 4)
+        var rejections: [NDJSONIngest.Rejection] = []
+        let fd = open(input, O_RDONLY)
+        defer { close(fd) }
+        let totals = try await ingest.run(input: fd) { rejections.append($0) }
+
+        #expect(totals.received == 14, "blank lines are not events")
+        #expect(totals.badLines == 1 && totals.records == 12)
+        #expect(totals.accepted == 10 && totals.rejected == 2 && totals.skipped == 0)
+        #expect(rejections.map(\.line) == [11, 12, 13])
+        #expect(rejections.last?.mapping == nil && rejections.first?.mapping == "Complete Payment")
+        #expect(sink.enqueued == EnqueueResult(inserted: 10, duplicates: 0))
+
+        let stored = try await outbox.pending(destination: Self.route.outboxDestination, limit: 100)
+        #expect(stored.count == 10)
+        for entry in stored {
+            let element = try JSON.parse(bytes: entry.payload)
+            #expect(element["event"] == "CompletePayment")
+            #expect(entry.key == TikTokEventKey.make(event: "CompletePayment", eventID: element["event_id"]?.stringValue ?? "?"))
+            #expect(element["user"]?["email"]?.arrayValue?.allSatisfy { $0.stringValue?.utf8.count == 64 } == true)
+            let text = String(decoding: entry.payload, as: UTF8.self)
+            #expect(!text.lowercased().contains("@example.com") && !text.contains("user-"), "only hashed identifiers are stored")
+        }
+
+        let again = NDJSONIngest(engine: engine, batchSize: 4)
+        let fd2 = open(input, O_RDONLY)
+        defer { close(fd2) }
+        try await again.run(input: fd2)
+        #expect(sink.enqueued == EnqueueResult(inserted: 10, duplicates: 10))
+        #expect(try await outbox.counts().pending == 10)
+    }
+
+    @Test func theEnvelopeMatchesTheRequestBuilder() throws {
+        let elements = (0..<3).map { TestEvents.element($0) }
+        let entries = elements.enumerated().map { OutboxEntry(id: Int64($0.offset), key: "k\($0.offset)", payload: Array($0.element.serialized().utf8), attempts: 0) }
+        for (route, settings) in [
+            (Self.route, Self.settings),
+            (TikTokRoute(eventSetID: "set \"2\"", accessToken: "t"), TikTokSettings(accessToken: "t", eventSetID: "set \"2\"")),
+        ] {
+            let body = TikTokEnvelope(route: route).body(for: entries[...])
+            let parsed = try JSON.parse(bytes: body.readableBytesView)
+            #expect(parsed == TikTokRequestBuilder(settings: settings).body(data: elements))
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import Foundation
+import MappingKit
+import Testing
+
+/// The built `tiktok-offline` executable, next to the test bundle (or `$TIKTOK_OFFLINE_BINARY`).
+enum ToolBinary {
+    static var path: String {
+        if let path = ProcessInfo.processInfo.environment["TIKTOK_OFFLINE_BINARY"] { return path }
+        #if os(Linux)
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        #else
+        let testBinary = Bundle.main.bundleURL
+        #endif
+        var directory = testBinary.deletingLastPathComponent()
+        // On macOS the tests run inside an .xctest bundle: climb out of it.
+        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("tiktok-offline").path
+    }
+}
+
+/// A child process of the tool with its output captured in files (no pipe can fill up and block it).
+final class ToolProcess: @unchecked Sendable {
+    let process = Process()
+    let stdoutPath: String
+    let stderrPath: String
+    private let exit: AsyncStream<Int32>
+    private let exitContinuation: AsyncStream<Int32>.Continuation
+
+    init(_ arguments: [String], in directory: TemporaryDirectory, name: String, environment: [String: String] = [:]) throws {
+        let binary = ToolBinary.path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ToolError("the tiktok-offline executable is not at \(binary); build it first (swift build)")
+        }
+        stdoutPath = directory.file("\(name).stdout")
+        stderrPath = directory.file("\(name).stderr")
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        (exit, exitContinuation) = AsyncStream.makeStream(of: Int32.self)
+        let continuation = exitContinuation
+        process.terminationHandler = { process in
+            continuation.yield(process.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Waits for the process to end and returns its exit status.
+    @discardableResult
+    func wait() async -> Int32 {
+        for await status in exit { return status }
+        return process.terminationStatus
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// `tiktok-offline mock-tiktok` on an ephemeral loopback port.
+final class MockProcess: Sendable {
+    let tool: ToolProcess
+    let baseURL: String
+
+    init(_ flags: [String] = [], in directory: TemporaryDirectory) async throws {
+        let tool = try ToolProcess(["mock-tiktok", "--port", "0"] + flags, in: directory, name: "mock-\(UUID().uuidString.prefix(8))")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            if let line = tool.stdout.split(separator: "\n").first(where: { $0.hasPrefix("mock-tiktok listening on ") }) {
+                baseURL = String(line.dropFirst("mock-tiktok listening on ".count))
+                break
+            }
+            guard tool.process.isRunning, ContinuousClock.now < deadline else {
+                throw ToolError("mock-tiktok did not start: \(tool.stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        self.tool = tool
+    }
+
+    /// `GET /__stats`.
+    func stats() async throws -> JSON {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/__stats"), timeout: .seconds(10))
+        return try JSON.parse(bytes: try await response.body.collect(upTo: 1 << 16).readableBytesView)
+    }
+
+    func uniqueEvents() async throws -> Int { try await stats()["unique_events"]?.doubleValue.map { Int($0) } ?? -1 }
+
+    func stop() async {
+        tool.signal(SIGTERM)
+        await tool.wait()
+    }
+}
+
+struct ToolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

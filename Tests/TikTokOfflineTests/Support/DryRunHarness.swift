@@ -1,0 +1,40 @@
+import ConversionEngine
+import Foundation
+import MappingKit
+
+@testable import TikTokOffline
+
+/// Runs the dry-run over in-memory input through real files, as the command does.
+enum DryRunHarness {
+    static func run(
+        _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
+        trace: Bool = false, enableAll: Bool = true
+    ) async throws -> (lines: [JSON], text: String, summary: DryRunner.Summary) {
+        let directory = FileManager.default.temporaryDirectory
+        let inputPath = directory.appendingPathComponent("dry-run-in-\(UUID().uuidString)").path
+        let outputPath = directory.appendingPathComponent("dry-run-out-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: inputPath, contents: Data(input))
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: inputPath)
+            try? FileManager.default.removeItem(atPath: outputPath)
+        }
+        let inputFD = open(inputPath, O_RDONLY)
+        let outputFD = open(outputPath, O_WRONLY)
+        defer {
+            close(inputFD)
+            close(outputFD)
+        }
+        let engine = try TikTokDestination.engine(settings: settings, enableAll: enableAll, sink: DryRunSink())
+        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace)
+        let summary = try await runner.run(input: inputFD, output: outputFD)
+        let text = try String(contentsOfFile: outputPath, encoding: .utf8)
+        let lines = try text.split(separator: "\n").map { try JSON.parse(String($0)) }
+        return (lines, text, summary)
+    }
+
+    static func run(_ text: String, settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
+                    trace: Bool = false) async throws -> (lines: [JSON], text: String, summary: DryRunner.Summary) {
+        try await run(Array(text.utf8), settings: settings, trace: trace)
+    }
+}

@@ -1,0 +1,44 @@
+import ConversionEngine
+import Logging
+import MappingKit
+
+@testable import TikTokOffline
+
+/// The shipped actions and a pipeline over them, for driving records through the real stages.
+struct Harness {
+    static let actions: ActionCatalog = try! ShippedPresets.actions()
+    static let schema: ActionSchema = actions["reportOfflineEvent"]!
+    /// The vectors' fixed clock (2024-01-08T13:52:50Z).
+    static let now: Int64 = 1_704_721_970
+
+    let settings: TikTokSettings
+    let pipeline: Pipeline
+
+    init(settings: TikTokSettings = TikTokSettings(accessToken: "test-token", eventSetID: "test-event-set-id", partnerName: "Segment")) {
+        self.settings = settings
+        let registry = TikTokStages.registry(settings: settings, actions: Self.actions, sink: DryRunSink())
+        pipeline = try! Pipeline(settings.pipeline ?? .default, registry: registry)
+    }
+
+    var builder: TikTokRequestBuilder { TikTokRequestBuilder(settings: settings) }
+
+    /// Runs prepared fields through every stage.
+    func run(fields: JSONObject, action: String = "reportOfflineEvent", event: JSON = [:]) async throws -> Record {
+        var batch = Batch(records: [Record(line: 1, mapping: "test", action: action, event: event, fields: fields)])
+        try await pipeline.run(&batch, now: Self.now, logger: Logger(label: "test"))
+        return batch.records[0]
+    }
+
+    /// The body TikTok would receive for a sent record.
+    func body(of record: Record) -> JSON? {
+        guard record.outcome == .sent, let output = record.output else { return nil }
+        return builder.body(data: [output])
+    }
+
+    /// The mapping a vector describes: the action's defaults overlaid with its overrides.
+    static func mapping(defaults: Bool, overrides: JSON) throws -> Mapping {
+        var source = defaults ? schema.defaultMapping : JSONObject()
+        for (key, value) in overrides.objectValue ?? [:] { source[key] = value }
+        return try Mapping(.object(source))
+    }
+}
