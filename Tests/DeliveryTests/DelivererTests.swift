@@ -191,6 +191,28 @@ struct DelivererTests {
         }
     }
 
+    @Test func onlyOneDelivererRunsPerOutboxFile() async throws {
+        try await withOutbox { outbox throws in
+            try await outbox.enqueue(TestEvents.messages(0..<300), destination: Self.route.outboxDestination)
+            try await withMockTikTok(.init(latency: .milliseconds(50))) { mock, endpoint throws in
+                let client = TikTokEventsClient(endpoint: endpoint, routes: [Self.route])
+                let first = deliverer(outbox, client, batch: 100, concurrency: 1)
+                first.finishInput()
+                async let firstReport = first.run()
+                while mock.stats.requests < 1 { try await Task.sleep(for: .milliseconds(5)) }
+                let second = deliverer(try Outbox(path: outbox.path), client)
+                second.finishInput()
+                guard case .outbox(let reason)? = await second.run().failure else {
+                    Issue.record("a second deliverer on the same file must refuse to run")
+                    return
+                }
+                #expect(reason.contains("another process"))
+                #expect(await firstReport.sent == 300)
+                #expect(mock.stats.eventsReceived == 300, "nothing was sent twice")
+            }
+        }
+    }
+
     @Test(arguments: [(10, nil, [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]), (10, 3, [[3], [0, 1, 2], [4, 5, 6, 7, 8, 9]]), (3, 0, [[0], [1, 2]]), (3, 2, [[2], [0, 1]]), (4, 9, [[0, 1], [2, 3]])] as [(Int, Int?, [[Int64]])])
     func splitsAroundTheSuspectOrInHalves(count: Int, suspect: Int?, expected: [[Int64]]) {
         let entries = (0..<count).map { OutboxEntry(id: Int64($0), key: "\($0)", payload: [], attempts: 0) }

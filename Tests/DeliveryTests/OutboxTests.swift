@@ -78,19 +78,36 @@ struct OutboxTests {
             let outbox = try Outbox(path: path)
             try await outbox.enqueue(TestEvents.messages(0..<5), destination: Self.destination)
             #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).count == 5)
+            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).isEmpty, "claimed")
         }
         let reopened = try Outbox(path: path)
-        #expect(try await reopened.claim(destination: Self.destination, limits: .init(maxCount: 5)).isEmpty, "still leased")
-        #expect(try await reopened.releaseAllLeases() == 5)
         let again = try await reopened.claim(destination: Self.destination, limits: .init(maxCount: 5))
-        #expect(again.map(\.key) == TestEvents.messages(0..<5).map(\.key))
+        #expect(again.map(\.key) == TestEvents.messages(0..<5).map(\.key), "leases live only as long as the process")
     }
 
-    @Test func anExpiredLeaseIsClaimableAgain() async throws {
+    @Test func releasedMessagesAreClaimedAgainInOrder() async throws {
         try await withOutbox { outbox, _ throws in
-            try await outbox.enqueue(TestEvents.messages(0..<2), destination: Self.destination)
-            _ = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 2), lease: 0)
-            #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 2)).count == 2)
+            try await outbox.enqueue(TestEvents.messages(0..<9), destination: Self.destination)
+            let first = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 3))
+            let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 3))
+            outbox.release(first.map(\.id))
+            try await outbox.confirm(second.map(\.id))
+            let third = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+            #expect(third.map(\.id) == first.map(\.id) + (try await outbox.pending(limit: 10)).map(\.id).filter { $0 > second.last!.id })
+            #expect(third.count == 6)
+            #expect(try await outbox.counts() == OutboxCounts(pending: 6, leased: 6, deadLetters: 0))
+        }
+    }
+
+    @Test func destinationsAreClaimedSeparately() async throws {
+        try await withOutbox { outbox, _ throws in
+            for n in 0..<6 {
+                try await outbox.enqueue(TestEvents.messages(n..<n + 1), destination: n.isMultiple(of: 2) ? "a" : "b")
+            }
+            let a = try await outbox.claim(destination: "a", limits: .init(maxCount: 10))
+            let b = try await outbox.claim(destination: "b", limits: .init(maxCount: 10))
+            #expect(a.map(\.key) == [0, 2, 4].map { TestEvents.messages($0..<$0 + 1)[0].key })
+            #expect(b.map(\.key) == [1, 3, 5].map { TestEvents.messages($0..<$0 + 1)[0].key })
         }
     }
 
@@ -100,7 +117,7 @@ struct OutboxTests {
             let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 1))
             try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
             try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
-            try await outbox.release(claimed.map(\.id))
+            outbox.release(claimed.map(\.id))
             #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 1)).first?.attempts == 2)
         }
     }

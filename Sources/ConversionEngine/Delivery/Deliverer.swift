@@ -19,7 +19,8 @@ import Synchronization
 /// batch linger briefly so requests stay large. ``stop()`` finishes the requests in flight, gives
 /// their unsent events back to the outbox, and makes ``run()`` return.
 ///
-/// One deliverer per outbox file at a time: ``run()`` starts by releasing every lease.
+/// One deliverer per outbox file at a time: ``run()`` holds a lock file next to the outbox
+/// (`<outbox>.deliver-lock`) and fails at once if another process holds it.
 public final class Deliverer: Sendable {
     public struct Configuration: Sendable {
         public var batch: Outbox.BatchLimits
@@ -90,12 +91,11 @@ public final class Deliverer: Sendable {
     /// Delivers until the outbox is empty after ``finishInput()``, until ``stop()``, or until a failure.
     /// Events not delivered stay pending in the outbox; the report's `failure` says why it stopped early.
     public func run() async -> DeliveryReport {
-        do {
-            let released = try await outbox.releaseAllLeases()
-            if released > 0 { logger.info("resuming events claimed by an earlier run", metadata: ["events": "\(released)"]) }
-        } catch {
-            fail(.outbox("\(error)"))
+        guard let lock = DeliveryLock(outboxPath: outbox.path) else {
+            fail(.outbox("another process is delivering from \(outbox.path)"))
+            return progress
         }
+        defer { lock.unlock() }
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<configuration.concurrency {
                 group.addTask { await self.work(startingAt: worker) }
@@ -136,7 +136,7 @@ public final class Deliverer: Sendable {
                 try await deliver(claimed[...], destination: destination)
             } catch {
                 fail(.outbox("\(error)"))
-                try? await outbox.release(claimed.map(\.id))
+                outbox.release(claimed.map(\.id))
                 return
             }
         }
@@ -149,7 +149,7 @@ public final class Deliverer: Sendable {
         var attempts = 0
         while true {
             if isStopping {
-                try await outbox.release(ids)
+                outbox.release(ids)
                 return
             }
             await waitWhilePaused()
@@ -172,7 +172,7 @@ public final class Deliverer: Sendable {
                     afterAttempt: attempts, elapsed: .now - start, retryAfter: retryAfter
                 ) else {
                     try await outbox.recordFailure(ids, reason: reason)
-                    try await outbox.release(ids)
+                    outbox.release(ids)
                     fail(.unavailable("\(reason) (gave up after \(attempts) attempts)"))
                     return
                 }
@@ -201,7 +201,7 @@ public final class Deliverer: Sendable {
                 return
 
             case .unauthorized(let reason):
-                try await outbox.release(ids)
+                outbox.release(ids)
                 fail(.unauthorized(reason))
                 return
             }

@@ -33,8 +33,8 @@ extension Outbox {
             let arguments: StatementArguments = ids.map { [Self.jsonArray($0)] } ?? []
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO outbox (destination, key, payload, size, enqueued_at)
-                    SELECT destination, key, payload, length(payload), \(now) FROM dead_letters \(selection) ORDER BY id
+                    INSERT OR IGNORE INTO outbox (destination, key, payload, enqueued_at)
+                    SELECT destination, key, payload, \(now) FROM dead_letters \(selection) ORDER BY id
                     """,
                 arguments: arguments
             )

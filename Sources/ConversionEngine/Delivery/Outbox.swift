@@ -1,13 +1,18 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A durable queue of outgoing messages in one SQLite file (WAL mode).
 ///
 /// An event counts as accepted once ``enqueue(_:destination:)`` returns; it leaves only through
 /// ``confirm(_:)`` (the destination took it) or ``deadLetter(_:)`` (refused, kept with its reason).
-/// ``claim(destination:limits:minimumCount:lease:)`` hands out leases: messages claimed by a
-/// process that dies become claimable again when the lease expires, or at once after
-/// ``releaseAllLeases()``, which the single deliverer owning the file calls when it starts.
+///
+/// ``claim(destination:limits:minimumCount:)`` hands out messages in enqueue order and leases
+/// them to the caller in this `Outbox` value's memory: a claimed message is not claimed again
+/// until it is confirmed, dead-lettered or ``release(_:)``d. Leases are never written to the
+/// file, so after a crash every unconfirmed message is simply pending again. One process
+/// delivers from a file at a time (``Deliverer`` makes sure of it); others may enqueue or
+/// inspect it concurrently.
 ///
 /// ```swift
 /// let outbox = try Outbox(path: "outbox.sqlite")
@@ -44,8 +49,27 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Leases held by this value: claimed ids, and per destination the id up to which every
+    /// message is leased or gone (where the next claim starts looking).
+    private struct Leases: Sendable {
+        var destinationOf: [Int64: String] = [:]
+        var scannedThrough: [String: Int64] = [:]
+
+        mutating func release(_ ids: some Sequence<Int64>) {
+            for id in ids {
+                guard let destination = destinationOf.removeValue(forKey: id) else { continue }
+                scannedThrough[destination] = min(scannedThrough[destination] ?? 0, id - 1)
+            }
+        }
+
+        mutating func forget(_ ids: some Sequence<Int64>) {
+            for id in ids { destinationOf[id] = nil }
+        }
+    }
+
     public let path: String
     let pool: DatabasePool
+    private let leases = Mutex(Leases())
 
     /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date.
     public init(path: String, configuration: Configuration = .init()) throws {
@@ -64,20 +88,19 @@ public final class Outbox: Sendable {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
+            // Claims read `outbox` in rowid order (the order of acceptance); the unique index
+            // makes re-enqueuing idempotent.
             try db.execute(sql: """
                 CREATE TABLE outbox (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     destination TEXT NOT NULL,
                     key TEXT NOT NULL,
                     payload BLOB NOT NULL,
-                    size INTEGER NOT NULL,
                     attempts INTEGER NOT NULL DEFAULT 0,
                     last_error TEXT,
-                    leased_until REAL,
                     enqueued_at REAL NOT NULL,
                     UNIQUE (destination, key)
                 );
-                CREATE INDEX outbox_by_destination ON outbox (destination, id);
                 CREATE TABLE dead_letters (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     destination TEXT NOT NULL,
@@ -103,15 +126,16 @@ public final class Outbox: Sendable {
         guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
         let now = Date().timeIntervalSince1970
         return try await pool.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO outbox (destination, key, payload, size, enqueued_at)
-                VALUES (?, ?, ?, ?, ?)
+            let insert = try RawStatement(db, sql: """
+                INSERT OR IGNORE INTO outbox (destination, key, payload, enqueued_at) VALUES (?, ?, ?, ?)
                 """)
+            insert.bind(1, destination)
+            insert.bind(4, now)
             var inserted = 0
             for message in messages {
-                try insert.execute(arguments: [
-                    destination, message.key, Data(message.payload), message.payload.count, now,
-                ])
+                insert.bind(2, message.key)
+                insert.bind(3, blob: message.payload)
+                try insert.run()
                 inserted += db.changesCount
             }
             return EnqueueResult(inserted: inserted, duplicates: messages.count - inserted)
@@ -125,79 +149,73 @@ public final class Outbox: Sendable {
     /// Returns an empty array (and leases nothing) when fewer than `minimumCount` are available and
     /// the byte limit is not reached, which lets a sender wait for a fuller batch while input is
     /// still arriving.
-    public func claim(
-        destination: String,
-        limits: BatchLimits,
-        minimumCount: Int = 1,
-        lease: TimeInterval = 600
-    ) async throws -> [OutboxEntry] {
-        let now = Date().timeIntervalSince1970
-        return try await pool.write { db in
-            let select = try db.cachedStatement(sql: """
-                SELECT id, key, payload, attempts FROM outbox
-                WHERE destination = ? AND (leased_until IS NULL OR leased_until <= ?)
-                ORDER BY id LIMIT ?
-                """)
-            var entries: [OutboxEntry] = []
-            var bytes = 0
-            var full = false
-            let rows = try Row.fetchCursor(select, arguments: [destination, now, limits.maxCount])
-            while let row = try rows.next() {
-                let payload: Data = row[2]
-                if !entries.isEmpty, bytes + payload.count > limits.maxBytes {
-                    full = true
-                    break
+    public func claim(destination: String, limits: BatchLimits, minimumCount: Int = 1) async throws -> [OutboxEntry] {
+        // Inside the writer's queue, so that no confirm or enqueue commits while the claim looks.
+        try await pool.write { db in
+            try self.leases.withLock { leases in
+                let start = leases.scannedThrough[destination] ?? 0
+                let select = try RawStatement(db, sql: """
+                    SELECT id, key, payload, attempts FROM outbox WHERE +destination = ? AND id > ? ORDER BY id
+                    """)
+                select.bind(1, destination)
+                select.bind(2, start)
+                var entries: [OutboxEntry] = []
+                var bytes = 0
+                var full = false
+                var lastExamined = start
+                try select.rows { row in
+                    let id = row.int64(0)
+                    if leases.destinationOf[id] != nil {
+                        lastExamined = id
+                        return true
+                    }
+                    let size = row.blobCount(2)
+                    if !entries.isEmpty, bytes + size > limits.maxBytes {
+                        full = true
+                        return false
+                    }
+                    bytes += size
+                    entries.append(OutboxEntry(id: id, key: row.text(1), payload: row.blob(2), attempts: Int(row.int64(3))))
+                    lastExamined = id
+                    return entries.count < limits.maxCount
                 }
-                bytes += payload.count
-                entries.append(OutboxEntry(id: row[0], key: row[1], payload: [UInt8](payload), attempts: row[3]))
+                guard !entries.isEmpty, full || entries.count >= minimumCount else { return [] }
+                for entry in entries { leases.destinationOf[entry.id] = destination }
+                leases.scannedThrough[destination] = lastExamined
+                return entries
             }
-            guard !entries.isEmpty, full || entries.count >= minimumCount else { return [] }
-            let leaseStatement = try db.cachedStatement(sql: "UPDATE outbox SET leased_until = ? WHERE id = ?")
-            for entry in entries {
-                try leaseStatement.execute(arguments: [now + lease, entry.id])
-            }
-            return entries
         }
     }
 
     /// Removes messages the destination has taken.
-    public func confirm(_ ids: some Collection<Int64> & Sendable) async throws {
+    public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
         try await pool.write { db in
-            let delete = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
-            for id in ids { try delete.execute(arguments: [id]) }
+            let delete = try RawStatement(db, sql: "DELETE FROM outbox WHERE id = ?")
+            for id in ids {
+                delete.bind(1, id)
+                try delete.run()
+            }
+        }
+        leases.withLock { $0.forget(ids) }
+    }
+
+    /// Counts a failed attempt on claimed messages (they stay claimed).
+    public func recordFailure(_ ids: [Int64], reason: String) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            let update = try RawStatement(db, sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?")
+            update.bind(1, reason)
+            for id in ids {
+                update.bind(2, id)
+                try update.run()
+            }
         }
     }
 
-    /// Counts a failed attempt on leased messages and keeps them leased for another `lease` seconds.
-    public func recordFailure(_ ids: some Collection<Int64> & Sendable, reason: String, lease: TimeInterval = 600) async throws {
-        guard !ids.isEmpty else { return }
-        let until = Date().timeIntervalSince1970 + lease
-        try await pool.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE outbox SET attempts = attempts + 1, last_error = ?, leased_until = ? WHERE id = ?
-                """)
-            for id in ids { try update.execute(arguments: [reason, until, id]) }
-        }
-    }
-
-    /// Makes leased messages claimable again (the sender gave them back unsent).
-    public func release(_ ids: some Collection<Int64> & Sendable) async throws {
-        guard !ids.isEmpty else { return }
-        try await pool.write { db in
-            let update = try db.cachedStatement(sql: "UPDATE outbox SET leased_until = NULL WHERE id = ?")
-            for id in ids { try update.execute(arguments: [id]) }
-        }
-    }
-
-    /// Makes every leased message claimable again. Call it when the only sender of this file starts,
-    /// so messages claimed by a process that crashed are sent again at once.
-    @discardableResult
-    public func releaseAllLeases() async throws -> Int {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET leased_until = NULL WHERE leased_until IS NOT NULL")
-            return db.changesCount
-        }
+    /// Gives claimed messages back unsent: the next claims return them first.
+    public func release(_ ids: [Int64]) {
+        leases.withLock { $0.release(ids) }
     }
 
     /// Moves refused messages to the dead letters, each with the destination's reason.
@@ -216,6 +234,7 @@ public final class Outbox: Sendable {
                 try delete.execute(arguments: [refusal.id])
             }
         }
+        leases.withLock { $0.forget(refusals.map(\.id)) }
     }
 
     private struct Refusal: Sendable {
@@ -227,16 +246,13 @@ public final class Outbox: Sendable {
 
     /// Message counts, for one destination or for all.
     public func counts(destination: String? = nil) async throws -> OutboxCounts {
-        let now = Date().timeIntervalSince1970
+        let leased = leases.withLock { leases in
+            destination.map { destination in leases.destinationOf.values.count { $0 == destination } } ?? leases.destinationOf.count
+        }
         return try await pool.read { db in
             let filter = destination == nil ? "" : "WHERE destination = ?"
             let arguments: StatementArguments = destination.map { [$0] } ?? []
             let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox \(filter)", arguments: arguments) ?? 0
-            let leased = try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM outbox \(filter.isEmpty ? "WHERE" : filter + " AND") leased_until > ?",
-                arguments: arguments + [now]
-            ) ?? 0
             let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters \(filter)", arguments: arguments) ?? 0
             return OutboxCounts(pending: pending, leased: leased, deadLetters: dead)
         }
@@ -249,10 +265,10 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Pending messages in enqueue order (for inspection; does not lease them).
+    /// Pending messages in enqueue order (for inspection; does not claim them).
     public func pending(destination: String? = nil, limit: Int = 100) async throws -> [OutboxEntry] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(
+            let rows = try GRDB.Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, key, payload, attempts FROM outbox
