@@ -1,6 +1,7 @@
 import ConversionEngine
 import Foundation
 import MappingKit
+import Metrics
 import Synchronization
 
 /// Streams NDJSON events through an engine whose `send` stage stores into the outbox
@@ -52,6 +53,9 @@ public final class NDJSONIngest: Sendable {
     public let parallelBatches: Int
     public let limits: JSONLimits
     private let state = Mutex<(totals: Totals, stopping: Bool)>((Totals(), false))
+    private let receivedCounter = Counter(label: "events_received_total")
+    private let acceptedCounter = Counter(label: "events_accepted_total")
+    private let rejectedCounter = Counter(label: "events_rejected_total")
 
     public init(
         engine: Engine,
@@ -82,6 +86,9 @@ public final class NDJSONIngest: Sendable {
             let processed = try await inFlight.removeFirst().value
             processed.rejections.forEach(onRejection)
             state.withLock { $0.totals.add(processed.totals) }
+            receivedCounter.increment(by: processed.totals.received)
+            acceptedCounter.increment(by: processed.totals.accepted)
+            rejectedCounter.increment(by: processed.totals.rejected + processed.totals.badLines)
         }
 
         while !state.withLock({ $0.stopping }) {

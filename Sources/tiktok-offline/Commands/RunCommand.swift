@@ -79,8 +79,6 @@ struct RunCommand: AsyncParsableCommand {
         var metricsServer: Task<Void, any Error>?
         if let metricsPort { metricsServer = try await MetricsEndpoint.start(port: metricsPort, logger: logger) }
         defer { metricsServer?.cancel() }
-        let received = Counter(label: "events_received_total")
-        let rejected = Counter(label: "events_rejected_total")
 
         let settings = try settings.resolve(requireAccessToken: true)
         guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
@@ -150,8 +148,6 @@ struct RunCommand: AsyncParsableCommand {
             progressTask.cancel()
             throw CommandError("reading events stopped: \(error)")
         }
-        received.increment(by: totals.received)
-        rejected.increment(by: totals.rejected + totals.badLines)
         deliverer.finishInput()
         let report = await delivery
         progressTask.cancel()
