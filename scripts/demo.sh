@@ -1,19 +1,13 @@
 #!/usr/bin/env bash
-# Builds the tool and runs it on the bundled samples.
+# Builds the tool and shows what TikTok would receive for the bundled sample events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product tiktok-offline
 tool=".build/release/tiktok-offline"
 
-echo "== map: samples/mappings/complete-payment.yaml applied to samples/order-completed.json"
-"$tool" map --mapping samples/mappings/complete-payment.yaml --event samples/order-completed.json
+echo "== the shipped presets"
+"$tool" presets
 echo
-echo "== match: does 'event = \"Order Completed\"' fire?"
-"$tool" match --trigger 'event = "Order Completed"' --event samples/order-completed.json
-echo
-echo "== lint samples/mappings/"
-"$tool" lint samples/mappings/
-echo
-echo "== test samples/mappings/"
-"$tool" test samples/mappings/
+echo "== dry-run: samples/events.ndjson through every preset (what TikTok would receive)"
+"$tool" dry-run --enable-all --event-set-id demo-event-set --partner-name Demo --input samples/events.ndjson
