@@ -29,7 +29,11 @@ struct RunCommandTests {
         let input = directory.file("events.ndjson")
         try SegmentEvents.write(to: input, valid: valid, invalid: invalid)
         let mock = try await MockProcess(["--fail-rate", "0.2", "--rate-limit-every", "50"], in: directory)
-        let run = try ToolProcess(runArguments(input: input, mock: mock, outbox: directory.file("outbox.sqlite")), in: directory, name: "run")
+        let rejects = directory.file("rejects.ndjson")
+        let run = try ToolProcess(
+            runArguments(input: input, mock: mock, outbox: directory.file("outbox.sqlite"), extra: ["--rejects", rejects]),
+            in: directory, name: "run"
+        )
         let status = await run.wait()
         #expect(status == 0, "\(run.stderr)")
         let figures = try summary(of: run)
@@ -41,6 +45,9 @@ struct RunCommandTests {
         #expect(int(figures, "sent") + int(figures, "dead_lettered") + int(figures, "pending") == int(figures, "pending_before") + int(figures, "queued"))
         #expect(int(figures, "sent") == valid && int(figures, "pending") == 0 && int(figures, "dead_lettered") == 0)
         #expect(int(figures, "retried") > 0, "the injected faults were retried")
+        let refused = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n").map { try JSON.parse(String($0)) }
+        #expect(refused.count == invalid)
+        #expect(refused.allSatisfy { $0["mapping"] == "Complete Payment" && $0["error"]?.stringValue?.contains("identifier") == true })
         await mock.stop()
     }
 

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the final summary as one JSON line on stdout.")
     var jsonSummary = false
 
-    @Flag(help: "Keep each commit only until the process ends (faster; a power cut may lose the latest events).")
+    @Flag(help: "Faster commits that survive a crash of the process but not a power cut.")
     var relaxedDurability = false
 
     func validate() throws {
@@ -157,7 +157,7 @@ struct RunCommand: AsyncParsableCommand {
         let summary = RunSummary(
             totals: totals, enqueued: sink.enqueued, report: report, pendingBefore: pendingBefore,
             pendingAfter: counts.pending, deadLettersTotal: counts.deadLetters,
-            seconds: Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds),
+            seconds: (ContinuousClock.now - start).inSeconds,
             interrupted: interrupted.isSet
         )
         if jsonSummary {
@@ -266,8 +266,7 @@ actor ProgressDisplay {
 
     private func draw() {
         let (totals, report) = read()
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).inSeconds
         let rate = seconds > 0 ? Int(Double(report.sent) / seconds) : 0
         let figures = "received \(totals.received) · accepted \(totals.accepted) · sent \(report.sent) · retried \(report.retried) · dead-lettered \(report.deadLettered) · \(rate) ev/s"
         if isTerminal {
@@ -281,6 +280,10 @@ actor ProgressDisplay {
             FileHandle.standardError.write(Data("progress: \(figures)\n".utf8))
         }
     }
+}
+
+extension Duration {
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 // MARK: - Files
