@@ -155,6 +155,21 @@ struct DelivererTests {
         }
     }
 
+    @Test func aRateLimitWithRetryAfterHoldsEveryWorkerBack() async throws {
+        try await withOutbox { outbox throws in
+            try await outbox.enqueue(TestEvents.messages(0..<400), destination: Self.route.outboxDestination)
+            try await withMockTikTok(.init(rateLimitEvery: 2, retryAfterSeconds: 1)) { mock, endpoint throws in
+                let deliverer = deliverer(outbox, TikTokEventsClient(endpoint: endpoint, routes: [Self.route]), batch: 100, concurrency: 2)
+                deliverer.finishInput()
+                let start = ContinuousClock.now
+                let report = await deliverer.run()
+                #expect(report.sent == 400 && report.retried > 0)
+                #expect(ContinuousClock.now - start >= .seconds(1), "Retry-After: 1 was honoured")
+                #expect(mock.stats.uniqueEvents == 400)
+            }
+        }
+    }
+
     @Test func persistentFailuresGiveUpButKeepTheEvents() async throws {
         try await withOutbox { outbox throws in
             try await outbox.enqueue(TestEvents.messages(0..<50), destination: Self.route.outboxDestination)
