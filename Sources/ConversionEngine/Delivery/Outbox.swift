@@ -154,6 +154,11 @@ public final class Outbox: Sendable {
         try await pool.write { db in
             try self.leases.withLock { leases in
                 let start = leases.scannedThrough[destination] ?? 0
+                if minimumCount > 1 {
+                    // A cheap answer while a sender waits for a fuller batch: no payload is copied.
+                    let waiting = try Self.waiting(after: start, destination: destination, upTo: minimumCount, db)
+                    if waiting.count < minimumCount, waiting.bytes <= limits.maxBytes { return [] }
+                }
                 let select = try RawStatement(db, sql: """
                     SELECT id, key, payload, attempts FROM outbox WHERE +destination = ? AND id > ? ORDER BY id
                     """)
@@ -185,6 +190,24 @@ public final class Outbox: Sendable {
                 return entries
             }
         }
+    }
+
+    /// How many messages of `destination` come after `id` (at most `limit`, leased ones included)
+    /// and their payload bytes.
+    private static func waiting(after id: Int64, destination: String, upTo limit: Int, _ db: Database) throws -> (count: Int, bytes: Int) {
+        let statement = try RawStatement(db, sql: """
+            SELECT COUNT(*), TOTAL(length(payload)) FROM
+                (SELECT payload FROM outbox WHERE +destination = ? AND id > ? ORDER BY id LIMIT ?)
+            """)
+        statement.bind(1, destination)
+        statement.bind(2, id)
+        statement.bind(3, Int64(limit))
+        var result = (count: 0, bytes: 0)
+        try statement.rows { row in
+            result = (Int(row.int64(0)), Int(row.int64(1)))
+            return false
+        }
+        return result
     }
 
     /// Removes messages the destination has taken.
