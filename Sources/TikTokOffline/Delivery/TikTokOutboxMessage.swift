@@ -28,9 +28,11 @@ extension OutboxMessage {
     }
 }
 
-/// The outbox key of a TikTok event: its name and `event_id`, the pair TikTok deduplicates on.
+/// The outbox key of a TikTok event, `<event>/<event_id>`: the pair TikTok deduplicates on.
+///
+/// TikTok event names hold no `/`, so the first one separates the two parts.
 public enum TikTokEventKey {
-    static let separator: Character = "\u{1F}"
+    static let separator: Character = "/"
 
     public static func make(event: String, eventID: String) -> String { event + String(separator) + eventID }
 

@@ -19,7 +19,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         func open() throws -> Outbox {
             guard FileManager.default.fileExists(atPath: outbox) else {
-                throw ValidationError("no outbox at \(outbox) (use --outbox PATH)")
+                throw CommandError("no outbox at \(outbox) (use --outbox PATH)")
             }
             return try Outbox(path: outbox)
         }
