@@ -67,16 +67,19 @@ public struct DryRunner: Sendable {
                 try await engine.process(&batch)
             }
             var e = 0
-            for record in batch.records {
-                while e < lineErrors.count, lineErrors[e].line < record.line {
-                    printer.writeLineError(line: lineErrors[e].line, lineErrors[e].reason)
-                    e += 1
-                }
-                printer.write(record)
-                switch record.outcome {
-                case .sent: summary.sent += 1
-                case .rejected, .pending: summary.rejected += 1
-                case .skipped: summary.skipped += 1
+            // Borrowed through a buffer pointer: iterating the array would copy every record.
+            batch.records.withUnsafeBufferPointer { records in
+                for i in records.indices {
+                    while e < lineErrors.count, lineErrors[e].line < records[i].line {
+                        printer.writeLineError(line: lineErrors[e].line, lineErrors[e].reason)
+                        e += 1
+                    }
+                    printer.write(records[i])
+                    switch records[i].outcome {
+                    case .sent: summary.sent += 1
+                    case .rejected, .pending: summary.rejected += 1
+                    case .skipped: summary.skipped += 1
+                    }
                 }
             }
             for error in lineErrors[e...] { printer.writeLineError(line: error.line, error.reason) }

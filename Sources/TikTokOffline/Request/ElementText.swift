@@ -28,12 +28,36 @@ enum ElementText {
     /// Quoted; copied as is unless it holds `"`, `\` or a control character.
     static func write(string: String, into out: inout [UInt8]) {
         let copied = string.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            guard !needsEscaping(UnsafeRawBufferPointer(utf8)) else { return false }
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: utf8)
             out.append(UInt8(ascii: "\""))
             return true
         }
         if copied != true { JSON.serializeString(string, into: &out) }
+    }
+
+    /// True when some byte is `"`, `\` or below 0x20; tests eight bytes at a time.
+    private static func needsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var marks: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            // Each term is non-zero exactly when some byte is below 0x20, or equal to `"` or `\`.
+            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            marks |= (word &- ones &* 0x20) & ~word
+            marks |= (quote &- ones) & ~quote
+            marks |= (backslash &- ones) & ~backslash
+            i += 8
+        }
+        if marks & (ones &* 0x80) != 0 { return true }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return true }
+            i += 1
+        }
+        return false
     }
 }
