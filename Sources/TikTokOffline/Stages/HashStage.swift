@@ -16,9 +16,12 @@ public struct HashStage: Stage {
     }
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
+        var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in
-            for field in identifiers.fields(for: record.action) {
-                guard case .array(var values)? = record.fields[field.key], values.contains(where: Self.needsHashing) else { continue }
+            for (n, field) in identifiers.fields(for: record.action).enumerated() {
+                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
+                    case .array(var values) = record.fields.values[position], values.contains(where: Self.needsHashing)
+                else { continue }
                 // Leaves `values` the list's only owner, so it changes in place instead of being copied.
                 record.fields[field.key] = .null
                 for i in values.indices where Self.needsHashing(values[i]) {

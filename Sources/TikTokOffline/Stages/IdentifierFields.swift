@@ -22,6 +22,9 @@ struct IdentifierFields: Sendable {
         self.byAction = byAction
     }
 
+    /// The most personal-data fields any action has.
+    var maxFieldCount: Int { byAction.map(\.fields.count).max() ?? 0 }
+
     func fields(for action: String) -> [Field] {
         byAction.last { $0.action == action }?.fields ?? []
     }

@@ -12,9 +12,12 @@ public struct NormalizeStage: Stage {
     }
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
+        var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in
-            for field in identifiers.fields(for: record.action) {
-                guard case .array(let values)? = record.fields[field.key] else { continue }
+            for (n, field) in identifiers.fields(for: record.action).enumerated() {
+                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
+                    case .array(let values) = record.fields.values[position]
+                else { continue }
                 // Made at the first value that changes; a list already in form is kept as it is.
                 var kept: [JSON]?
                 for (i, value) in values.enumerated() {
