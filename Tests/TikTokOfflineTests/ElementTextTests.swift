@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test(arguments: [
-        JSON.null, true, false, 0, -42, 9_007_199_254_740_993, 43.98, 1e21, ["a", 1, [], ["b\"c"]],
+        JSON.null, true, false, 0, -42, 9_007_199_254_740_993, 43.98, 1e21, 5e-7, -0.0, .double(.nan), .double(.infinity),
+        ["a", 1, [], ["b\"c"]], [:], ["key \"quoted\"": "v\n"],
         ["price": 49.5, "content_id": "p-1", "nested": ["x": [1, 2]]], [["k": "v"], .null],
     ] as [JSON])
     func valuesMatchTheSerializer(value: JSON) {
