@@ -99,14 +99,12 @@ struct JSONWriter {
             byte(UInt8(ascii: "]"))
         case .object(let o):
             byte(UInt8(ascii: "{"))
-            o.keys.withUnsafeBufferPointer { keys in
-                o.values.withUnsafeBufferPointer { values in
-                    for i in 0..<keys.count {
-                        if i > 0 { byte(UInt8(ascii: ",")) }
-                        write(string: keys[i])
-                        byte(UInt8(ascii: ":"))
-                        write(values[i])
-                    }
+            o.members.withUnsafeBufferPointer { members in
+                for i in 0..<members.count {
+                    if i > 0 { byte(UInt8(ascii: ",")) }
+                    write(string: members[i].key)
+                    byte(UInt8(ascii: ":"))
+                    write(members[i].value)
                 }
             }
             byte(UInt8(ascii: "}"))
