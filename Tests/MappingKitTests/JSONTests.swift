@@ -164,3 +164,44 @@ import Testing
         #expect(Fixtures.vectors("fql.json").count == 166)
     }
 }
+
+@Suite struct JSONObjectTests {
+    @Test func keysAndValuesAreViewsOfTheMembers() throws {
+        let object = try #require(try JSON.parse(#"{"b":1,"a":[true],"ü":"x","c":{}}"#).objectValue)
+        #expect(Array(object.keys) == ["b", "a", "ü", "c"])
+        #expect(Array(object.values) == [1, [true], "x", [:]])
+        #expect(object.members.map(\.key) == Array(object.keys))
+        #expect(object.keys[2] == "ü" && object.values[2] == "x" && object.count == 4)
+        #expect(object.map(\.key) == Array(object.keys))
+    }
+
+    /// Keys that share a length, or a character count but not a byte count, are told apart.
+    @Test func lookupComparesWholeKeys() {
+        var object = JSONObject()
+        object["ab"] = 1
+        object["ac"] = 2
+        object["é"] = 3
+        object["e"] = 4
+        #expect(object["ac"] == 2 && object["ab"] == 1 && object["é"] == 3 && object["e"] == 4)
+        #expect(object["ad"] == nil && object["è"] == nil && object.index(forKey: "e") == 3)
+    }
+
+    @Test func settingReplacesInPlaceAndNilRemoves() {
+        var object: JSONObject = ["a": 1, "b": 2, "c": 3]
+        object["b"] = "two"
+        object["a"] = nil
+        object["d"] = 4
+        object.appendUnchecked("e", 5)
+        #expect(Array(object.keys) == ["b", "c", "d", "e"])
+        #expect(JSON.object(object).serialized() == #"{"b":"two","c":3,"d":4,"e":5}"#)
+        let copy = object
+        object.removeAll()
+        #expect(object.isEmpty && copy.count == 4)
+    }
+
+    @Test func uniqueMembersAreTakenAsGiven() {
+        let object = JSONObject(uniqueMembers: [.init(key: "x", value: 1), .init(key: "y", value: nil)])
+        #expect(JSON.object(object).serialized() == #"{"x":1,"y":null}"#)
+        #expect(object == ["y": nil, "x": 1])
+    }
+}
