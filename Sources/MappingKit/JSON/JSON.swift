@@ -66,6 +66,7 @@ extension JSON {
     }
 
     /// Member lookup on an object; `nil` for a missing key or a non-object.
+    @inlinable
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { o[key] } else { nil }
     }
@@ -176,7 +177,7 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     public subscript(key: String) -> JSON? {
-        get {
+        @inlinable get {
             guard let i = index(forKey: key) else { return nil }
             return storage[i].value
         }
