@@ -80,6 +80,15 @@ import Testing
         #expect(try JSON.parse(input).serialized() == output)
     }
 
+    /// `serializeString` appends plain strings directly; every string comes out as a whole
+    /// value would write it, after what is already in the buffer.
+    @Test(arguments: ["", "plain", "Complete Payment (preset)", "ünïcödé", "tab\there", "quote\"", "ctl\u{1F}", "\\"])
+    func serializeStringAppendsWhatSerializedWrites(text: String) {
+        var out = Array("[".utf8)
+        JSON.serializeString(text, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "[" + JSON.string(text).serialized())
+    }
+
     @Test(arguments: [
         [0x22, 0xC3, 0x28, 0x22],  // truncated sequence
         [0x22, 0xC0, 0xAF, 0x22],  // overlong "/"

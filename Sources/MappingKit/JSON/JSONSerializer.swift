@@ -17,6 +17,17 @@ extension JSON {
 
     /// Appends `s` as a quoted JSON string, escaping what JSON.stringify escapes.
     public static func serializeString(_ s: String, into out: inout [UInt8]) {
+        let appendedPlain: Bool? = s.utf8.withContiguousStorageIfAvailable { utf8 in
+            // Most strings need no escaping: their bytes go straight in between quotes.
+            var allBits: UInt8 = 0
+            guard JSONStringScan.firstSpecial(in: UnsafeRawBufferPointer(utf8), from: 0, allBits: &allBits) == utf8.count
+            else { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if appendedPlain == true { return }
         var writer = JSONWriter(capacity: s.utf8.count * 6 + 2)
         defer { writer.deallocate() }
         writer.write(string: s)
