@@ -214,3 +214,22 @@ import Testing
         #expect(object == ["y": nil, "x": 1])
     }
 }
+
+@Suite struct PathLookupTests {
+    /// Path lookups find a member whether its name is stored inline or out of line, and
+    /// tell apart names that share a length.
+    @Test func findsKeysHoweverStored() {
+        var outOfLine = String(repeating: "k", count: 40)
+        outOfLine.removeLast(38)
+        var object = JSONObject()
+        object.appendUnchecked("kj", 1)
+        object.appendUnchecked(outOfLine, 2)
+        object.appendUnchecked("a key longer than fifteen bytes", 3)
+        object.appendUnchecked("ü", 4)
+        let payload = JSON.object(object)
+        let expected: [(String, JSON?)] = [("kj", 1), ("kk", 2), ("a key longer than fifteen bytes", 3), ("ü", 4), ("kl", nil), ("u", nil)]
+        for (key, value) in expected {
+            #expect(PayloadPath(key, stripsDollarDot: true).lookup(in: payload) == value, "\(key)")
+        }
+    }
+}
