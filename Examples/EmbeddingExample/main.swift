@@ -38,7 +38,10 @@ let events: [JSON] = [
 let builder = TikTokRequestBuilder(settings: settings)
 for record in try await engine.process(events: events) {
     switch record.outcome {
-    case .sent: print("event \(record.line) \(record.mapping): \(builder.body(data: [record.output!]).serialized())")
+    case .sent:
+        var body: [UInt8] = []
+        builder.writeBody(serializedData: [record.output!], into: &body)
+        print("event \(record.line) \(record.mapping): \(String(decoding: body, as: UTF8.self))")
     case .rejected(let reason): print("event \(record.line) \(record.mapping): rejected, \(reason)")
     case .skipped(let reason): print("event \(record.line) \(record.mapping): skipped, \(reason)")
     case .pending: print("event \(record.line) \(record.mapping): not sent")

@@ -80,6 +80,15 @@ import Testing
         #expect(try JSON.parse(input).serialized() == output)
     }
 
+    /// `serializeString` appends plain strings directly; every string comes out as a whole
+    /// value would write it, after what is already in the buffer.
+    @Test(arguments: ["", "plain", "Complete Payment (preset)", "ünïcödé", "tab\there", "quote\"", "ctl\u{1F}", "\\"])
+    func serializeStringAppendsWhatSerializedWrites(text: String) {
+        var out = Array("[".utf8)
+        JSON.serializeString(text, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "[" + JSON.string(text).serialized())
+    }
+
     @Test(arguments: [
         [0x22, 0xC3, 0x28, 0x22],  // truncated sequence
         [0x22, 0xC0, 0xAF, 0x22],  // overlong "/"
@@ -162,5 +171,65 @@ import Testing
     @Test func vectorFilesLoad() {
         #expect(Fixtures.vectors("mapping.json").count == 189)
         #expect(Fixtures.vectors("fql.json").count == 166)
+    }
+}
+
+@Suite struct JSONObjectTests {
+    @Test func keysAndValuesAreViewsOfTheMembers() throws {
+        let object = try #require(try JSON.parse(#"{"b":1,"a":[true],"ü":"x","c":{}}"#).objectValue)
+        #expect(Array(object.keys) == ["b", "a", "ü", "c"])
+        #expect(Array(object.values) == [1, [true], "x", [:]])
+        #expect(object.members.map(\.key) == Array(object.keys))
+        #expect(object.keys[2] == "ü" && object.values[2] == "x" && object.count == 4)
+        #expect(object.map(\.key) == Array(object.keys))
+    }
+
+    /// Keys that share a length, or a character count but not a byte count, are told apart.
+    @Test func lookupComparesWholeKeys() {
+        var object = JSONObject()
+        object["ab"] = 1
+        object["ac"] = 2
+        object["é"] = 3
+        object["e"] = 4
+        #expect(object["ac"] == 2 && object["ab"] == 1 && object["é"] == 3 && object["e"] == 4)
+        #expect(object["ad"] == nil && object["è"] == nil && object.index(forKey: "e") == 3)
+    }
+
+    @Test func settingReplacesInPlaceAndNilRemoves() {
+        var object: JSONObject = ["a": 1, "b": 2, "c": 3]
+        object["b"] = "two"
+        object["a"] = nil
+        object["d"] = 4
+        object.appendUnchecked("e", 5)
+        #expect(Array(object.keys) == ["b", "c", "d", "e"])
+        #expect(JSON.object(object).serialized() == #"{"b":"two","c":3,"d":4,"e":5}"#)
+        let copy = object
+        object.removeAll()
+        #expect(object.isEmpty && copy.count == 4)
+    }
+
+    @Test func uniqueMembersAreTakenAsGiven() {
+        let object = JSONObject(uniqueMembers: [.init(key: "x", value: 1), .init(key: "y", value: nil)])
+        #expect(JSON.object(object).serialized() == #"{"x":1,"y":null}"#)
+        #expect(object == ["y": nil, "x": 1])
+    }
+}
+
+@Suite struct PathLookupTests {
+    /// Path lookups find a member whether its name is stored inline or out of line, and
+    /// tell apart names that share a length.
+    @Test func findsKeysHoweverStored() {
+        var outOfLine = String(repeating: "k", count: 40)
+        outOfLine.removeLast(38)
+        var object = JSONObject()
+        object.appendUnchecked("kj", 1)
+        object.appendUnchecked(outOfLine, 2)
+        object.appendUnchecked("a key longer than fifteen bytes", 3)
+        object.appendUnchecked("ü", 4)
+        let payload = JSON.object(object)
+        let expected: [(String, JSON?)] = [("kj", 1), ("kk", 2), ("a key longer than fifteen bytes", 3), ("ü", 4), ("kl", nil), ("u", nil)]
+        for (key, value) in expected {
+            #expect(PayloadPath(key, stripsDollarDot: true).lookup(in: payload) == value, "\(key)")
+        }
     }
 }

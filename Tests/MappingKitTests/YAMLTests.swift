@@ -26,7 +26,7 @@ private func identical(_ a: JSON, _ b: JSON) -> Bool {
     case (.double(let x), .double(let y)): x == y
     case (.array(let x), .array(let y)): x.count == y.count && zip(x, y).allSatisfy(identical)
     case (.object(let x), .object(let y)):
-        x.keys == y.keys && zip(x.values, y.values).allSatisfy(identical)
+        x.keys.elementsEqual(y.keys) && zip(x.values, y.values).allSatisfy(identical)
     case (.int, _), (.double, _), (.array, _), (.object, _): false
     default: a == b
     }

@@ -28,7 +28,7 @@ private struct TagStore: Stage {
         ])
         #expect(records.count == 1)
         #expect(records[0].outcome == .sent)
-        #expect(records[0].output?["properties"]?["shop_id"] == "store-42")
+        #expect(records[0].element?["properties"]?["shop_id"] == "store-42")
     }
 
     @Test func anUnknownStageInThePipelineIsAConfigurationError() {

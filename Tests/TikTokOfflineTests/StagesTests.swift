@@ -11,7 +11,7 @@ import Testing
     @Test func purchaseIsSentAsCompletePayment() async throws {
         let record = try await harness.run(fields: ["event": "Purchase", "external_ids": ["u-1"]])
         #expect(record.outcome == .sent)
-        #expect(record.output?["event"] == "CompletePayment")
+        #expect(record.element?["event"] == "CompletePayment")
         #expect(record.warnings.contains { $0.contains("Purchase") })
     }
 
@@ -35,8 +35,8 @@ import Testing
             "event": "Contact", "external_ids": ["u"], "email_addresses": ["secret-no-at"], "phone_numbers": ["+1 555"],
         ])
         #expect(record.outcome == .sent)
-        #expect(record.output?["user"]?["email"] == [])
-        #expect(record.output?["user"]?["phone"] == [])
+        #expect(record.element?["user"]?["email"] == [])
+        #expect(record.element?["user"]?["phone"] == [])
         #expect(record.warnings.count == 2)
         #expect(!record.warnings.joined().contains("secret"))
         #expect(!record.warnings.joined().contains("555"))
@@ -45,17 +45,17 @@ import Testing
     @Test func hashedValuesPassThroughAndOthersAreHashed() async throws {
         let hashed = String(repeating: "ab", count: 32)
         let record = try await harness.run(fields: ["event": "Contact", "external_ids": [.string(hashed), "User-1"]])
-        #expect(record.output?["user"]?["external_id"] == [.string(hashed), .string(SHA256Hex.hash("user-1"))])
+        #expect(record.element?["user"]?["external_id"] == [.string(hashed), .string(SHA256Hex.hash("user-1"))])
     }
 
     @Test func defaultCountryCodeCompletesNationalNumbers() async throws {
         let harness = Harness(settings: TikTokSettings(eventSetID: "s", defaultCountryCode: "1"))
         let record = try await harness.run(fields: ["event": "Contact", "phone_numbers": ["(415) 555-0199", "+44 20 7946 0958"]])
-        #expect(record.output?["user"]?["phone"] == [.string(SHA256Hex.hash("+14155550199")), .string(SHA256Hex.hash("+442079460958"))])
+        #expect(record.element?["user"]?["phone"] == [.string(SHA256Hex.hash("+14155550199")), .string(SHA256Hex.hash("+442079460958"))])
     }
 
     @Test func missingTimestampUsesTheBatchTime() async throws {
         let record = try await harness.run(fields: ["event": "Contact", "external_ids": ["u"]])
-        #expect(record.output?["event_time"] == .int(Int(Harness.now)))
+        #expect(record.element?["event_time"] == .int(Int(Harness.now)))
     }
 }

@@ -20,9 +20,9 @@ public struct Record: Sendable {
     public private(set) var outcome: Outcome
     /// Non-fatal findings (a value dropped, a name replaced). Never holds personal data.
     public var warnings: [String]
-    /// The destination's rendering of the record (for TikTok, one `data` element), set by
-    /// the stage that prepares it for sending.
-    public var output: JSON?
+    /// The destination's rendering of the record as JSON text (for TikTok, one `data`
+    /// element), set by the stage that prepares it for sending.
+    public var output: [UInt8]?
 
     public init(line: Int, mapping: String, action: String, event: JSON, fields: JSONObject) {
         self.line = line

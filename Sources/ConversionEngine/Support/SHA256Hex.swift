@@ -7,14 +7,17 @@ public enum SHA256Hex {
     public static func hash(_ text: String) -> String {
         var text = text
         let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        return String(unsafeUninitializedCapacity: 64) { buffer in
-            var i = 0
-            for byte in digest {
-                buffer[i] = hexDigits[Int(byte >> 4)]
-                buffer[i + 1] = hexDigits[Int(byte & 0x0F)]
-                i += 2
+        // Through the digest's bytes: iterating the digest itself copies them into an array.
+        return digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: 64) { buffer in
+                var i = 0
+                for byte in bytes {
+                    buffer[i] = hexDigits.utf8Start[Int(byte >> 4)]
+                    buffer[i + 1] = hexDigits.utf8Start[Int(byte & 0x0F)]
+                    i += 2
+                }
+                return 64
             }
-            return 64
         }
     }
 
@@ -27,5 +30,5 @@ public enum SHA256Hex {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hexDigits: StaticString = "0123456789abcdef"
 }

@@ -13,7 +13,7 @@ enum MappingCompiler {
             var members: [MappingNode] = []
             members.reserveCapacity(object.count)
             for (key, member) in object { members.append(try compile(member, at: path + [key])) }
-            return .object(keys: object.keys, members: members)
+            return .object(keys: Array(object.keys), members: members)
         case .array(let elements):
             guard containsDirective(mapping) else { return .value(mapping) }
             var nodes: [MappingNode] = []

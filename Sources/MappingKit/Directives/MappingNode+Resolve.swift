@@ -90,29 +90,20 @@ extension MappingNode {
         }
     }
 
-    /// A raw object's members that have a value. When every member has one, the result
-    /// shares the mapping's own array of keys.
+    /// A raw object's members that have a value.
     private static func resolveMembers(
         keys: [String], members: [MappingNode], _ payload: JSON?
     ) throws(MappingEvaluationError) -> JSONObject {
-        var values: [JSON] = []
-        values.reserveCapacity(members.count)
-        // Copied from the mapping's keys only once a member turns out to have no value.
-        var presentKeys: [String]?
+        var resolved: [JSONObject.Member] = []
+        resolved.reserveCapacity(members.count)
         try members.withUnsafeBufferPointer { (members) throws(MappingEvaluationError) in
             for index in members.indices {
                 if let value = try members[index].resolve(payload) {
-                    values.append(value)
-                    presentKeys?.append(keys[index])
-                } else if presentKeys == nil {
-                    var copied: [String] = []
-                    copied.reserveCapacity(members.count - 1)
-                    copied.append(contentsOf: keys[..<index])
-                    presentKeys = copied
+                    resolved.append(JSONObject.Member(key: keys[index], value: value))
                 }
             }
         }
-        return JSONObject(uniqueKeys: presentKeys ?? keys, values: values)
+        return JSONObject(uniqueMembers: resolved)
     }
 
     private func resolveString(_ payload: JSON?, directive: String) throws(MappingEvaluationError) -> String {

@@ -66,6 +66,7 @@ extension JSON {
     }
 
     /// Member lookup on an object; `nil` for a missing key or a non-object.
+    @inlinable
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { o[key] } else { nil }
     }
@@ -122,66 +123,86 @@ extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expressibl
 /// An ordered JSON object. Setting an existing key replaces its value in place (as
 /// JavaScript does); setting `nil` removes the member. Lookups are linear, which beats
 /// hashing for the small objects events are made of.
+///
+/// Members live in one array, so an object is one allocation and copying it one reference.
 public struct JSONObject: Sendable, Hashable {
-    public private(set) var keys: [String]
-    public private(set) var values: [JSON]
+    /// One member of an object.
+    public struct Member: Sendable {
+        public var key: String
+        public var value: JSON
 
+        @inlinable
+        public init(key: String, value: JSON) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    @usableFromInline var storage: [Member]
+
+    /// The members, in order.
+    @inlinable public var members: [Member] { storage }
+
+    @inlinable
     public init() {
-        keys = []
-        values = []
+        storage = []
     }
 
     /// Takes members the caller has already checked for duplicate keys.
-    init(uniqueKeys keys: [String], values: [JSON]) {
-        self.keys = keys
-        self.values = values
+    @inlinable
+    public init(uniqueMembers members: [Member]) {
+        self.storage = members
     }
 
     public init(minimumCapacity: Int) {
-        keys = []
-        values = []
-        keys.reserveCapacity(minimumCapacity)
-        values.reserveCapacity(minimumCapacity)
+        storage = []
+        storage.reserveCapacity(minimumCapacity)
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    @inlinable public var count: Int { storage.count }
+    @inlinable public var isEmpty: Bool { storage.isEmpty }
+
+    /// The keys, in order (a view: no copy is made).
+    @inlinable public var keys: Keys { Keys(members: storage) }
+    /// The values, in order (a view: no copy is made).
+    @inlinable public var values: Values { Values(members: storage) }
 
     @inlinable
     public func index(forKey key: String) -> Int? {
-        keys.firstIndex(of: key)
+        let length = key.utf8.count
+        return storage.withUnsafeBufferPointer { members in
+            for i in members.indices where members[i].key.utf8.count == length && members[i].key == key { return i }
+            return nil
+        }
     }
 
     public subscript(key: String) -> JSON? {
-        get {
+        @inlinable get {
             guard let i = index(forKey: key) else { return nil }
-            return values[i]
+            return storage[i].value
         }
         set {
             if let i = index(forKey: key) {
                 if let newValue {
-                    values[i] = newValue
+                    storage[i].value = newValue
                 } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
+                    storage.remove(at: i)
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
+                storage.append(Member(key: key, value: newValue))
             }
         }
     }
 
     /// Appends a member without checking for an existing key. The caller guarantees the
     /// key is new (for example when copying from another object).
+    @inlinable
     public mutating func appendUnchecked(_ key: String, _ value: JSON) {
-        keys.append(key)
-        values.append(value)
+        storage.append(Member(key: key, value: value))
     }
 
     public mutating func removeAll() {
-        keys.removeAll(keepingCapacity: true)
-        values.removeAll(keepingCapacity: true)
+        storage.removeAll(keepingCapacity: true)
     }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
@@ -204,19 +225,45 @@ public struct JSONObject: Sendable, Hashable {
     }
 }
 
+extension JSONObject {
+    /// The keys of an object, by position.
+    public struct Keys: RandomAccessCollection, Sendable {
+        @usableFromInline let members: [Member]
+
+        @inlinable init(members: [Member]) { self.members = members }
+
+        @inlinable public var startIndex: Int { 0 }
+        @inlinable public var endIndex: Int { members.count }
+        @inlinable public subscript(position: Int) -> String { members[position].key }
+    }
+
+    /// The values of an object, by position.
+    public struct Values: RandomAccessCollection, Sendable {
+        @usableFromInline let members: [Member]
+
+        @inlinable init(members: [Member]) { self.members = members }
+
+        @inlinable public var startIndex: Int { 0 }
+        @inlinable public var endIndex: Int { members.count }
+        @inlinable public subscript(position: Int) -> JSON { members[position].value }
+    }
+}
+
 extension JSONObject: Sequence {
     public struct Iterator: IteratorProtocol {
-        let object: JSONObject
-        var i = 0
+        @usableFromInline var members: IndexingIterator<[Member]>
+
+        @inlinable init(members: [Member]) { self.members = members.makeIterator() }
+
+        @inlinable
         public mutating func next() -> (key: String, value: JSON)? {
-            guard i < object.keys.count else { return nil }
-            defer { i += 1 }
-            return (object.keys[i], object.values[i])
+            guard let member = members.next() else { return nil }
+            return (member.key, member.value)
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(object: self) }
-    public var underestimatedCount: Int { count }
+    @inlinable public func makeIterator() -> Iterator { Iterator(members: storage) }
+    @inlinable public var underestimatedCount: Int { count }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

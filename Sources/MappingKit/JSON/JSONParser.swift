@@ -74,9 +74,9 @@ struct JSONParser {
     /// Scratch space for strings with escapes.
     var scratch: [UInt8] = []
     /// Members of the objects being read, innermost last; each object takes its own
-    /// members off the end, so its arrays are allocated once at their final size.
-    var pendingKeys = PendingStack<String>(capacity: 32)
-    /// Values of the objects and arrays being read, innermost last.
+    /// members off the end, so its array is allocated once at its final size.
+    var pendingMembers = PendingStack<JSONObject.Member>(capacity: 32)
+    /// Elements of the arrays being read, innermost last.
     var pendingValues = PendingStack<JSON>(capacity: 32)
     /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
     /// fingerprints differ are different, so duplicates are looked for without comparing strings.
@@ -90,7 +90,7 @@ struct JSONParser {
 
     /// Releases the pending stacks; the parser must not be used afterwards.
     func deallocate() {
-        pendingKeys.deallocate()
+        pendingMembers.deallocate()
         pendingValues.deallocate()
         pendingFingerprints.deallocate()
     }
@@ -155,8 +155,7 @@ struct JSONParser {
             index += 1
             return .object(JSONObject())
         }
-        let keyBase = pendingKeys.count
-        let valueBase = pendingValues.count
+        let memberBase = pendingMembers.count
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -171,13 +170,12 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if let duplicate = pendingIndex(of: key, fingerprint: fingerprint, from: keyBase) {
+            if let duplicate = pendingIndex(of: key, fingerprint: fingerprint, from: memberBase) {
                 // As JSON.parse: the first position, the last value.
-                pendingValues[valueBase + duplicate - keyBase] = value
+                pendingMembers[duplicate].value = value
             } else {
-                pendingKeys.append(key)
+                pendingMembers.append(JSONObject.Member(key: key, value: value))
                 pendingFingerprints.append(fingerprint)
-                pendingValues.append(value)
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -185,9 +183,9 @@ struct JSONParser {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                let count = pendingKeys.count - keyBase
+                let count = pendingMembers.count - memberBase
                 pendingFingerprints.removeLast(count)
-                return .object(JSONObject(uniqueKeys: pendingKeys.takeLast(count), values: pendingValues.takeLast(count)))
+                return .object(JSONObject(uniqueMembers: pendingMembers.takeLast(count)))
             default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
             }
         }
@@ -241,7 +239,7 @@ struct JSONParser {
         for i in base..<pendingFingerprints.count {
             let other = pendingFingerprints[i]
             if fingerprint != 0 && other != 0 && fingerprint != other { continue }
-            if pendingKeys[i] == key { return i }
+            if pendingMembers[i].key == key { return i }
         }
         return nil
     }

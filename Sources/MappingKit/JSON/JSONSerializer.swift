@@ -17,6 +17,17 @@ extension JSON {
 
     /// Appends `s` as a quoted JSON string, escaping what JSON.stringify escapes.
     public static func serializeString(_ s: String, into out: inout [UInt8]) {
+        let appendedPlain: Bool? = s.utf8.withContiguousStorageIfAvailable { utf8 in
+            // Most strings need no escaping: their bytes go straight in between quotes.
+            var allBits: UInt8 = 0
+            guard JSONStringScan.firstSpecial(in: UnsafeRawBufferPointer(utf8), from: 0, allBits: &allBits) == utf8.count
+            else { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if appendedPlain == true { return }
         var writer = JSONWriter(capacity: s.utf8.count * 6 + 2)
         defer { writer.deallocate() }
         writer.write(string: s)
@@ -99,14 +110,12 @@ struct JSONWriter {
             byte(UInt8(ascii: "]"))
         case .object(let o):
             byte(UInt8(ascii: "{"))
-            o.keys.withUnsafeBufferPointer { keys in
-                o.values.withUnsafeBufferPointer { values in
-                    for i in 0..<keys.count {
-                        if i > 0 { byte(UInt8(ascii: ",")) }
-                        write(string: keys[i])
-                        byte(UInt8(ascii: ":"))
-                        write(values[i])
-                    }
+            o.members.withUnsafeBufferPointer { members in
+                for i in 0..<members.count {
+                    if i > 0 { byte(UInt8(ascii: ",")) }
+                    write(string: members[i].key)
+                    byte(UInt8(ascii: ":"))
+                    write(members[i].value)
                 }
             }
             byte(UInt8(ascii: "}"))

@@ -49,13 +49,11 @@ final class PayloadPath: Sendable {
         case .object(let object):
             // Buffer pointers let the walk borrow members instead of copying each one.
             let length = segments[position].length
-            return object.keys.withUnsafeBufferPointer { keys in
-                object.values.withUnsafeBufferPointer { values in
-                    for i in keys.indices where keys[i].utf8.count == length && keys[i] == segments[position].key {
-                        return lookup(values[i], from: position + 1)
-                    }
-                    return nil
+            return object.members.withUnsafeBufferPointer { members in
+                for i in members.indices where members[i].key.utf8.count == length && members[i].key == segments[position].key {
+                    return lookup(members[i].value, from: position + 1)
                 }
+                return nil
             }
         case .array(let elements):
             let segment = segments[position]

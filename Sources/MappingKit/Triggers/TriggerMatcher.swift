@@ -121,11 +121,12 @@ extension TriggerMatcher.Lookup {
     /// `object[key]`, comparing keys by code unit as JavaScript does.
     @inline(__always)
     private static func member(_ key: ExactText, of object: JSONObject) -> JSON? {
-        let keys = object.keys
-        for i in keys.indices where key.equals(keys[i]) {
-            return object.values[i]
+        object.members.withUnsafeBufferPointer { members in
+            for i in members.indices where key.equals(members[i].key) {
+                return members[i].value
+            }
+            return nil
         }
-        return nil
     }
 }
 

@@ -24,11 +24,11 @@ public struct DryRunPrinter: Sendable {
     public mutating func write(_ record: Record) {
         writePrefix(line: record.line)
         buffer.append(contentsOf: #","mapping":"#.utf8)
-        JSON.serializeString(record.mapping, into: &buffer)
+        ElementText.write(string: record.mapping, into: &buffer)
         switch record.outcome {
         case .sent:
             buffer.append(contentsOf: #","body":"#.utf8)
-            builder.writeBody(data: CollectionOfOne(record.output ?? .null), into: &buffer)
+            builder.writeBody(serializedData: CollectionOfOne(record.output ?? Array("null".utf8)), into: &buffer)
         case .rejected(let reason):
             writeMember("error", reason)
         case .skipped(let reason):
@@ -71,7 +71,7 @@ public struct DryRunPrinter: Sendable {
 
     private mutating func writePrefix(line: Int) {
         buffer.append(contentsOf: #"{"line":"#.utf8)
-        buffer.append(contentsOf: String(line).utf8)
+        ElementText.write(integer: line, into: &buffer)
     }
 
     private mutating func writeMember(_ key: String, _ value: String) {

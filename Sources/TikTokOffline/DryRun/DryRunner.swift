@@ -18,12 +18,13 @@ public struct DryRunner: Sendable {
     public let builder: TikTokRequestBuilder
     /// Also write each record as it left each stage (personal data hashed).
     public var trace: Bool
-    /// Events per pipeline run.
+    /// Events per pipeline run. Small enough that an event's tree is still in the CPU's cache
+    /// when the stages and the printer reach its records.
     public var batchSize: Int
     /// Bounds for each event.
     public var limits: JSONLimits
 
-    public init(engine: Engine, builder: TikTokRequestBuilder, trace: Bool = false, batchSize: Int = 512,
+    public init(engine: Engine, builder: TikTokRequestBuilder, trace: Bool = false, batchSize: Int = 64,
                 limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)) {
         self.engine = engine
         self.builder = builder
@@ -53,7 +54,7 @@ public struct DryRunner: Sendable {
         var eventsInBatch = 0
         let schemas = engine.actions
 
-        func flushBatch() async throws {
+        func flushBatch(final: Bool) async throws {
             if trace {
                 var wasPending = Array(repeating: true, count: batch.records.count)
                 let observe: (String, Batch) -> Void = { stage, batch in
@@ -67,24 +68,29 @@ public struct DryRunner: Sendable {
                 try await engine.process(&batch)
             }
             var e = 0
-            for record in batch.records {
-                while e < lineErrors.count, lineErrors[e].line < record.line {
-                    printer.writeLineError(line: lineErrors[e].line, lineErrors[e].reason)
-                    e += 1
-                }
-                printer.write(record)
-                switch record.outcome {
-                case .sent: summary.sent += 1
-                case .rejected, .pending: summary.rejected += 1
-                case .skipped: summary.skipped += 1
+            // Borrowed through a buffer pointer: iterating the array would copy every record.
+            batch.records.withUnsafeBufferPointer { records in
+                for i in records.indices {
+                    while e < lineErrors.count, lineErrors[e].line < records[i].line {
+                        printer.writeLineError(line: lineErrors[e].line, lineErrors[e].reason)
+                        e += 1
+                    }
+                    printer.write(records[i])
+                    switch records[i].outcome {
+                    case .sent: summary.sent += 1
+                    case .rejected, .pending: summary.rejected += 1
+                    case .skipped: summary.skipped += 1
+                    }
                 }
             }
             for error in lineErrors[e...] { printer.writeLineError(line: error.line, error.reason) }
             batch.removeAll()
             lineErrors.removeAll(keepingCapacity: true)
             eventsInBatch = 0
-            try Self.write(printer.buffer, to: output)
-            printer.clear()
+            if final || printer.buffer.count >= Self.outputChunk {
+                try Self.write(printer.buffer, to: output)
+                printer.clear()
+            }
         }
 
         while let line = try reader.next() {
@@ -118,11 +124,14 @@ public struct DryRunner: Sendable {
                 }
             }
             eventsInBatch += 1
-            if eventsInBatch >= batchSize { try await flushBatch() }
+            if eventsInBatch >= batchSize { try await flushBatch(final: false) }
         }
-        try await flushBatch()
+        try await flushBatch(final: true)
         return summary
     }
+
+    /// Output is written once this much has collected (the printer's buffer holds 1 MiB).
+    static let outputChunk = 512 * 1024
 
     /// A parse message with any quoted input (a key the parser echoes) cut out: a broken
     /// line may hold personal data, and the output must never repeat it.

@@ -40,7 +40,7 @@ public enum IdentifierNormalizer: Sendable {
 
     /// Trimmed and lower-cased; blank or malformed addresses are dropped.
     static func email(_ value: String) -> Result {
-        let email = value.trimmingJSWhitespace().lowercased()
+        let email = lowercased(value.trimmingJSWhitespace())
         if email.isEmpty { return .drop(reason: "blank") }
         if SHA256Hex.looksHashed(email) { return .keep(email) }
         guard let at = email.utf8.firstIndex(of: UInt8(ascii: "@")),
@@ -76,6 +76,14 @@ public enum IdentifierNormalizer: Sendable {
     /// Lower-cased; blank ids are dropped.
     static func externalID(_ value: String) -> Result {
         if value.trimmingJSWhitespace().isEmpty { return .drop(reason: "blank") }
-        return .keep(value.lowercased())
+        return .keep(lowercased(value))
+    }
+
+    /// `text.lowercased()`, but `text` itself (no new string) when it is ASCII without capitals.
+    private static func lowercased(_ text: String) -> String {
+        let unchanged = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            !utf8.contains { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }
+        }
+        return unchanged == true ? text : text.lowercased()
     }
 }

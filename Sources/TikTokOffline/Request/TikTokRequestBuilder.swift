@@ -66,9 +66,30 @@ public struct TikTokRequestBuilder: Sendable {
         out.append(contentsOf: "]}".utf8)
     }
 
+    /// Appends the body around already serialized `data` elements (as
+    /// ``writeDataElement(for:now:into:)`` writes them) to `out`.
+    public func writeBody(serializedData data: some Sequence<[UInt8]>, into out: inout [UInt8]) {
+        out.append(contentsOf: bodyPrefix)
+        var first = true
+        for element in data {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: element)
+        }
+        out.append(contentsOf: "]}".utf8)
+    }
+
     /// One `data` element from an action's prepared (normalized, hashed) fields. `now` is
     /// the `event_time` used when the fields have no timestamp.
     public func dataElement(for fields: JSONObject, now: Int64) -> JSON {
+        var text: [UInt8] = []
+        writeDataElement(for: fields, now: now, into: &text)
+        return text.withUnsafeBytes { try! JSON.parse(bytes: $0) }
+    }
+
+    /// Appends the JSON text of ``dataElement(for:now:)`` to `out`, written straight from the
+    /// fields without building the element.
+    public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: JSON?.self, capacity: Slot.allCases.count) { slots in
             slots.initialize(repeating: nil)
             defer { slots.deinitialize() }
@@ -78,66 +99,70 @@ public struct TikTokRequestBuilder: Sendable {
                     slots[Self.slotOrder[position].rawValue] = fields.values[i]
                 }
             }
-            return element(from: slots, now: now)
+            writeElement(from: slots, now: now, into: &out)
         }
     }
 
-    private func element(from slots: UnsafeMutableBufferPointer<JSON?>, now: Int64) -> JSON {
+    private func writeElement(from slots: UnsafeMutableBufferPointer<JSON?>, now: Int64, into out: inout [UInt8]) {
         func truthy(_ slot: Slot) -> JSON? {
             guard let value = slots[slot.rawValue], value.isTruthy else { return nil }
             return value
         }
+        func member(_ key: StaticString, _ value: JSON) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            ElementText.write(value, into: &out)
+        }
 
-        var element = JSONObject(minimumCapacity: 8)
-        element.appendUnchecked("event", slots[Slot.event.rawValue] ?? .null)
-        let eventTime: JSON
+        member(#"{"event":"#, slots[Slot.event.rawValue] ?? .null)
+        out.append(contentsOf: #","event_time":"#.utf8)
         if let timestamp = truthy(.timestamp) {
             if case .string(let text) = timestamp, let seconds = JSDate.epochSeconds(text) {
-                eventTime = .int(Int(seconds))
+                ElementText.write(integer: Int(seconds), into: &out)
             } else {
-                eventTime = .null
+                out.append(contentsOf: "null".utf8)
             }
         } else {
-            eventTime = .int(Int(now))
+            ElementText.write(integer: Int(now), into: &out)
         }
-        element.appendUnchecked("event_time", eventTime)
-        if let id = truthy(.eventID) { element.appendUnchecked("event_id", id) }
+        if let id = truthy(.eventID) { member(#","event_id":"#, id) }
 
-        var user = JSONObject(minimumCapacity: 9)
+        out.append(contentsOf: #","user":{"#.utf8)
         if let ttclid = truthy(.ttclid) {
-            user.appendUnchecked("ttclid", ttclid)
+            member(#""ttclid":"#, ttclid)
+            out.append(UInt8(ascii: ","))
         } else if case .string(let url)? = slots[Slot.url.rawValue], let ttclid = ClickIDFromURL.ttclid(in: url) {
-            user.appendUnchecked("ttclid", .string(ttclid))
+            member(#""ttclid":"#, .string(ttclid))
+            out.append(UInt8(ascii: ","))
         }
-        user.appendUnchecked("external_id", slots[Slot.externalIDs.rawValue] ?? .array([]))
-        user.appendUnchecked("phone", slots[Slot.phoneNumbers.rawValue] ?? .array([]))
-        user.appendUnchecked("email", slots[Slot.emailAddresses.rawValue] ?? .array([]))
+        member(#""external_id":"#, slots[Slot.externalIDs.rawValue] ?? .array([]))
+        member(#","phone":"#, slots[Slot.phoneNumbers.rawValue] ?? .array([]))
+        member(#","email":"#, slots[Slot.emailAddresses.rawValue] ?? .array([]))
         for (key, slot) in Self.userMembers {
-            if let value = truthy(slot) { user.appendUnchecked(key, value) }
+            if let value = truthy(slot) { member(key, value) }
         }
-        element.appendUnchecked("user", .object(user))
 
-        var properties = JSONObject(minimumCapacity: 8)
-        properties.appendUnchecked("contents", slots[Slot.contents.rawValue] ?? .array([]))
+        member(#"},"properties":{"contents":"#, slots[Slot.contents.rawValue] ?? .array([]))
         for (key, slot) in Self.propertyMembers {
-            if let value = truthy(slot) { properties.appendUnchecked(key, value) }
+            if let value = truthy(slot) { member(key, value) }
         }
         if let value = slots[Slot.value.rawValue], value.isTruthy || value == .int(0) {
-            properties.appendUnchecked("value", value)
+            member(#","value":"#, value)
         }
-        element.appendUnchecked("properties", .object(properties))
 
-        var page = JSONObject(minimumCapacity: 2)
-        if let url = truthy(.url) { page.appendUnchecked("url", url) }
-        if let referrer = truthy(.referrer) { page.appendUnchecked("referrer", referrer) }
-        element.appendUnchecked("page", .object(page))
-        element.appendUnchecked("limited_data_use", .bool(truthy(.limitedDataUse) != nil))
-        if let code = truthy(.testEventCode) {
-            element.appendUnchecked("test_event_code", code)
-        } else if let testEventCode, !testEventCode.isEmpty {
-            element.appendUnchecked("test_event_code", .string(testEventCode))
+        out.append(contentsOf: #"},"page":{"#.utf8)
+        if let url = truthy(.url) {
+            member(#""url":"#, url)
+            if let referrer = truthy(.referrer) { member(#","referrer":"#, referrer) }
+        } else if let referrer = truthy(.referrer) {
+            member(#""referrer":"#, referrer)
         }
-        return .object(element)
+        out.append(contentsOf: truthy(.limitedDataUse) != nil ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
+        if let code = truthy(.testEventCode) {
+            member(#","test_event_code":"#, code)
+        } else if let testEventCode, !testEventCode.isEmpty {
+            member(#","test_event_code":"#, .string(testEventCode))
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The action fields the request reads.
@@ -160,11 +185,13 @@ public struct TikTokRequestBuilder: Sendable {
     private static let slotKeys = KeyIndex(slotTable.map(\.0))
     private static let slotOrder = slotTable.map(\.1)
 
-    private static let userMembers: [(String, Slot)] = [
-        ("lead_id", .leadID), ("ttp", .ttp), ("ip", .ip), ("user_agent", .userAgent), ("locale", .locale),
+    /// The optional `user` and `properties` members, each written with the comma before it.
+    private static let userMembers: [(StaticString, Slot)] = [
+        (#","lead_id":"#, .leadID), (#","ttp":"#, .ttp), (#","ip":"#, .ip), (#","user_agent":"#, .userAgent),
+        (#","locale":"#, .locale),
     ]
-    private static let propertyMembers: [(String, Slot)] = [
-        ("content_type", .contentType), ("currency", .currency), ("query", .query), ("description", .description),
-        ("order_id", .orderID), ("shop_id", .shopID),
+    private static let propertyMembers: [(StaticString, Slot)] = [
+        (#","content_type":"#, .contentType), (#","currency":"#, .currency), (#","query":"#, .query),
+        (#","description":"#, .description), (#","order_id":"#, .orderID), (#","shop_id":"#, .shopID),
     ]
 }

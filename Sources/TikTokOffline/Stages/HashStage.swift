@@ -10,12 +10,22 @@ public struct HashStage: Stage {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: nil)
     }
 
+    private static func needsHashing(_ value: JSON) -> Bool {
+        guard case .string(let text) = value else { return false }
+        return !text.isEmpty && !SHA256Hex.looksHashed(text)
+    }
+
     public func process(_ batch: inout Batch, context: StageContext) async throws {
+        var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in
-            for field in identifiers.fields(for: record.action) {
-                guard case .array(var values)? = record.fields[field.key] else { continue }
-                for i in values.indices {
-                    guard case .string(let text) = values[i], !text.isEmpty, !SHA256Hex.looksHashed(text) else { continue }
+            for (n, field) in identifiers.fields(for: record.action).enumerated() {
+                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
+                    case .array(var values) = record.fields.values[position], values.contains(where: Self.needsHashing)
+                else { continue }
+                // Leaves `values` the list's only owner, so it changes in place instead of being copied.
+                record.fields[field.key] = .null
+                for i in values.indices where Self.needsHashing(values[i]) {
+                    guard case .string(let text) = values[i] else { continue }
                     values[i] = .string(SHA256Hex.hash(text))
                 }
                 record.fields[field.key] = .array(values)

@@ -12,20 +12,32 @@ public struct NormalizeStage: Stage {
     }
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
+        var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in
-            for field in identifiers.fields(for: record.action) {
-                guard case .array(let values)? = record.fields[field.key] else { continue }
-                var kept: [JSON] = []
-                kept.reserveCapacity(values.count)
-                for value in values {
-                    guard case .string(let text) = value else { continue }
-                    switch field.normalizer.normalize(text) {
-                    case .keep(let normalized): kept.append(.string(normalized))
-                    case .drop(let reason):
-                        if reason != "blank" { record.warnings.append("\(field.key): dropped a value (\(reason))") }
+            for (n, field) in identifiers.fields(for: record.action).enumerated() {
+                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
+                    case .array(let values) = record.fields.values[position]
+                else { continue }
+                // Made at the first value that changes; a list already in form is kept as it is.
+                var kept: [JSON]?
+                for (i, value) in values.enumerated() {
+                    var normalized: String?
+                    if case .string(let text) = value {
+                        switch field.normalizer.normalize(text) {
+                        case .keep(let result):
+                            if kept == nil, result == text { continue }
+                            normalized = result
+                        case .drop(let reason):
+                            if reason != "blank" { record.warnings.append("\(field.key): dropped a value (\(reason))") }
+                        }
                     }
+                    if kept == nil {
+                        kept = Array(values[..<i])
+                        kept!.reserveCapacity(values.count)
+                    }
+                    if let normalized { kept!.append(.string(normalized)) }
                 }
-                record.fields[field.key] = .array(kept)
+                if let kept { record.fields[field.key] = .array(kept) }
             }
         }
     }

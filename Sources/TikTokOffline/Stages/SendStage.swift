@@ -11,7 +11,7 @@ public protocol EventSink: Sendable {
     func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws
 }
 
-/// Builds each pending record's `data` element (``TikTokRequestBuilder/dataElement(for:now:)``)
+/// Writes each pending record's `data` element (``TikTokRequestBuilder/writeDataElement(for:now:into:)``)
 /// into ``Record/output`` and hands the batch to a swappable ``EventSink``.
 public struct SendStage: Stage {
     public let builder: TikTokRequestBuilder
@@ -23,8 +23,15 @@ public struct SendStage: Stage {
     }
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
+        var text: [UInt8] = []
+        text.reserveCapacity(4096)
         batch.forEachPending { record in
-            record.output = builder.dataElement(for: record.fields, now: context.now)
+            text.removeAll(keepingCapacity: true)
+            builder.writeDataElement(for: record.fields, now: context.now, into: &text)
+            // An exact-size copy: the scratch buffer stays unshared for the next record.
+            record.output = [UInt8](unsafeUninitializedCapacity: text.count) { copy, count in
+                count = copy.initialize(fromContentsOf: text)
+            }
         }
         try await sink.deliver(&batch, builder: builder, context: context)
     }

@@ -31,8 +31,8 @@ struct Harness {
 
     /// The body TikTok would receive for a sent record.
     func body(of record: Record) -> JSON? {
-        guard record.outcome == .sent, let output = record.output else { return nil }
-        return builder.body(data: [output])
+        guard record.outcome == .sent, let element = record.element else { return nil }
+        return builder.body(data: [element])
     }
 
     /// The mapping a vector describes: the action's defaults overlaid with its overrides.
@@ -40,5 +40,12 @@ struct Harness {
         var source = defaults ? schema.defaultMapping : JSONObject()
         for (key, value) in overrides.objectValue ?? [:] { source[key] = value }
         return try Mapping(.object(source))
+    }
+}
+
+extension Record {
+    /// The `data` element the send stage wrote, parsed.
+    var element: JSON? {
+        output.map { text in text.withUnsafeBytes { try! JSON.parse(bytes: $0) } }
     }
 }
