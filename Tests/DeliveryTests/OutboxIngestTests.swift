@@ -55,6 +55,22 @@ struct OutboxIngestTests {
         #expect(try await outbox.counts().pending == 10)
     }
 
+    @Test func anElementWithoutEventIDGetsOneBeforeUser() throws {
+        var element = TestEvents.element(7).objectValue!
+        element["event_id"] = nil
+        element["event"] = "Contact"
+        let message = OutboxMessage(tiktokEvent: .object(element))
+        let stored = try JSON.parse(bytes: message.payload)
+        let (event, eventID) = TikTokEventKey.parse(message.key)
+        #expect(event == "Contact" && eventID.count == 36)
+        #expect(stored["event_id"]?.stringValue == eventID)
+        #expect(stored.objectValue.map { Array($0.keys.prefix(4)) } == ["event", "event_time", "event_id", "user"])
+        var withoutID = stored.objectValue!
+        withoutID["event_id"] = nil
+        #expect(withoutID == element)
+        #expect(OutboxMessage(tiktokEvent: .object(element)).key != message.key, "each gets its own id")
+    }
+
     @Test func theEnvelopeMatchesTheRequestBuilder() throws {
         let elements = (0..<3).map { TestEvents.element($0) }
         let entries = elements.enumerated().map { OutboxEntry(id: Int64($0.offset), key: "k\($0.offset)", payload: Array($0.element.serialized().utf8), attempts: 0) }

@@ -3,28 +3,43 @@ import Foundation
 import MappingKit
 
 extension OutboxMessage {
-    /// The outbox message for one Events API `data` element (already normalized and hashed).
+    /// The outbox message for one serialized Events API `data` element (already normalized and
+    /// hashed), as the request builder writes it.
     ///
     /// Its key is (event, event_id), which is how TikTok deduplicates, so re-enqueuing the same
     /// event after a restart is a no-op and re-sending it is harmless. An element without an
-    /// `event_id` is given a random one here, so its retries still deduplicate at TikTok.
-    public init(tiktokEvent element: JSON) {
-        var element = element
-        let event = element["event"]?.stringValue ?? ""
-        let eventID: String
-        if let existing = element["event_id"]?.stringValue, !existing.isEmpty {
-            eventID = existing
-        } else {
-            eventID = UUID().uuidString.lowercased()
-            if case .object(var object) = element {
-                object["event_id"] = .string(eventID)
-                element = .object(object)
-            }
+    /// `event_id` is given a random one here (written before `"user"`), so its retries still
+    /// deduplicate at TikTok.
+    public init(tiktokElement element: [UInt8], event: String, eventID: String?) {
+        if let eventID, !eventID.isEmpty {
+            self.init(key: TikTokEventKey.make(event: event, eventID: eventID), payload: element)
+            return
         }
+        let generated = UUID().uuidString.lowercased()
+        var payload = element
+        var member = Array(#","event_id":"#.utf8)
+        JSON.serializeString(generated, into: &member)
+        payload.insert(contentsOf: member, at: Self.userMemberOffset(in: element) ?? max(0, element.count - 1))
+        self.init(key: TikTokEventKey.make(event: event, eventID: generated), payload: payload)
+    }
+
+    /// The outbox message for one `data` element given as JSON (it is serialized here).
+    public init(tiktokEvent element: JSON) {
         var payload: [UInt8] = []
-        payload.reserveCapacity(768)
         element.serialize(into: &payload)
-        self.init(key: TikTokEventKey.make(event: event, eventID: eventID), payload: payload)
+        let eventID = element["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
+        self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: eventID)
+    }
+
+    /// Where `,"user":{` starts: no string value can hold that sequence unescaped, so the first
+    /// one is the member separator.
+    static func userMemberOffset(in element: [UInt8]) -> Int? {
+        let needle = Array(#","user":"#.utf8)
+        guard element.count >= needle.count else { return nil }
+        for start in 0...(element.count - needle.count) where element[start] == needle[0] {
+            if element[start..<start + needle.count].elementsEqual(needle) { return start }
+        }
+        return nil
     }
 }
 
