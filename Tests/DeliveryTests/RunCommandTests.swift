@@ -62,7 +62,7 @@ struct RunCommandTests {
         let slow = ["--batch-size", "200", "--concurrency", "2"]
         let first = try ToolProcess(runArguments(input: input, mock: mock, outbox: outbox, extra: slow), in: directory, name: "first")
         while try await mock.uniqueEvents() < 2_000 {
-            #expect(first.process.isRunning, "the first run must still be running: \(first.stderr)")
+            try #require(first.process.isRunning, "the first run must still be running: \(first.stderr)")
             try await Task.sleep(for: .milliseconds(20))
         }
         first.signal(SIGKILL)
@@ -124,7 +124,10 @@ struct RunCommandTests {
             runArguments(input: input, mock: mock, outbox: outbox, extra: ["--batch-size", "100", "--concurrency", "1"]),
             in: directory, name: "first"
         )
-        while try await mock.uniqueEvents() < 500 { try await Task.sleep(for: .milliseconds(10)) }
+        while try await mock.uniqueEvents() < 500 {
+            try #require(first.process.isRunning, "the first run must still be running: \(first.stderr)")
+            try await Task.sleep(for: .milliseconds(10))
+        }
         _ = try await post("", to: mock.baseURL + "/__revoke", token: Self.token)
         let status = await first.wait()
         #expect(status == 3, "exit status 3: credentials refused")
