@@ -133,7 +133,7 @@ struct DelivererTests {
                 let first = deliverer(outbox, TikTokEventsClient(endpoint: endpoint, routes: [Self.route]), batch: 100, concurrency: 2)
                 first.finishInput()
                 async let firstReport = first.run()
-                while mock.stats.uniqueEvents < 500 { try await Task.sleep(for: .milliseconds(5)) }
+                try await waitUntil { mock.stats.uniqueEvents >= 500 }
                 mock.revoke(token: Self.route.accessToken)
                 let report = await firstReport
                 guard case .unauthorized(let reason)? = report.failure else {
@@ -196,7 +196,7 @@ struct DelivererTests {
             try await withMockTikTok(.init(latency: .milliseconds(30))) { mock, endpoint throws in
                 let deliverer = deliverer(outbox, TikTokEventsClient(endpoint: endpoint, routes: [Self.route]), batch: 100, concurrency: 2)
                 async let report = deliverer.run()
-                while mock.stats.requests < 2 { try await Task.sleep(for: .milliseconds(5)) }
+                try await waitUntil { mock.stats.requests >= 2 }
                 deliverer.stop()
                 let final = await report
                 #expect(final.failure == nil)
@@ -214,7 +214,7 @@ struct DelivererTests {
                 let first = deliverer(outbox, client, batch: 100, concurrency: 1)
                 first.finishInput()
                 async let firstReport = first.run()
-                while mock.stats.requests < 1 { try await Task.sleep(for: .milliseconds(5)) }
+                try await waitUntil { mock.stats.requests >= 1 }
                 let second = deliverer(try Outbox(path: outbox.path), client)
                 second.finishInput()
                 guard case .outbox(let reason)? = await second.run().failure else {

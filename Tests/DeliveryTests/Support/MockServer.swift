@@ -5,6 +5,7 @@ import MappingKit
 import NIOCore
 import TikTokMock
 import TikTokOffline
+import Testing
 
 /// Runs `body` against a stand-in listening on an ephemeral loopback port, then stops it.
 func withMockTikTok<T>(
@@ -39,4 +40,13 @@ func post(_ body: String, to url: String, token: String? = "test-token") async t
 func envelope(_ elements: [JSON], eventSetID: String = "set-1") -> String {
     let data = elements.map { $0.serialized() }.joined(separator: ",")
     return #"{"event_source":"offline","event_source_id":"\#(eventSetID)","data":[\#(data)]}"#
+}
+
+/// Polls `condition` until it holds; fails the test after `timeout` instead of hanging.
+func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        try #require(ContinuousClock.now < deadline, "timed out waiting")
+        try await Task.sleep(for: .milliseconds(5))
+    }
 }
