@@ -126,6 +126,28 @@ struct DelivererTests {
         }
     }
 
+    @Test func aRefusedEnvelopeStopsDeliveryInsteadOfDeadLetteringEveryRow() async throws {
+        try await withOutbox { outbox throws in
+            let unknownSet = TikTokRoute(eventSetID: "", accessToken: "test-token")
+            try await outbox.enqueue(TestEvents.messages(0..<500), destination: unknownSet.outboxDestination)
+            try await withMockTikTok { mock, endpoint throws in
+                let deliverer = Deliverer(
+                    outbox: outbox, transport: TikTokEventsClient(endpoint: endpoint, routes: [unknownSet]),
+                    destinations: [unknownSet.outboxDestination]
+                )
+                deliverer.finishInput()
+                let report = await deliverer.run()
+                guard case .misconfigured(let reason)? = report.failure else {
+                    Issue.record("expected the configuration to be refused, got \(String(describing: report.failure))")
+                    return
+                }
+                #expect(reason.contains("event_source_id"))
+                #expect(report.deadLettered == 0 && mock.stats.requests <= 4)
+            }
+            #expect(try await outbox.counts() == OutboxCounts(pending: 500, leased: 0, deadLetters: 0))
+        }
+    }
+
     @Test func aTokenRevokedMidwayLeavesTheRestForALaterRunWithAGoodToken() async throws {
         try await withOutbox { outbox throws in
             try await outbox.enqueue(TestEvents.messages(0..<4_000), destination: Self.route.outboxDestination)

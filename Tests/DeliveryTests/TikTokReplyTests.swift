@@ -4,7 +4,7 @@ import Testing
 
 @Suite("TikTok replies")
 struct TikTokReplyTests {
-    enum Kind: String, Sendable { case accepted, retryable, refused, unauthorized }
+    enum Kind: String, Sendable { case accepted, retryable, refused, unauthorized, misconfigured }
 
     static let cases: [(status: Int, body: String, kind: Kind)] = [
         (200, #"{"code":0,"message":"OK","request_id":"r1"}"#, .accepted),
@@ -21,6 +21,8 @@ struct TikTokReplyTests {
         (200, #"{"code":40002,"message":"Invalid parameter: data[7].user.email[0]: must be a SHA-256 hash"}"#, .refused),
         (400, #"{"code":40002,"message":"bad"}"#, .refused),
         (413, "", .refused),
+        (200, #"{"code":40002,"message":"Invalid parameter: event_source_id is required"}"#, .misconfigured),
+        (404, "not found", .misconfigured),
     ]
 
     @Test(arguments: cases)
@@ -31,6 +33,7 @@ struct TikTokReplyTests {
         case .retryable: .retryable
         case .refused: .refused
         case .unauthorized: .unauthorized
+        case .misconfigured: .misconfigured
         }
         #expect(actual == kind)
     }

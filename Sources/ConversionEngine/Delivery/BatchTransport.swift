@@ -18,4 +18,7 @@ public enum TransportOutcome: Sendable, Hashable {
     case refused(reason: String, suspect: Int?)
     /// Credentials are missing, wrong or revoked: sending anything more is pointless.
     case unauthorized(reason: String)
+    /// The request itself is wrong for this destination (endpoint, account settings), whatever
+    /// its rows: nothing can be sent until the configuration changes.
+    case misconfigured(reason: String)
 }

@@ -11,7 +11,8 @@ import Synchronization
 ///    │                 │ retryable ─────────▶ backoff + jitter, same batch again
 ///    │                 │ refused (n > 1) ───▶ split, send the parts
 ///    │                 │ refused (n = 1) ───▶ dead letter with the reason
-///    └──── release ◀───┘ unauthorized ──────▶ stop everything, keep all pending
+///    └──── release ◀───┘ unauthorized,
+///                          misconfigured ─────▶ stop everything, keep all pending
 /// ```
 ///
 /// Call ``finishInput()`` once no more events will be enqueued; ``run()`` then returns when the
@@ -203,6 +204,11 @@ public final class Deliverer: Sendable {
             case .unauthorized(let reason):
                 outbox.release(ids)
                 fail(.unauthorized(reason))
+                return
+
+            case .misconfigured(let reason):
+                outbox.release(ids)
+                fail(.misconfigured(reason))
                 return
             }
         }

@@ -18,6 +18,8 @@ public struct DeliveryReport: Sendable, Hashable {
 public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// The destination refused the credentials; nothing more can be sent with them.
     case unauthorized(String)
+    /// The destination refused the requests themselves (wrong endpoint or settings).
+    case misconfigured(String)
     /// A batch kept failing with retryable errors until the retry policy gave up.
     case unavailable(String)
     /// The outbox itself failed (disk full, file removed…).
@@ -26,6 +28,7 @@ public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .unauthorized(let reason): "authentication failed: \(reason)"
+        case .misconfigured(let reason): "requests refused: \(reason)"
         case .unavailable(let reason): "destination unavailable: \(reason)"
         case .outbox(let reason): "outbox error: \(reason)"
         }

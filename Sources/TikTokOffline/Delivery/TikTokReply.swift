@@ -30,7 +30,9 @@ public struct TikTokReply: Sendable, Hashable {
     /// - 0: accepted.
     /// - 40001, 40104, 40105, HTTP 401/403: bad or revoked token — stop, keep everything.
     /// - 40100, HTTP 429, 5xx, codes 5xxxx, unreadable bodies: retry (honouring `Retry-After`).
-    /// - 40002 and other 4xxxx codes, HTTP 400/413: the contents were refused — isolate the bad rows.
+    /// - 40002 and other 4xxxx codes, HTTP 400/413: the contents were refused — isolate the bad rows;
+    ///   but a refusal of the envelope (`event_source…`, naming no row) or HTTP 404/405 means the
+    ///   configuration is wrong — stop, keep everything.
     public func outcome(retryAfter: Duration? = nil) -> TransportOutcome {
         let detail = describe()
         switch (status, code) {
@@ -43,9 +45,11 @@ public struct TikTokReply: Sendable, Hashable {
         case (_, let code?) where code >= 50000:
             return .retryable(reason: detail, retryAfter: retryAfter)
         case (200..<300, .some), (400, _), (413, _):
-            return .refused(reason: detail, suspect: Self.suspectRow(in: message))
+            let suspect = Self.suspectRow(in: message)
+            if suspect == nil, message.contains("event_source") { return .misconfigured(reason: detail) }
+            return .refused(reason: detail, suspect: suspect)
         case (404, _), (405, _):
-            return .unauthorized(reason: "the endpoint does not accept events (\(detail)); check --endpoint")
+            return .misconfigured(reason: "the endpoint does not accept events (\(detail)); check --endpoint")
         default:
             return .retryable(reason: detail, retryAfter: retryAfter)
         }

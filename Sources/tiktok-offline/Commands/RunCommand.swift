@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
             by an earlier run are sent too, with the same event_id. Ctrl-C (or SIGTERM) stops \
             reading and drains the outbox; a second one stops at once, keeping what is unsent for \
             the next run. Exit status: 0 all delivered, 1 configuration error, 3 TikTok refused \
-            the credentials, 4 TikTok unavailable (events kept in the outbox), 5 interrupted.
+            the credentials or the settings, 4 TikTok unavailable (events kept in the outbox), 5 interrupted.
             """
     )
 
@@ -168,7 +168,7 @@ struct RunCommand: AsyncParsableCommand {
         if let failure = report.failure {
             FileHandle.standardError.write(Data("error: \(summary.explain(failure))\n".utf8))
             switch failure {
-            case .unauthorized: throw ExitCode(3)
+            case .unauthorized, .misconfigured: throw ExitCode(3)
             case .unavailable, .outbox: throw ExitCode(4)
             }
         }
@@ -229,6 +229,8 @@ struct RunSummary {
         return switch failure {
         case .unauthorized(let reason):
             "TikTok refused the access token (\(reason)). Delivery stopped; \(kept) with a valid token. Check it with `tiktok-offline check-auth`."
+        case .misconfigured(let reason):
+            "TikTok refused the requests themselves (\(reason)). Delivery stopped; \(kept) once the endpoint or event set id is fixed."
         case .unavailable(let reason):
             "TikTok kept failing (\(reason)). Delivery stopped; \(kept)."
         case .outbox(let reason):
