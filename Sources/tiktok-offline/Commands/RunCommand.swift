@@ -195,7 +195,8 @@ struct RunSummary {
             "accepted": .int(totals.accepted), "rejected": .int(totals.rejected), "skipped": .int(totals.skipped),
             "queued": .int(enqueued.inserted), "duplicates": .int(enqueued.duplicates),
             "pending_before": .int(pendingBefore), "sent": .int(report.sent), "retried": .int(report.retried),
-            "dead_lettered": .int(report.deadLettered), "pending": .int(pendingAfter), "requests": .int(report.requests),
+            "dead_lettered": .int(report.deadLettered), "dead_letters_total": .int(deadLettersTotal),
+            "pending": .int(pendingAfter), "requests": .int(report.requests),
             "seconds": .double((seconds * 1000).rounded() / 1000),
             "events_per_second": .int(seconds > 0 ? Int(Double(report.sent) / seconds) : 0),
             "failure": report.failure.map { .string($0.description) } ?? .null,
@@ -212,7 +213,7 @@ struct RunSummary {
             "  skipped      \(totals.skipped)",
             "sent           \(report.sent) confirmed by TikTok (\(pendingBefore) were pending from an earlier run)",
             "retried        \(report.retried) event sends repeated after rate limits or errors",
-            "dead-lettered  \(report.deadLettered) refused by TikTok (see `tiktok-offline dead-letters list --outbox \(outbox)`)",
+            "dead-lettered  \(report.deadLettered) refused by TikTok (\(deadLettersTotal) in the outbox: `tiktok-offline dead-letters list --outbox \(outbox)`)",
             "pending        \(pendingAfter) still in the outbox",
             String(format: "time           %.1f s, %.0f events/s sent", seconds, seconds > 0 ? Double(report.sent) / seconds : 0),
         ]
