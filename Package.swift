@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "tiktok-offline",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "MappingKit", targets: ["MappingKit"]),
         .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
