@@ -17,10 +17,11 @@ cleanup() {
 trap cleanup EXIT
 
 stats() {  # GET /__stats from the stand-in, without needing curl
-  exec 3<>"/dev/tcp/127.0.0.1/$port"
-  printf 'GET /__stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-  tail -n 1 <&3
-  exec 3<&-
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1"
+    printf "GET /__stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3
+    tail -n 1 <&3' _ "$port"
+  echo
 }
 
 echo "== the shipped presets"
