@@ -62,12 +62,12 @@ import Testing
         ("42", 42.0), ("-1.5e2", -150), (".5", 0.5), ("5.", 5), ("0x10", 16), ("0b101", 5), ("  ", 0), ("Infinity", .infinity),
     ] as [(String, Double)])
     func numericStrings(text: String, value: Double) {
-        #expect(JSStringToNumber.parse(text) == value)
+        #expect(JavaScript.number(parsing: text) == value)
     }
 
     @Test(arguments: ["N/A", "1,5", "0x", "1e", "--1", "-0x10", "nan", "inf", "12abc"])
     func nonNumericStrings(text: String) {
-        #expect(JSStringToNumber.parse(text) == nil)
+        #expect(JavaScript.number(parsing: text).isNaN)
     }
 
     @Test func defaultMappingFollowsFieldOrder() {

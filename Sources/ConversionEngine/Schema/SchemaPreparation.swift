@@ -125,8 +125,9 @@ extension ActionSchema {
         case .bool(let b): number = .int(b ? 1 : 0)
         case .null: number = .int(0)
         case .string(let s):
-            guard !s.isEmpty, let d = JSStringToNumber.parse(s) else { throw mismatch(path, integer ? "an integer" : "a number", value) }
-            number = JSStringToNumber.json(d)
+            let d = JavaScript.number(parsing: s)
+            guard !s.isEmpty, !d.isNaN else { throw mismatch(path, integer ? "an integer" : "a number", value) }
+            number = JavaScript.json(d)
         default: throw mismatch(path, integer ? "an integer" : "a number", value)
         }
         if integer, let d = number.doubleValue, d.rounded(.towardZero) != d || !d.isFinite {

@@ -1,6 +1,6 @@
 /// The JavaScript conversions Segment's behaviour rests on (`String(x)`, `Number(x)`, loose
 /// equality), so triggers and mappings coerce exactly as the reference does.
-enum JavaScript {
+public enum JavaScript {
     /// JavaScript `String(value)`: numbers in JS formatting, arrays comma-joined (with
     /// `null` elements empty), objects as `[object Object]`.
     static func string(_ value: JSON) -> String {
@@ -48,8 +48,8 @@ enum JavaScript {
 
     /// `Number(text)`: surrounding whitespace ignored, `""` is 0, decimal literals with an
     /// optional sign and exponent, `Infinity`, and unsigned `0x`/`0o`/`0b` integers.
-    static func number(parsing text: String) -> Double {
-        let trimmed = text.unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+    public static func number(parsing text: String) -> Double {
+        let trimmed = text.unicodeScalars.drop(while: \.isJSWhitespace).reversed().drop(while: \.isJSWhitespace).reversed()
         let scalars = Array(trimmed)
         if scalars.isEmpty { return 0 }
         let literal = String(String.UnicodeScalarView(scalars))
@@ -79,7 +79,7 @@ enum JavaScript {
     }
 
     /// The JSON number for `d`: an integer when it is one, else a double.
-    static func json(_ d: Double) -> JSON {
+    public static func json(_ d: Double) -> JSON {
         if d == d.rounded(), abs(d) < 9_007_199_254_740_992 { return .int(Int(d)) }
         return .double(d)
     }
@@ -106,11 +106,24 @@ enum JavaScript {
         }
         return i == s.count
     }
+}
 
-    private static func isSpace(_ c: Unicode.Scalar) -> Bool {
-        switch c {
-        case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{A0}", "\u{FEFF}", "\u{1680}",
-            "\u{2000}"..."\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}":
+extension String {
+    /// `self` without leading and trailing JavaScript whitespace (as `String.prototype.trim`).
+    public func trimmingJSWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.isJSWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.isJSWhitespace })!
+        if start == scalars.startIndex && end == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[start...end])
+    }
+}
+
+extension Unicode.Scalar {
+    /// WhiteSpace or LineTerminator in ECMAScript.
+    public var isJSWhitespace: Bool {
+        switch value {
+        case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
             true
         default: false
         }

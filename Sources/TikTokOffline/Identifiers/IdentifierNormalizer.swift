@@ -1,4 +1,5 @@
 import ConversionEngine
+import MappingKit
 
 /// Turns one raw identifier into the form TikTok matches on, before hashing.
 ///
