@@ -69,6 +69,8 @@ public final class Outbox: Sendable {
 
     public let path: String
     let pool: DatabasePool
+    /// The `PRAGMA synchronous` level of ordinary commits.
+    private let synchronous: String
     private let leases = Mutex(Leases())
 
     /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date.
@@ -81,6 +83,7 @@ public final class Outbox: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         self.path = path
+        self.synchronous = synchronous
         self.pool = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(pool)
     }
@@ -211,13 +214,24 @@ public final class Outbox: Sendable {
     }
 
     /// Removes messages the destination has taken.
+    ///
+    /// The removal is committed without waiting for the disk: losing it to a power cut only
+    /// means the messages are sent again with the same keys (which the destination
+    /// deduplicates), and the next synchronous commit (an ``enqueue(_:destination:)``) flushes
+    /// it along with its own.
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await pool.write { db in
-            let delete = try RawStatement(db, sql: "DELETE FROM outbox WHERE id = ?")
-            for id in ids {
-                delete.bind(1, id)
-                try delete.run()
+        let synchronous = self.synchronous
+        try await pool.writeWithoutTransaction { db in
+            if synchronous == "FULL" { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            defer { if synchronous == "FULL" { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+            try db.inTransaction(.immediate) {
+                let delete = try RawStatement(db, sql: "DELETE FROM outbox WHERE id = ?")
+                for id in ids {
+                    delete.bind(1, id)
+                    try delete.run()
+                }
+                return .commit
             }
         }
         leases.withLock { $0.forget(ids) }

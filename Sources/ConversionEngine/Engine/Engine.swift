@@ -56,6 +56,8 @@ public struct Engine: Sendable {
     public let pipeline: Pipeline
     public var logger: Logger
     private let active: [CompiledMapping]
+    /// What the pipeline's stages read of each event, for events routed from documents.
+    private let eventParts: EventParts
 
     /// Compiles `files` against `actions`. `enableAll` also runs mappings written `enabled: false`.
     public init(
@@ -76,6 +78,7 @@ public struct Engine: Sendable {
         }
         self.mappings = compiled
         self.active = compiled.filter(\.enabled)
+        self.eventParts = EventParts(pipeline.eventNeeds)
         self.actions = actions
         self.pipeline = pipeline
         self.logger = logger
@@ -130,18 +133,40 @@ public struct Engine: Sendable {
         }
     }
 
+    /// ``route(_:line:into:)`` for an event read in place, the fast way: triggers and mappings
+    /// read the document directly and no tree of the whole event is built. Each record's
+    /// ``Record/event`` holds only what the pipeline's stages declare they read
+    /// (``Stage/eventNeeds``). Same records, same outcomes.
+    public func route(_ document: JSONDocument, line: Int, into batch: inout Batch) throws(EventError) {
+        guard document.isObject else {
+            throw EventError("an event must be a JSON object, got \(document.typeName)")
+        }
+        var event: JSON?
+        for compiled in active where compiled.trigger.matches(document) {
+            if event == nil { event = eventParts.event(from: document) }
+            var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event!, fields: JSONObject())
+            Self.fill(&record, using: compiled) { try compiled.mapping.evaluate(document) }
+            batch.append(record)
+        }
+    }
+
     /// The record `compiled` makes of `event`, rejected if mapping or schema fails.
     public static func record(for event: JSON, line: Int, using compiled: CompiledMapping) -> Record {
         var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event, fields: JSONObject())
+        fill(&record, using: compiled) { try compiled.mapping.evaluate(event) }
+        return record
+    }
+
+    /// Sets the record's fields from the mapping's output, or rejects it.
+    private static func fill(_ record: inout Record, using compiled: CompiledMapping, mapping: () throws -> JSON?) {
         do {
-            let payload = try compiled.mapping.evaluate(event) ?? .object(JSONObject())
+            let payload = try mapping() ?? .object(JSONObject())
             record.fields = try compiled.schema.prepare(payload)
         } catch let violation as SchemaViolation {
             record.reject(violation.message)
         } catch {
             record.reject("mapping: \(error)")
         }
-        return record
     }
 
     /// Runs the pipeline over `batch`. `now` (seconds since 1970) stands in for missing

@@ -33,6 +33,11 @@ public struct Pipeline: Sendable {
 
     public var stageNames: [String] { steps.map(\.name) }
 
+    /// What the stages together read of each record's event.
+    public var eventNeeds: EventNeeds {
+        steps.reduce(EventNeeds.nothing) { $0.union($1.stage.eventNeeds) }
+    }
+
     /// Runs every stage over `batch`. `observe`, if given, sees the batch after each stage
     /// (tracing, metrics).
     public func run(

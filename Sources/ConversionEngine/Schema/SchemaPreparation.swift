@@ -18,25 +18,32 @@ extension ActionSchema {
     ///    numbers and booleans to strings, `"true"`/`"false"` to booleans, `null` to
     ///    `0`/`""`/`false`, a scalar to a one-element list, a one-element list to a scalar.
     /// 4. Required fields and choices are checked.
-    public func prepare(_ payload: JSON) throws(SchemaViolation) -> JSONObject {
-        guard case .object(let input) = payload else {
-            throw SchemaViolation("schema: the mapping must produce an object, got \(payload.typeName)")
+    public func prepare(_ payload: consuming JSON) throws(SchemaViolation) -> JSONObject {
+        var fields: JSONObject
+        switch consume payload {
+        case .object(let object): fields = object
+        case let other: throw SchemaViolation("schema: the mapping must produce an object, got \(other.typeName)")
         }
         let top = coercion
-        var output = JSONObject(minimumCapacity: input.count)
         var hint = 0
-        for i in 0..<input.count {
-            let key = input.keys[i]
-            guard let position = top.members.position(of: key, hint: &hint) else { continue }
-            let field = top.memberCoercions[position]
-            guard let value = Self.removingEmpty(input.values[i], itemType: field.type) else { continue }
-            output.appendUnchecked(key, try Self.coerce(value, to: field, path: { key }))
+        // In place: the mapping's output is not shared, and most values need no change.
+        do {
+            try fields.updateMembers { key, value in
+                guard let position = top.members.position(of: key, hint: &hint) else { return false }
+                let field = top.memberCoercions[position]
+                if field.acceptsAnyString, !field.multiple, case .string(let s) = value { return !s.isEmpty }
+                guard let kept = Self.removingEmpty(value, itemType: field.type) else { return false }
+                value = try Self.coerce(kept, to: field, path: { key })
+                return true
+            }
+        } catch {
+            throw error as! SchemaViolation
         }
         for (position, field) in top.memberCoercions.enumerated() where field.required {
             let key = top.members.keys[position]
-            if output[key] == nil { throw SchemaViolation("schema: \(key) is required") }
+            if fields[key] == nil { throw SchemaViolation("schema: \(key) is required") }
         }
-        return output
+        return fields
     }
 
     /// Step 1 for one top-level member; `nil` when the member goes.

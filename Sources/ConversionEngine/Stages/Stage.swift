@@ -23,6 +23,34 @@ import Logging
 /// ```
 public protocol Stage: Sendable {
     func process(_ batch: inout Batch, context: StageContext) async throws
+
+    /// What the stage reads of ``Record/event``. The default, ``EventNeeds/everything``, is
+    /// always safe; declaring less lets the engine skip building the rest of each event.
+    var eventNeeds: EventNeeds { get }
+}
+
+extension Stage {
+    public var eventNeeds: EventNeeds { .everything }
+}
+
+/// The parts of the incoming event a stage reads through ``Record/event``.
+public enum EventNeeds: Sendable, Hashable {
+    /// The stage never reads `record.event`.
+    case nothing
+    /// Only these members, as dotted paths from the top (`context.consent`), each with
+    /// everything inside it.
+    case paths([String])
+    /// Any part of the event.
+    case everything
+
+    /// What two stages together read.
+    public func union(_ other: EventNeeds) -> EventNeeds {
+        switch (self, other) {
+        case (.everything, _), (_, .everything): .everything
+        case (.nothing, let needs), (let needs, .nothing): needs
+        case (.paths(let a), .paths(let b)): .paths(a + b.filter { !a.contains($0) })
+        }
+    }
 }
 
 /// What a stage may know about the run it is part of.

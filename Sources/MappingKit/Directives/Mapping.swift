@@ -39,6 +39,15 @@ public struct Mapping: Sendable {
         guard case .object = payload else {
             throw MappingEvaluationError(message: "data must be an object, got \(payload.typeName)")
         }
-        return try root.resolve(payload)
+        return try root.resolve(payload as JSON?)
+    }
+
+    /// ``evaluate(_:)-(JSON)`` over an event read in place: only the values the mapping
+    /// reads become trees. Same results, same errors.
+    public func evaluate(_ document: JSONDocument) throws -> JSON? {
+        guard document.isObject else {
+            throw MappingEvaluationError(message: "data must be an object, got \(document.typeName)")
+        }
+        return try root.resolve(document)
     }
 }

@@ -1,9 +1,32 @@
+/// What a mapping reads: a JSON value (`nil` for "no value"), or an event read in place
+/// from a ``JSONDocument``.
+protocol MappingPayload {
+    /// The value at `path`, walked as ``PayloadPath`` describes.
+    func value(at path: PayloadPath) -> JSON?
+    var isObject: Bool { get }
+    /// JavaScript's type word for the payload (`undefined` for no value), for messages.
+    var javaScriptTypeName: String { get }
+}
+
+extension Optional: MappingPayload where Wrapped == JSON {
+    @inline(__always)
+    func value(at path: PayloadPath) -> JSON? { path.lookup(in: self) }
+    var isObject: Bool { if case .object? = self { true } else { false } }
+    var javaScriptTypeName: String { JavaScript.typeName(self) }
+}
+
+extension JSONDocument: MappingPayload {
+    @inline(__always)
+    func value(at path: PayloadPath) -> JSON? { path.lookup(in: self) }
+    var javaScriptTypeName: String { typeName }
+}
+
 extension MappingNode {
     /// Resolves this node against a payload; `nil` means "no value" (undefined).
     ///
     /// The payload is usually an event object, but inside `@arrayPath` shapes it is one array
     /// element (any JSON), and after an `@transform` whose `apply` yields nothing it is `nil`.
-    func resolve(_ payload: JSON?) throws(MappingEvaluationError) -> JSON? {
+    func resolve(_ payload: some MappingPayload) throws(MappingEvaluationError) -> JSON? {
         switch self {
         case .value(let value):
             return value
@@ -21,10 +44,10 @@ extension MappingNode {
         case .failure(let message):
             throw MappingEvaluationError(message: message)
         case .path(let path):
-            return path.lookup(in: payload)
+            return payload.value(at: path)
         case .computedPath(let node):
             let text = try node.resolveString(payload, directive: "@path")
-            return PayloadPath(text, stripsDollarDot: true).lookup(in: payload)
+            return payload.value(at: PayloadPath(text, stripsDollarDot: true))
         case .template(let template):
             return .string(template.render(payload))
         case .computedTemplate(let node):
@@ -50,7 +73,7 @@ extension MappingNode {
             case .array(let items)?:
                 var shaped: [JSON] = []
                 shaped.reserveCapacity(items.count)
-                for item in items { shaped.append(try shape.resolve(item) ?? .null) }
+                for item in items { shaped.append(try shape.resolve(item as JSON?) ?? .null) }
                 return .array(shaped)
             default:
                 return value
@@ -77,8 +100,8 @@ extension MappingNode {
         case .merge(let direction, let objects):
             return try Merging.merge(objects, leftWins: try direction.resolve(payload) == .string("left"), payload)
         case .transform(let apply, let mapping):
-            guard case .object? = payload else {
-                throw MappingEvaluationError(message: "data must be an object, got \(JavaScript.typeName(payload))")
+            guard payload.isObject else {
+                throw MappingEvaluationError(message: "data must be an object, got \(payload.javaScriptTypeName)")
             }
             return try mapping.resolve(try apply.resolve(payload))
         case .excludeWhenNull(let node):
@@ -92,7 +115,7 @@ extension MappingNode {
 
     /// A raw object's members that have a value.
     private static func resolveMembers(
-        keys: [String], members: [MappingNode], _ payload: JSON?
+        keys: [String], members: [MappingNode], _ payload: some MappingPayload
     ) throws(MappingEvaluationError) -> JSONObject {
         var resolved: [JSONObject.Member] = []
         resolved.reserveCapacity(members.count)
@@ -106,7 +129,7 @@ extension MappingNode {
         return JSONObject(uniqueMembers: resolved)
     }
 
-    private func resolveString(_ payload: JSON?, directive: String) throws(MappingEvaluationError) -> String {
+    private func resolveString(_ payload: some MappingPayload, directive: String) throws(MappingEvaluationError) -> String {
         let value = try resolve(payload)
         guard case .string(let text)? = value else {
             throw MappingEvaluationError(message: "\(directive): expected string, got \(JavaScript.typeName(value))")
@@ -128,7 +151,7 @@ extension MappingNode {
 }
 
 extension MappingNode.Condition {
-    func resolve(_ payload: JSON?) throws(MappingEvaluationError) -> JSON? {
+    func resolve(_ payload: some MappingPayload) throws(MappingEvaluationError) -> JSON? {
         let value = try subject.resolve(payload)
         let holds: Bool
         switch (test, value) {
@@ -142,7 +165,7 @@ extension MappingNode.Condition {
 }
 
 extension MappingNode.Replacement {
-    func resolve(_ payload: JSON?) throws(MappingEvaluationError) -> JSON? {
+    func resolve(_ payload: some MappingPayload) throws(MappingEvaluationError) -> JSON? {
         let text: String
         switch try value.resolve(payload) {
         case .string(let s)?: text = s
@@ -179,7 +202,7 @@ enum Flattening {
 
 /// `@merge`: a shallow `Object.assign` of the resolved items into `{}`.
 enum Merging {
-    static func merge(_ items: [MappingNode], leftWins: Bool, _ payload: JSON?) throws(MappingEvaluationError) -> JSON {
+    static func merge(_ items: [MappingNode], leftWins: Bool, _ payload: some MappingPayload) throws(MappingEvaluationError) -> JSON {
         var contributions: [[(String, JSON?)]] = []
         contributions.reserveCapacity(items.count)
         for item in items { contributions.append(try members(of: item, payload)) }
@@ -194,7 +217,7 @@ enum Merging {
 
     /// The own enumerable members `Object.assign` copies from one item. Members of a raw
     /// object that resolve to no value are kept as `nil`: they overwrite earlier values.
-    private static func members(of item: MappingNode, _ payload: JSON?) throws(MappingEvaluationError) -> [(String, JSON?)] {
+    private static func members(of item: MappingNode, _ payload: some MappingPayload) throws(MappingEvaluationError) -> [(String, JSON?)] {
         if case .object(let keys, let nodes) = item {
             var members: [(String, JSON?)] = []
             members.reserveCapacity(keys.count)

@@ -201,6 +201,22 @@ public struct JSONObject: Sendable, Hashable {
         storage.append(Member(key: key, value: value))
     }
 
+    /// Visits the members in order, letting `body` rewrite each value in place; a member
+    /// for which `body` returns `false` is removed. No copy is made when the object's storage
+    /// is not shared.
+    @inlinable
+    public mutating func updateMembers(_ body: (_ key: String, _ value: inout JSON) throws -> Bool) rethrows {
+        var kept = 0
+        for index in storage.indices {
+            let keep = try body(storage[index].key, &storage[index].value)
+            if keep {
+                if kept != index { storage.swapAt(kept, index) }
+                kept += 1
+            }
+        }
+        if kept < storage.count { storage.removeLast(storage.count - kept) }
+    }
+
     public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
     }

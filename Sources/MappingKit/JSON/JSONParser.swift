@@ -245,6 +245,27 @@ struct JSONParser {
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
+        let contentStart = index + 1
+        switch try scanString() {
+        case .plain(let range, let isASCII):
+            return try makeString(UnsafeRawBufferPointer(rebasing: bytes[range]), start: contentStart, isASCII: isASCII)
+        case .unescaped:
+            return try scratch.withUnsafeBytes { buffer in
+                Result { () throws(JSONParseError) in try makeString(buffer, start: contentStart, isASCII: false) }
+            }.get()
+        }
+    }
+
+    /// Where a string's text is once ``scanString()`` has read it.
+    enum ScannedString {
+        /// Escape-free: the text is `bytes[range]` as written.
+        case plain(Range<Int>, isASCII: Bool)
+        /// The text had escapes; `scratch` holds it unescaped (not yet checked as UTF-8).
+        case unescaped
+    }
+
+    /// Reads the string starting at the current `"` and moves past its closing quote.
+    mutating func scanString() throws(JSONParseError) -> ScannedString {
         let start = index
         index += 1
         let contentStart = index
@@ -254,9 +275,8 @@ struct JSONParser {
         if index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index])
                 index += 1
-                return try makeString(slice, start: contentStart, isASCII: allBits < 0x80)
+                return .plain(contentStart..<index - 1, isASCII: allBits < 0x80)
             }
             if b < 0x20 { throw error("control character in a string must be escaped") }
         }
@@ -267,9 +287,7 @@ struct JSONParser {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                return try scratch.withUnsafeBytes { buffer in
-                    Result { () throws(JSONParseError) in try makeString(buffer, start: contentStart, isASCII: false) }
-                }.get()
+                return .unescaped
             }
             if b < 0x20 { throw error("control character in a string must be escaped") }
             if b != UInt8(ascii: "\\") {

@@ -11,11 +11,14 @@ final class PayloadPath: Sendable {
         let index: Int?
         /// `key.utf8.count`, compared first so most non-matching keys are skipped cheaply.
         let length: Int
+        /// The key's bytes, for comparing with names in a ``JSONDocument``.
+        let utf8: [UInt8]
 
         init(key: String, index: Int?) {
             self.key = key
             self.index = index
             length = key.utf8.count
+            utf8 = Array(key.utf8)
         }
     }
 
@@ -40,6 +43,32 @@ final class PayloadPath: Sendable {
     func lookup(in payload: JSON?) -> JSON? {
         guard let payload else { return nil }
         return lookup(payload, from: 0)
+    }
+
+    /// The same walk over a parsed document, from its root: only the result becomes a tree.
+    func lookup(in document: JSONDocument) -> JSON? {
+        guard !document.isEmpty else { return nil }
+        var current = 0
+        for position in segments.indices {
+            guard document.isTruthy(at: current) else { return document.json(at: current) }
+            let segment = segments[position]
+            switch document.kind(at: current) {
+            case .object:
+                guard let next = segment.utf8.withUnsafeBytes({ document.member($0, of: current) }) else { return nil }
+                current = next
+            case .array:
+                guard let index = segment.index else {
+                    return segment.key == "length" ? lookup(.int(document.count(at: current)), from: position + 1) : nil
+                }
+                guard let next = document.element(index, of: current) else { return nil }
+                current = next
+            case .string:
+                return lookup(document.json(at: current), from: position)
+            default:
+                return nil
+            }
+        }
+        return document.json(at: current)
     }
 
     /// Recursive so every intermediate value stays borrowed: only the result is copied.

@@ -30,13 +30,13 @@ struct Template: Sendable {
         }
     }
 
-    func render(_ payload: JSON?) -> String {
+    func render(_ payload: some MappingPayload) -> String {
         if let parts { return Template.render(parts, payload) }
         let firstPass = Template.render(Template.scan(source, braces: 3), payload)
         return Template.render(Template.scan(firstPass, braces: 2), payload)
     }
 
-    private static func render(_ parts: [Part], _ payload: JSON?) -> String {
+    private static func render(_ parts: [Part], _ payload: some MappingPayload) -> String {
         if parts.count == 1, case .text(let text) = parts[0] { return text }
         var output = ""
         for part in parts {
@@ -44,7 +44,7 @@ struct Template: Sendable {
             case .text(let text):
                 output += text
             case .placeholder(let path):
-                if let value = path.lookup(in: payload), !value.isNull {
+                if let value = payload.value(at: path), !value.isNull {
                     output += JavaScript.string(value)
                 }
             }

@@ -3,12 +3,14 @@
 struct ExactText: Sendable {
     let string: String
     private let utf8Count: Int
+    private let utf8: [UInt8]
     private let isASCII: Bool
     /// The array index the text names when it is a canonical one (`"0"`, `"12"`, not `"01"`).
     let arrayIndex: Int?
 
     init(_ string: String) {
         self.string = string
+        utf8 = Array(string.utf8)
         utf8Count = string.utf8.count
         isASCII = string.utf8.allSatisfy { $0 < 0x80 }
         if let index = Int(string), index >= 0, String(index) == string {
@@ -21,6 +23,18 @@ struct ExactText: Sendable {
     /// Byte equality. With equal UTF-8 lengths and an ASCII side, Swift's `==` (a `memcmp`
     /// with a fast path for identical small strings) is exact: no other text of that length
     /// is canonically equivalent to ASCII.
+    /// Calls `body` with the text's UTF-8 bytes.
+    @inline(__always)
+    func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        utf8.withUnsafeBytes(body)
+    }
+
+    /// Whether `bytes` are exactly this text's UTF-8.
+    @inline(__always)
+    func equals(bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == utf8Count && utf8.withUnsafeBytes { $0.elementsEqual(bytes) }
+    }
+
     @inline(__always)
     func equals(_ other: String) -> Bool {
         guard other.utf8.count == utf8Count else { return false }

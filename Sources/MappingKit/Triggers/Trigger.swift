@@ -50,6 +50,12 @@ public struct Trigger: Sendable {
         matcher.matches(object)
     }
 
+    /// Whether the event in `document` fires this trigger, read in place (same answers as
+    /// ``matches(_:)-(JSON)``). Anything but an object never matches.
+    public func matches(_ document: JSONDocument) -> Bool {
+        document.isObject && matcher.matches(document)
+    }
+
     /// The reference's AST JSON for this trigger when it has one (no nested/negated groups), else nil.
     public var referenceAST: JSON? {
         TriggerReferenceAST.json(for: node)

@@ -69,7 +69,58 @@ indirect enum TriggerMatcher: Sendable {
     }
 }
 
+extension TriggerMatcher {
+    /// ``matches(_:)`` for an object read in place.
+    func matches(_ document: JSONDocument) -> Bool {
+        switch self {
+        case .test(let lookup, let predicate):
+            return predicate.holds(for: lookup.found(in: document), in: document)
+        case .all(let children):
+            for child in children where !child.matches(document) { return false }
+            return true
+        case .any(let children):
+            for child in children where child.matches(document) { return true }
+            return false
+        case .not(let inner):
+            return !inner.matches(document)
+        }
+    }
+}
+
+/// What a lookup in a document found: a value in it, or one the walk made (a length, a
+/// character of a string).
+enum DocumentFound {
+    case node(Int)
+    case value(JSON)
+}
+
 extension TriggerMatcher.Lookup {
+    /// ``value(in:)`` for an object read in place; `nil` for undefined.
+    func found(in document: JSONDocument) -> DocumentFound? {
+        switch self {
+        case .member(let key):
+            return key.withUTF8 { document.member($0, of: 0) }.map(DocumentFound.node)
+        case .path(let section, let keys):
+            guard !keys.isEmpty, var current = section.withUTF8({ document.member($0, of: 0) }) else { return nil }
+            for (position, key) in keys.enumerated() {
+                guard document.isTruthy(at: current) else { return .node(current) }
+                switch document.kind(at: current) {
+                case .object:
+                    guard let next = key.withUTF8({ document.member($0, of: current) }) else { return nil }
+                    current = next
+                case .array where key.string != "length":
+                    guard let index = key.arrayIndex, let next = document.element(index, of: current) else { return nil }
+                    current = next
+                case .array, .string:
+                    return Self.walk(document.json(at: current), keys[position...]).map(DocumentFound.value)
+                default:
+                    return nil
+                }
+            }
+            return .node(current)
+        }
+    }
+
     init(_ field: TriggerField) {
         if field.section.takesPath {
             // Segment splits the name on '.', '[' and ']' and drops empty pieces.
@@ -88,14 +139,20 @@ extension TriggerMatcher.Lookup {
             return Self.member(key, of: event)
         case .path(let section, let keys):
             guard !keys.isEmpty else { return nil }
-            guard var current = Self.member(section, of: event) else { return nil }
-            for key in keys {
-                guard current.isTruthy else { return current }
-                guard let next = Self.member(key, of: current) else { return nil }
-                current = next
-            }
-            return current
+            guard let start = Self.member(section, of: event) else { return nil }
+            return Self.walk(start, keys[...])
         }
+    }
+
+    /// Walks `keys` from `start`, stopping at the first falsy value.
+    private static func walk(_ start: JSON, _ keys: ArraySlice<ExactText>) -> JSON? {
+        var current = start
+        for key in keys {
+            guard current.isTruthy else { return current }
+            guard let next = Self.member(key, of: current) else { return nil }
+            current = next
+        }
+        return current
     }
 
     /// `value[key]` in JavaScript, for the values JSON can hold.
@@ -154,6 +211,27 @@ extension TriggerMatcher.Predicate {
         case .notExists: self = .notExists
         case .isTrue: self = .isTrue
         case .isFalse: self = .isFalse
+        }
+    }
+
+    /// ``holds(for:)`` for a value found in a document: strings are compared in place.
+    func holds(for found: DocumentFound?, in document: JSONDocument) -> Bool {
+        guard case .node(let node)? = found else {
+            if case .value(let value)? = found { return holds(for: value) }
+            return holds(for: nil)
+        }
+        let kind = document.kind(at: node)
+        switch self {
+        case .stringEquals(let expected):
+            return kind == .string && document.withStringBytes(at: node) { expected.equals(bytes: $0) }
+        case .stringNotEquals(let expected):
+            return kind != .string || !document.withStringBytes(at: node) { expected.equals(bytes: $0) }
+        case .exists:
+            return kind != .null
+        case .notExists:
+            return kind == .null
+        default:
+            return holds(for: document.json(at: node))
         }
     }
 

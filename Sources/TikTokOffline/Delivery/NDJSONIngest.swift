@@ -111,6 +111,7 @@ public final class NDJSONIngest: Sendable {
     private static func process(_ lines: RawLines, engine: Engine, limits: JSONLimits) async throws -> ProcessedBatch {
         var processed = ProcessedBatch()
         var batch = Batch()
+        var document = JSONDocument()
         processed.totals.received = lines.count
         for line in lines.lines {
             guard let range = line.bytes else {
@@ -122,7 +123,7 @@ public final class NDJSONIngest: Sendable {
             }
             let parsed = lines.storage.withUnsafeBytes { storage in
                 Result { () throws(JSONParseError) in
-                    try JSON.parse(bytes: UnsafeRawBufferPointer(rebasing: storage[range]), limits: limits)
+                    try document.parse(UnsafeRawBufferPointer(rebasing: storage[range]), limits: limits)
                 }
             }
             switch parsed {
@@ -130,9 +131,9 @@ public final class NDJSONIngest: Sendable {
                 processed.rejections.append(Rejection(
                     line: line.number, mapping: nil, reason: "invalid JSON at column \(error.column): \(error.message)"
                 ))
-            case .success(let event):
+            case .success:
                 do throws(EventError) {
-                    try engine.route(event, line: line.number, into: &batch)
+                    try engine.route(document, line: line.number, into: &batch)
                 } catch {
                     processed.rejections.append(Rejection(line: line.number, mapping: nil, reason: error.message))
                 }

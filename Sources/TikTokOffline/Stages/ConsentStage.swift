@@ -15,6 +15,9 @@ public struct ConsentStage: Stage {
         self.requireConsent = requireConsent
     }
 
+    /// Reads `context.consent` only.
+    public var eventNeeds: EventNeeds { .paths(["context.consent"]) }
+
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         batch.forEachPending { record in
             let preference = record.event["context"]?["consent"]?["categoryPreferences"]?[category]

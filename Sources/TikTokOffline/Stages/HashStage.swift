@@ -15,6 +15,9 @@ public struct HashStage: Stage {
         return !text.isEmpty && !SHA256Hex.looksHashed(text)
     }
 
+    /// Works on fields only.
+    public var eventNeeds: EventNeeds { .nothing }
+
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in

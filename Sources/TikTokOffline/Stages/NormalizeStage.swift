@@ -11,6 +11,9 @@ public struct NormalizeStage: Stage {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: defaultCountryCode)
     }
 
+    /// Works on fields only.
+    public var eventNeeds: EventNeeds { .nothing }
+
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in

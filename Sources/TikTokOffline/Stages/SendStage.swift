@@ -6,7 +6,8 @@ import MappingKit
 /// Implementation requirements: settle every pending record of the batch that has an
 /// ``Record/output`` (``Record/markSent()`` when accepted, ``Record/reject(_:)`` with
 /// TikTok's reason otherwise). Throw only when the batch as a whole could not be handed
-/// over; the records then stay pending.
+/// over; the records then stay pending. Read ``Record/fields`` and ``Record/output``, not
+/// ``Record/event``: the send stage declares that it needs no part of the event.
 public protocol EventSink: Sendable {
     func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws
 }
@@ -21,6 +22,9 @@ public struct SendStage: Stage {
         self.builder = builder
         self.sink = sink
     }
+
+    /// Works on fields and output only; so must its sink.
+    public var eventNeeds: EventNeeds { .nothing }
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var text: [UInt8] = []

@@ -1,0 +1,461 @@
+/// One JSON text parsed into a flat list of nodes and read in place: the fast way to read
+/// events when only some of their values are needed.
+///
+/// Parsing checks everything ``JSON/parse(bytes:limits:)`` checks and reports the same
+/// errors, but builds no tree: strings stay bytes until someone asks for them, and a document
+/// reused for the next event allocates nothing once its buffers have grown. Mappings
+/// (``Mapping/evaluate(_:)-(JSONDocument)``) and triggers (``Trigger/matches(_:)-(JSONDocument)``)
+/// read a document directly; ``json`` builds the whole tree when it is really needed.
+///
+/// Duplicate keys behave as in `JSON.parse`: the last value wins, at the first key's position.
+///
+/// ```swift
+/// var document = JSONDocument()
+/// for line in lines {
+///     try document.parse(line, limits: limits)
+///     if trigger.matches(document) { let fields = try mapping.evaluate(document) }
+/// }
+/// ```
+public struct JSONDocument: Sendable {
+    enum Kind: UInt8, Sendable {
+        case null, `false`, `true`, int, double, string, array, object
+    }
+
+    /// One value. Strings: `a` is the offset of their (unescaped) text in `text`, `b` its
+    /// length. Arrays and objects: `a` is the element or member count, `b` the index of the
+    /// node after the last one inside. Numbers: `a` and `b` are the low and high halves of
+    /// the `Int` or `Double` bits. An object's nodes are its members' key and value, in turn.
+    struct Node: Sendable {
+        var kind: Kind
+        var isASCII: Bool
+        var a: UInt32
+        var b: UInt32
+    }
+
+    private(set) var nodes: [Node] = []
+    /// Some object has a key twice (rare): lookups must then find the last one.
+    private(set) var hasRepeatedKeys = false
+    /// The input as read, followed by the text of strings that had escapes.
+    private(set) var text: [UInt8] = []
+
+    /// An empty document; ``parse(_:limits:)`` fills it.
+    public init() {}
+
+    /// Parses `bytes`, replacing what the document held. On error the document is empty.
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) {
+        nodes.removeAll(keepingCapacity: true)
+        text.removeAll(keepingCapacity: true)
+        text.append(contentsOf: bytes)
+        hasRepeatedKeys = false
+        var parser = JSONParser(bytes: bytes, limits: limits)
+        defer { parser.deallocate() }
+        do throws(JSONParseError) {
+            if bytes.count > limits.maxBytes {
+                throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
+            }
+            parser.skipWhitespace()
+            try parser.appendValue(depth: 0, to: &self)
+            parser.skipWhitespace()
+            if parser.index < bytes.count {
+                throw parser.error("unexpected text after the JSON value")
+            }
+        } catch {
+            nodes.removeAll(keepingCapacity: true)
+            throw error
+        }
+    }
+
+    /// Parses a string holding one JSON value.
+    public init(parsing string: String, limits: JSONLimits = .default) throws(JSONParseError) {
+        var string = string
+        var document = JSONDocument()
+        try string.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer), limits: limits) }
+        }.get()
+        self = document
+    }
+
+    /// True when nothing has been parsed (or the last parse failed).
+    public var isEmpty: Bool { nodes.isEmpty }
+
+    /// The root value is an object.
+    public var isObject: Bool { !nodes.isEmpty && nodes[0].kind == .object }
+
+    /// The root value's type word (`object`, `array`, `string`, …), as ``JSON/typeName``.
+    public var typeName: String { nodes.isEmpty ? "undefined" : typeName(at: 0) }
+
+    /// The whole value as a tree.
+    public var json: JSON { json(at: 0) }
+
+    // MARK: Reading nodes
+
+    @inline(__always)
+    func kind(at index: Int) -> Kind { nodes[index].kind }
+
+    /// The index just past the value at `index` and everything inside it.
+    @inline(__always)
+    func end(of index: Int) -> Int {
+        let node = nodes[index]
+        return node.kind.rawValue >= Kind.array.rawValue ? Int(node.b) : index + 1
+    }
+
+    /// Element or member count of a container.
+    @inline(__always)
+    func count(at index: Int) -> Int { Int(nodes[index].a) }
+
+    func typeName(at index: Int) -> String {
+        switch nodes[index].kind {
+        case .null: "null"
+        case .false, .true: "boolean"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// JavaScript truthiness, as ``JSON/isTruthy``.
+    @inline(__always)
+    func isTruthy(at index: Int) -> Bool {
+        let node = nodes[index]
+        switch node.kind {
+        case .null, .false: return false
+        case .true, .array, .object: return true
+        case .string: return node.b != 0
+        case .int: return bits(node) != 0
+        case .double:
+            let d = Double(bitPattern: bits(node))
+            return d != 0 && !d.isNaN
+        }
+    }
+
+    @inline(__always)
+    private func bits(_ node: Node) -> UInt64 { UInt64(node.a) | UInt64(node.b) << 32 }
+
+    /// The value of the member named `key` of the object at `index` (the last one, if the
+    /// key repeats), or `nil`.
+    @inline(__always)
+    func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
+        nodes.withUnsafeBufferPointer { nodes in
+            text.withUnsafeBytes { text in
+                var found: Int?
+                var i = index + 1
+                let end = Int(nodes[index].b)
+                while i < end {
+                    let keyNode = nodes[i]
+                    let value = i + 1
+                    if Int(keyNode.b) == key.count, Self.equal(text.baseAddress! + Int(keyNode.a), key.baseAddress, key.count) {
+                        // Without repeated keys the first match is the only one.
+                        if !hasRepeatedKeys { return value }
+                        found = value
+                    }
+                    let valueNode = nodes[value]
+                    i = valueNode.kind.rawValue >= Kind.array.rawValue ? Int(valueNode.b) : value + 1
+                }
+                return found
+            }
+        }
+    }
+
+    /// Byte equality for short runs, without a call to `memcmp`.
+    @inline(__always)
+    private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
+        guard let b else { return count == 0 }
+        var i = 0
+        while i + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The value reached from the root through objects' members named `keys`, or `nil` when
+    /// one is missing or a value on the way is not an object.
+    public func value(atKeys keys: [[UInt8]]) -> JSON? {
+        guard isObject else { return nil }
+        var current = 0
+        for key in keys {
+            guard kind(at: current) == .object, let next = key.withUnsafeBytes({ member($0, of: current) }) else { return nil }
+            current = next
+        }
+        return json(at: current)
+    }
+
+    /// The element at `position` of the array at `index`, or `nil` past its end.
+    func element(_ position: Int, of index: Int) -> Int? {
+        guard position < count(at: index) else { return nil }
+        var i = index + 1
+        for _ in 0..<position { i = end(of: i) }
+        return i
+    }
+
+    /// The text of the string at `index`.
+    @inline(__always)
+    func withStringBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let node = nodes[index]
+        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(node.a)..<Int(node.a) + Int(node.b)])) }
+    }
+
+    /// The value at `index` as a tree.
+    func json(at index: Int) -> JSON {
+        nodes.withUnsafeBufferPointer { nodes in
+            text.withUnsafeBytes { text in
+                Builder(nodes: nodes, text: text).value(at: index)
+            }
+        }
+    }
+
+    /// Makes trees from nodes; member names Segment events use come ready-made.
+    private struct Builder {
+        let nodes: UnsafeBufferPointer<Node>
+        let text: UnsafeRawBufferPointer
+        let knownKeys = KnownKeys.segment
+
+        func value(at index: Int) -> JSON {
+            let node = nodes[index]
+            switch node.kind {
+            case .null: return .null
+            case .false: return .bool(false)
+            case .true: return .bool(true)
+            case .int: return .int(Int(truncatingIfNeeded: UInt64(node.a) | UInt64(node.b) << 32))
+            case .double: return .double(Double(bitPattern: UInt64(node.a) | UInt64(node.b) << 32))
+            case .string: return .string(string(node))
+            case .array:
+                var elements: [JSON] = []
+                elements.reserveCapacity(Int(node.a))
+                var i = index + 1
+                while i < Int(node.b) {
+                    elements.append(value(at: i))
+                    i = end(i)
+                }
+                return .array(elements)
+            case .object:
+                var members: [JSONObject.Member] = []
+                members.reserveCapacity(Int(node.a))
+                var fingerprints: [UInt64] = []
+                var i = index + 1
+                while i < Int(node.b) {
+                    let (key, fingerprint) = self.key(nodes[i])
+                    let member = value(at: i + 1)
+                    if let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
+                        members[duplicate].value = member
+                    } else {
+                        members.append(JSONObject.Member(key: key, value: member))
+                        fingerprints.append(fingerprint)
+                    }
+                    i = end(i + 1)
+                }
+                return .object(JSONObject(uniqueMembers: members))
+            }
+        }
+
+        @inline(__always)
+        private func end(_ index: Int) -> Int {
+            let node = nodes[index]
+            return node.kind.rawValue >= Kind.array.rawValue ? Int(node.b) : index + 1
+        }
+
+        private func string(_ node: Node) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: text[Int(node.a)..<Int(node.a) + Int(node.b)]), as: UTF8.self)
+        }
+
+        private func key(_ node: Node) -> (String, UInt64) {
+            guard node.isASCII, node.b <= ShortKey.maxLength else { return (string(node), 0) }
+            let key = ShortKey(text, start: Int(node.a), length: Int(node.b))
+            return (knownKeys.string(for: key) ?? string(node), key.fingerprint)
+        }
+
+        private static func position(
+            of key: String, _ fingerprint: UInt64, in members: [JSONObject.Member], _ fingerprints: [UInt64]
+        ) -> Int? {
+            for i in members.indices {
+                let other = fingerprints[i]
+                if fingerprint != 0 && other != 0 && fingerprint != other { continue }
+                if members[i].key == key { return i }
+            }
+            return nil
+        }
+    }
+
+    // MARK: Building (used by the parser)
+
+    /// A bit standing for the class of the key at `index` (its length and end bytes).
+    @inline(__always)
+    func keyClassBit(of index: Int) -> UInt64 {
+        let node = nodes[index]
+        guard node.b > 0 else { return 1 }
+        let first = UInt64(text[Int(node.a)])
+        let last = UInt64(text[Int(node.a) + Int(node.b) - 1])
+        return 1 << ((UInt64(node.b) &* 7 &+ first &* 3 &+ last) & 63)
+    }
+
+    /// Whether the key at `index` equals an earlier key of the object at `object`.
+    func repeatsEarlierKey(_ index: Int, in object: Int) -> Bool {
+        let key = nodes[index]
+        var i = object + 1
+        while i < index {
+            let other = nodes[i]
+            if other.b == key.b,
+                text.withUnsafeBytes({ Self.equal($0.baseAddress! + Int(other.a), $0.baseAddress! + Int(key.a), Int(key.b)) })
+            {
+                return true
+            }
+            i = end(of: i + 1)
+        }
+        return false
+    }
+
+    mutating func markRepeatedKeys() { hasRepeatedKeys = true }
+
+    mutating func appendScalar(_ kind: Kind) {
+        nodes.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+    }
+
+    mutating func appendNumber(_ value: JSON) {
+        switch value {
+        case .int(let i):
+            let bits = UInt64(bitPattern: Int64(i))
+            nodes.append(Node(kind: .int, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
+        default:
+            let bits = (value.doubleValue ?? .nan).bitPattern
+            nodes.append(Node(kind: .double, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
+        }
+    }
+
+    mutating func appendString(at range: Range<Int>, isASCII: Bool) {
+        nodes.append(Node(kind: .string, isASCII: isASCII, a: UInt32(range.lowerBound), b: UInt32(range.count)))
+    }
+
+    /// A string whose unescaped text is not in the input: it is kept after it.
+    mutating func appendString(unescaped bytes: [UInt8]) {
+        let start = text.count
+        text.append(contentsOf: bytes)
+        nodes.append(Node(kind: .string, isASCII: bytes.allSatisfy { $0 < 0x80 }, a: UInt32(start), b: UInt32(bytes.count)))
+    }
+
+    /// Starts a container; ``closeContainer(_:count:)`` completes it.
+    mutating func openContainer(_ kind: Kind) -> Int {
+        nodes.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+        return nodes.count - 1
+    }
+
+    mutating func closeContainer(_ index: Int, count: Int) {
+        nodes[index].a = UInt32(count)
+        nodes[index].b = UInt32(nodes.count)
+    }
+}
+
+extension JSONParser {
+    /// Reads one value into `document`: the same grammar, limits and errors as ``parseValue(depth:)``.
+    mutating func appendValue(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try appendObject(depth: depth + 1, to: &document)
+        case UInt8(ascii: "["): try appendArray(depth: depth + 1, to: &document)
+        case UInt8(ascii: "\""): try appendString(to: &document)
+        case UInt8(ascii: "t"): try expectWord("true"); document.appendScalar(.true)
+        case UInt8(ascii: "f"): try expectWord("false"); document.appendScalar(.false)
+        case UInt8(ascii: "n"): try expectWord("null"); document.appendScalar(.null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): document.appendNumber(try parseNumber())
+        default: throw error("unexpected character \(describe(bytes[index])), expected a value")
+        }
+    }
+
+    private mutating func appendString(to document: inout JSONDocument) throws(JSONParseError) {
+        let contentStart = index + 1
+        switch try scanString() {
+        case .plain(let range, let isASCII):
+            if !isASCII {
+                let valid = UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self))
+                guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
+            }
+            document.appendString(at: range, isASCII: isASCII)
+        case .unescaped:
+            let valid = scratch.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+            guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
+            document.appendString(unescaped: scratch)
+        }
+    }
+
+    private mutating func appendObject(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
+        let container = document.openContainer(.object)
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            document.closeContainer(container, count: 0)
+            return
+        }
+        var count = 0
+        // One bit per (length, first byte, last byte) class of the keys seen so far: a key
+        // whose bit is already set is compared with the earlier keys.
+        var seenKeys: UInt64 = 0
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                throw error("expected a quoted key, found \(describe(bytes[index]))")
+            }
+            try appendString(to: &document)
+            if !document.hasRepeatedKeys {
+                let bit = document.keyClassBit(of: document.nodes.count - 1)
+                if seenKeys & bit != 0, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
+                    document.markRepeatedKeys()
+                }
+                seenKeys |= bit
+            }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                let key = document.json(at: document.nodes.count - 1).stringValue ?? ""
+                throw error("expected ':' after the key \"\(key)\"")
+            }
+            index += 1
+            skipWhitespace()
+            try appendValue(depth: depth, to: &document)
+            count += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                document.closeContainer(container, count: count)
+                return
+            default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
+            }
+        }
+    }
+
+    private mutating func appendArray(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
+        let container = document.openContainer(.array)
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            document.closeContainer(container, count: 0)
+            return
+        }
+        var count = 0
+        while true {
+            skipWhitespace()
+            try appendValue(depth: depth, to: &document)
+            count += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an array") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                document.closeContainer(container, count: count)
+                return
+            default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
+            }
+        }
+    }
+}
