@@ -27,6 +27,10 @@ import Testing
             let message: String
             do {
                 let mapping = try Mapping(source)
+                if case .object = input {
+                    // Read in place, the input fails the same way.
+                    #expect(throws: MappingEvaluationError.self) { try mapping.evaluate(try JSONDocument(parsing: input.serialized())) }
+                }
                 _ = try mapping.evaluate(input)
                 Issue.record("expected an error")
                 return
@@ -47,6 +51,9 @@ import Testing
         } else {
             #expect(output == vector["expected"])
         }
+        // The same input read in place maps to the same output.
+        let document = try JSONDocument(parsing: input.serialized())
+        #expect(try Mapping(source).evaluate(document) == output)
     }
 
     @Test(arguments: Fixtures.vectors("mapping.json", kind: "validate"))

@@ -1,0 +1,81 @@
+import Testing
+@testable import MappingKit
+
+/// `JSONDocument` reads JSON in place; everything it answers must equal what the tree says.
+@Suite struct JSONDocumentTests {
+    static let texts = [
+        #"{"b":1,"a":[true,null,43.98,-0.5,1e21,"x\n\u00e9"]}"#,
+        #"{"a":1,"b":2,"a":3}"#,
+        #"{"k\u0065y":"v\"w","nested":{"deep":{"deeper":[1,[2,{"x":"é"}]]}},"empty":{},"none":[]}"#,
+        "123456789012345678901",
+        "  \"just a string\"  ",
+        "[]",
+        "null",
+        #"{"":"empty key","emoji":"😀","int":-9007199254740993,"big":1e300}"#,
+    ]
+
+    @Test(arguments: texts)
+    func buildsTheSameTree(text: String) throws {
+        let document = try JSONDocument(parsing: text)
+        #expect(document.json == (try JSON.parse(text)))
+        #expect(document.json.serialized() == (try JSON.parse(text)).serialized())
+    }
+
+    @Test(arguments: ["{", "[1,]", "01", "\"abc", "{\"a\" 1}", "tru", "1 2", "{\"a\":\"\\x\"}", "\"\u{01}\"", "{\"a\":1,}"])
+    func failsLikeTheParser(text: String) throws {
+        var treeError: JSONParseError?
+        do { _ = try JSON.parse(text) } catch { treeError = error }
+        var documentError: JSONParseError?
+        var document = JSONDocument()
+        do {
+            var text = text
+            try text.withUTF8 { buffer in
+                Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer)) }
+            }.get()
+        } catch {
+            documentError = error as? JSONParseError
+        }
+        #expect(documentError != nil)
+        #expect(documentError == treeError)
+        #expect(document.isEmpty)
+    }
+
+    @Test func boundsDepthAndSize() {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        #expect(throws: JSONParseError.self) { try JSONDocument(parsing: deep) }
+        let big = "\"" + String(repeating: "a", count: 2_000) + "\""
+        #expect(throws: JSONParseError.self) { try JSONDocument(parsing: big, limits: JSONLimits(maxDepth: 8, maxBytes: 1_000)) }
+    }
+
+    /// Paths walk a document as they walk the tree: falsy values stop the walk, arrays and
+    /// strings answer `length` and indexes, repeated keys give the last value.
+    @Test(arguments: [
+        "a", "b", "c.d", "c.d.e", "list[1]", "list.length", "list[5]", "name.length", "name[1]",
+        "zero.x", "empty.x", "nothing.x", "flag.x", "k\"ey", "twice", "c", "list", "missing.deep",
+    ])
+    func pathsFindTheSameValues(path: String) throws {
+        let text = #"{"a":1,"b":"two","c":{"d":{"e":[1,2]}},"list":[10,{"x":1},30],"name":"Zoë","zero":0,"empty":"","nothing":null,"flag":true,"k\"ey":"escaped","twice":1,"twice":2}"#
+        let tree = try JSON.parse(text)
+        let document = try JSONDocument(parsing: text)
+        let compiled = PayloadPath(path, stripsDollarDot: true)
+        #expect(compiled.lookup(in: document) == compiled.lookup(in: tree))
+    }
+
+    @Test func reusesItsStorage() throws {
+        var document = JSONDocument()
+        for text in Self.texts {
+            var text = text
+            try text.withUTF8 { buffer in
+                Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer)) }
+            }.get()
+            #expect(document.json == (try JSON.parse(text)))
+        }
+    }
+
+    @Test func readsMembersAlongKeys() throws {
+        let document = try JSONDocument(parsing: #"{"context":{"consent":{"categoryPreferences":{"Advertising":false}}},"x":1}"#)
+        #expect(document.value(atKeys: [Array("context".utf8), Array("consent".utf8)]) == ["categoryPreferences": ["Advertising": false]])
+        #expect(document.value(atKeys: [Array("x".utf8), Array("y".utf8)]) == nil)
+        #expect(document.value(atKeys: [Array("missing".utf8)]) == nil)
+    }
+}
