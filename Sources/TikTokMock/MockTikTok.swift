@@ -149,13 +149,15 @@ public final class MockTikTok: Sendable {
         if let refusal = authenticate(request) {
             return refuse(code: refusal.code, message: refusal.message, requestID: requestID)
         }
-        let json: JSON
+        var document = JSONDocument()
         do {
-            json = try JSON.parse(bytes: body.readableBytesView)
+            try body.withUnsafeReadableBytes { bytes in
+                Result { () throws(JSONParseError) in try document.parse(bytes) }
+            }.get()
         } catch {
             return refuse(code: 40002, message: "Invalid JSON body: \(error)", requestID: requestID)
         }
-        switch EventsRequestValidator.validate(json) {
+        switch EventsRequestValidator.validate(document) {
         case .failure(let refusal):
             return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
         case .success(let events):

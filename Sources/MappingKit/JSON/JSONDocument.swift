@@ -459,3 +459,56 @@ extension JSONParser {
         }
     }
 }
+
+// MARK: Reading from outside
+
+extension JSONDocument {
+    /// One value of a document, for reading it in place. Valid until the document is parsed again.
+    public struct Value: Sendable, Hashable {
+        let index: Int
+    }
+
+    /// The top-level value, or `nil` when nothing is parsed.
+    public var root: Value? { isEmpty ? nil : Value(index: 0) }
+
+    /// The member `key` of an object (the last one, if the key repeats); `nil` for a missing
+    /// key or a value that is not an object.
+    public func member(_ key: String, of value: Value) -> Value? {
+        guard kind(at: value.index) == .object else { return nil }
+        var key = key
+        return key.withUTF8 { member(UnsafeRawBufferPointer($0), of: value.index) }.map(Value.init)
+    }
+
+    /// The elements of an array, in order; empty for anything else.
+    public func elements(of value: Value) -> [Value] {
+        guard kind(at: value.index) == .array else { return [] }
+        var elements: [Value] = []
+        elements.reserveCapacity(count(at: value.index))
+        var i = value.index + 1
+        while i < end(of: value.index) {
+            elements.append(Value(index: i))
+            i = end(of: i)
+        }
+        return elements
+    }
+
+    public func isObject(_ value: Value) -> Bool { kind(at: value.index) == .object }
+    public func isArray(_ value: Value) -> Bool { kind(at: value.index) == .array }
+    public func isString(_ value: Value) -> Bool { kind(at: value.index) == .string }
+    public func isNumber(_ value: Value) -> Bool { kind(at: value.index) == .int || kind(at: value.index) == .double }
+
+    /// The text of a string value; `nil` for anything else.
+    public func string(_ value: Value) -> String? {
+        guard kind(at: value.index) == .string else { return nil }
+        return withStringBytes(at: value.index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with a string value's UTF-8 bytes (no copy); `nil` for anything else.
+    public func withUTF8<R>(_ value: Value, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard kind(at: value.index) == .string else { return nil }
+        return withStringBytes(at: value.index, body)
+    }
+
+    /// The value as a tree.
+    public func json(_ value: Value) -> JSON { json(at: value.index) }
+}

@@ -11,20 +11,31 @@ final class PayloadPath: Sendable {
         let index: Int?
         /// `key.utf8.count`, compared first so most non-matching keys are skipped cheaply.
         let length: Int
-        /// The key's bytes, for comparing with names in a ``JSONDocument``.
-        let utf8: [UInt8]
 
         init(key: String, index: Int?) {
             self.key = key
             self.index = index
             length = key.utf8.count
-            utf8 = Array(key.utf8)
         }
     }
 
     /// The text the path was parsed from (after any `$.` removal).
     let text: String
     let segments: [Segment]
+
+    /// A segment for walking a ``JSONDocument``: where its key is in `keyBytes`. Plain data,
+    /// so the walk copies no reference-counted values.
+    struct ByteSegment: Sendable {
+        let start: Int
+        let count: Int
+        /// The key as a canonical array index, or -1.
+        let index: Int
+        let isLength: Bool
+    }
+
+    /// Every segment's key bytes, back to back.
+    let keyBytes: [UInt8]
+    let byteSegments: [ByteSegment]
 
     /// Parses a path. `@path` and `@arrayPath` remove the first `$.` (`stripsDollarDot`);
     /// template placeholders do not.
@@ -36,6 +47,15 @@ final class PayloadPath: Sendable {
         } else {
             segments = PayloadPath.split(text).map { Segment(key: $0, index: PayloadPath.arrayIndex($0)) }
         }
+        var keyBytes: [UInt8] = []
+        var byteSegments: [ByteSegment] = []
+        for segment in segments {
+            byteSegments.append(ByteSegment(
+                start: keyBytes.count, count: segment.length, index: segment.index ?? -1, isLength: segment.key == "length"))
+            keyBytes.append(contentsOf: segment.key.utf8)
+        }
+        self.keyBytes = keyBytes
+        self.byteSegments = byteSegments
     }
 
     /// Walks the payload as `current && current[segment]` does: a falsy intermediate value
@@ -48,27 +68,32 @@ final class PayloadPath: Sendable {
     /// The same walk over a parsed document, from its root: only the result becomes a tree.
     func lookup(in document: JSONDocument) -> JSON? {
         guard !document.isEmpty else { return nil }
-        var current = 0
-        for position in segments.indices {
-            guard document.isTruthy(at: current) else { return document.json(at: current) }
-            let segment = segments[position]
-            switch document.kind(at: current) {
-            case .object:
-                guard let next = segment.utf8.withUnsafeBytes({ document.member($0, of: current) }) else { return nil }
-                current = next
-            case .array:
-                guard let index = segment.index else {
-                    return segment.key == "length" ? lookup(.int(document.count(at: current)), from: position + 1) : nil
+        return keyBytes.withUnsafeBytes { keys in
+            byteSegments.withUnsafeBufferPointer { segments in
+                var current = 0
+                for position in segments.indices {
+                    guard document.isTruthy(at: current) else { return document.json(at: current) }
+                    let segment = segments[position]
+                    switch document.kind(at: current) {
+                    case .object:
+                        let key = UnsafeRawBufferPointer(rebasing: keys[segment.start..<segment.start + segment.count])
+                        guard let next = document.member(key, of: current) else { return nil }
+                        current = next
+                    case .array:
+                        guard segment.index >= 0 else {
+                            return segment.isLength ? lookup(.int(document.count(at: current)), from: position + 1) : nil
+                        }
+                        guard let next = document.element(segment.index, of: current) else { return nil }
+                        current = next
+                    case .string:
+                        return lookup(document.json(at: current), from: position)
+                    default:
+                        return nil
+                    }
                 }
-                guard let next = document.element(index, of: current) else { return nil }
-                current = next
-            case .string:
-                return lookup(document.json(at: current), from: position)
-            default:
-                return nil
+                return document.json(at: current)
             }
         }
-        return document.json(at: current)
     }
 
     /// Recursive so every intermediate value stays borrowed: only the result is copied.
