@@ -1,9 +1,11 @@
 /// One JSON text parsed into a flat list of nodes and read in place: the fast way to read
 /// events when only some of their values are needed.
 ///
-/// Parsing checks everything ``JSON/parse(bytes:limits:)`` checks and reports the same
-/// errors, but builds no tree: strings stay bytes until someone asks for them, and a document
-/// reused for the next event allocates nothing once its buffers have grown. Mappings
+/// Parsing checks everything ``JSON/parse(bytes:limits:)`` checks and reports the same errors
+/// (both share the parser's string, number and error code; the tree grammar stays separate
+/// because building a tree directly is about twice as fast as going through a document), but
+/// builds no tree: strings stay bytes until someone asks for them, and a document reused for
+/// the next event allocates nothing once its buffers have grown. Mappings
 /// (``Mapping/evaluate(_:)-(JSONDocument)``) and triggers (``Trigger/matches(_:)-(JSONDocument)``)
 /// read a document directly; ``json`` builds the whole tree when it is really needed.
 ///
@@ -204,7 +206,7 @@ public struct JSONDocument: Sendable {
     func json(at index: Int) -> JSON {
         nodes.withUnsafeBufferPointer { nodes in
             text.withUnsafeBytes { text in
-                Builder(nodes: nodes, text: text).value(at: index)
+                Builder(nodes: nodes, text: text, hasRepeatedKeys: hasRepeatedKeys).value(at: index)
             }
         }
     }
@@ -213,6 +215,8 @@ public struct JSONDocument: Sendable {
     private struct Builder {
         let nodes: UnsafeBufferPointer<Node>
         let text: UnsafeRawBufferPointer
+        /// Only then are keys looked for among the members already made.
+        let hasRepeatedKeys: Bool
         let knownKeys = KnownKeys.segment
 
         func value(at index: Int) -> JSON {
@@ -241,7 +245,7 @@ public struct JSONDocument: Sendable {
                 while i < Int(node.b) {
                     let (key, fingerprint) = self.key(nodes[i])
                     let member = value(at: i + 1)
-                    if let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
+                    if hasRepeatedKeys, let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
                         members[duplicate].value = member
                     } else {
                         members.append(JSONObject.Member(key: key, value: member))

@@ -2,7 +2,6 @@
 /// normalisation (Swift's `==` would equate "é" written two ways).
 struct ExactText: Sendable {
     let string: String
-    private let utf8Count: Int
     private let utf8: [UInt8]
     private let isASCII: Bool
     /// The array index the text names when it is a canonical one (`"0"`, `"12"`, not `"01"`).
@@ -11,7 +10,6 @@ struct ExactText: Sendable {
     init(_ string: String) {
         self.string = string
         utf8 = Array(string.utf8)
-        utf8Count = string.utf8.count
         isASCII = string.utf8.allSatisfy { $0 < 0x80 }
         if let index = Int(string), index >= 0, String(index) == string {
             arrayIndex = index
@@ -32,12 +30,12 @@ struct ExactText: Sendable {
     /// Whether `bytes` are exactly this text's UTF-8.
     @inline(__always)
     func equals(bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.count == utf8Count && utf8.withUnsafeBytes { $0.elementsEqual(bytes) }
+        bytes.count == utf8.count && utf8.withUnsafeBytes { $0.elementsEqual(bytes) }
     }
 
     @inline(__always)
     func equals(_ other: String) -> Bool {
-        guard other.utf8.count == utf8Count else { return false }
+        guard other.utf8.count == utf8.count else { return false }
         return isASCII ? other == string : other.utf8.elementsEqual(string.utf8)
     }
 
@@ -46,13 +44,10 @@ struct ExactText: Sendable {
     /// JavaScript's `startsWith`, `endsWith` or `includes` with this text as the argument,
     /// on UTF-8 bytes (equivalent to code units for well-formed strings).
     func occurs(in haystack: String, at anchor: Anchor) -> Bool {
-        guard utf8Count > 0 else { return true }
-        guard haystack.utf8.count >= utf8Count else { return false }
-        let found = haystack.utf8.withContiguousStorageIfAvailable { h in
-            string.utf8.withContiguousStorageIfAvailable { n in Self.search(n, in: h, at: anchor) }
-        }
-        if let found = found ?? nil { return found }
-        return Self.search(Array(string.utf8)[...], in: Array(haystack.utf8)[...], at: anchor)
+        guard !utf8.isEmpty else { return true }
+        guard haystack.utf8.count >= utf8.count else { return false }
+        let found = haystack.utf8.withContiguousStorageIfAvailable { h in Self.search(utf8, in: h, at: anchor) }
+        return found ?? Self.search(utf8, in: Array(haystack.utf8), at: anchor)
     }
 
     private static func search<H: RandomAccessCollection<UInt8>, N: RandomAccessCollection<UInt8>>(
