@@ -3,10 +3,15 @@ import MappingKit
 /// Builds, from an event read in place, the part of it a pipeline's stages read
 /// (``EventNeeds``): nothing, a few members, or the whole event.
 struct EventParts: Sendable {
+    /// One needed member: its keys from the top, as names and as bytes (split once, at load).
+    private struct Path: Sendable {
+        let names: [String]
+        let bytes: [[UInt8]]
+    }
+
     private enum Plan: Sendable {
         case nothing
-        /// Each path as its keys' bytes and names.
-        case paths([[(name: String, utf8: [UInt8])]])
+        case paths([Path])
         case everything
     }
 
@@ -17,8 +22,9 @@ struct EventParts: Sendable {
         case .nothing: plan = .nothing
         case .everything: plan = .everything
         case .paths(let paths):
-            plan = .paths(paths.map { path in
-                path.split(separator: ".", omittingEmptySubsequences: true).map { (String($0), Array($0.utf8)) }
+            plan = .paths(paths.compactMap { path in
+                let keys = path.split(separator: ".", omittingEmptySubsequences: true)
+                return keys.isEmpty ? nil : Path(names: keys.map(String.init), bytes: keys.map { Array($0.utf8) })
             })
         }
     }
@@ -33,9 +39,9 @@ struct EventParts: Sendable {
             return document.json
         case .paths(let paths):
             var event = JSONObject()
-            for keys in paths where !keys.isEmpty {
-                guard let value = document.value(atKeys: keys.map(\.utf8)) else { continue }
-                Self.insert(value, at: keys.map(\.name)[...], into: &event)
+            for path in paths {
+                guard let value = document.value(atKeys: path.bytes) else { continue }
+                Self.insert(value, at: path.names[...], into: &event)
             }
             return .object(event)
         }
