@@ -125,6 +125,7 @@ let package = Package(
                 "TikTokOffline",
                 "TikTokMock",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Outbox")
@@ -145,5 +146,81 @@ struct OutboxTests {
             #expect(try await outbox.purgeDeadLetters() == 1)
             #expect(try await outbox.counts().deadLetters == 0)
         }
+    }
+
+    @Test func aPartlyConfirmedBatchKeepsOnlyItsUnconfirmedMessagesAcrossRestarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("outbox.sqlite")
+        let messages = TestEvents.messages(0..<10)
+        do {
+            let outbox = try Outbox(path: path)
+            try await outbox.enqueue(messages, destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+            try await outbox.confirm(claimed.indices.filter { $0 % 3 == 0 }.map { claimed[$0].id })
+            try await outbox.deadLetter([(claimed[1].id, "refused")])
+        }
+        let reopened = try Outbox(path: path)
+        let again = try await reopened.claim(destination: Self.destination, limits: .init(maxCount: 10))
+        let expected = messages.indices.filter { $0 % 3 != 0 && $0 != 1 }.map { messages[$0].key }
+        #expect(again.map(\.key) == expected)
+        #expect(try await reopened.counts() == OutboxCounts(pending: expected.count, leased: expected.count, deadLetters: 1))
+        // Confirmed keys may be queued again; the dead letter's too.
+        #expect(try await reopened.enqueue([messages[0], messages[1], messages[2]], destination: Self.destination) == EnqueueResult(inserted: 2, duplicates: 1))
+        try await reopened.confirm(again.map(\.id))
+        #expect(try await reopened.counts().pending == 2)
+    }
+
+    @Test func aLargeEnqueueIsStoredAsSeveralBatchesInOrder() async throws {
+        try await withOutbox { outbox, _ throws in
+            let messages = (0..<9_000).map { OutboxMessage(key: "k-\($0)", payload: Array("{\"n\":\($0)}".utf8)) }
+            #expect(try await outbox.enqueue(messages, destination: Self.destination) == EnqueueResult(inserted: 9_000, duplicates: 0))
+            var claimed: [OutboxEntry] = []
+            while case let batch = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 1_000)), !batch.isEmpty {
+                claimed += batch
+            }
+            #expect(claimed.map(\.key) == messages.map(\.key))
+            #expect(claimed.map(\.payload) == messages.map(\.payload))
+            #expect(claimed.map(\.id) == claimed.map(\.id).sorted() && Set(claimed.map(\.id)).count == 9_000)
+            try await outbox.confirm(claimed.map(\.id))
+            #expect(try await outbox.counts() == OutboxCounts(pending: 0, leased: 0, deadLetters: 0))
+        }
+    }
+
+    @Test func anOutboxWrittenOneRowPerMessageKeepsItsPendingEvents() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("outbox.sqlite")
+        let messages = TestEvents.messages(0..<5)
+        // The first version's layout, as an older build left it.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, key TEXT NOT NULL,
+                    payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                    enqueued_at REAL NOT NULL, UNIQUE (destination, key));
+                CREATE TABLE dead_letters (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, key TEXT NOT NULL,
+                    payload BLOB NOT NULL, reason TEXT NOT NULL, attempts INTEGER NOT NULL,
+                    enqueued_at REAL NOT NULL, failed_at REAL NOT NULL);
+                """)
+            for (n, message) in messages.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO outbox (destination, key, payload, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0)",
+                    arguments: [n == 3 ? "b" : Self.destination, message.key, Data(message.payload), n == 1 ? 2 : 0])
+            }
+        }
+        try queue.close()
+        let outbox = try Outbox(path: path)
+        #expect(try await outbox.counts() == OutboxCounts(pending: 5, leased: 0, deadLetters: 0))
+        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+        #expect(claimed.map(\.key) == [0, 1, 2, 4].map { messages[$0].key })
+        #expect(claimed.map(\.payload) == [0, 1, 2, 4].map { messages[$0].payload })
+        #expect(claimed.map(\.attempts) == [0, 2, 0, 0])
+        #expect(try await outbox.claim(destination: "b", limits: .init(maxCount: 10)).map(\.key) == [messages[3].key])
+        #expect(try await outbox.enqueue([messages[0]], destination: Self.destination).duplicates == 1, "keys still pending")
     }
 }

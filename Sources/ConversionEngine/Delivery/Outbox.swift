@@ -14,6 +14,11 @@ import Synchronization
 /// delivers from a file at a time (``Deliverer`` makes sure of it); others may enqueue or
 /// inspect it concurrently.
 ///
+/// Each `enqueue` is stored as one row holding all its messages (see ``StoredBatch``), not a
+/// row per message: storing, claiming and confirming a thousand events are then a few row
+/// operations, which is most of what the outbox costs. A message's ``OutboxEntry/id`` names
+/// its row and its position in it.
+///
 /// ```swift
 /// let outbox = try Outbox(path: "outbox.sqlite")
 /// try await outbox.enqueue(messages, destination: "tiktok:123")
@@ -73,7 +78,8 @@ public final class Outbox: Sendable {
     private let synchronous: String
     private let leases = Mutex(Leases())
 
-    /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date
+    /// (an outbox written by an earlier version keeps every pending message).
     public init(path: String, configuration: Configuration = .init()) throws {
         var config = GRDB.Configuration()
         config.journalMode = .wal
@@ -84,6 +90,10 @@ public final class Outbox: Sendable {
             // Messages come and go in bulk: checkpoint every 16 MB of log (4,000 pages) rather
             // than SQLite's 4 MB, so pages rewritten several times are copied back once.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
+            // Deleted content is zeroed on pages that are written anyway, but pages freed
+            // whole (a delivered batch's payloads) are not rewritten just to zero them, which
+            // would double what a confirmation writes. They hold only hashed, sendable data.
+            try db.execute(sql: "PRAGMA secure_delete = FAST")
         }
         self.path = path
         self.synchronous = synchronous
@@ -94,8 +104,6 @@ public final class Outbox: Sendable {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            // Claims read `outbox` in rowid order (the order of acceptance); the unique index
-            // makes re-enqueuing idempotent.
             try db.execute(sql: """
                 CREATE TABLE outbox (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -119,7 +127,79 @@ public final class Outbox: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: a row per stored batch") { db in
+            // Claims read batches in rowid order (the order of acceptance). The blobs come last
+            // so that reading the other columns never walks a blob's overflow pages. Keys of
+            // pending messages make re-enqueuing idempotent; `settled` holds the messages of a
+            // batch already confirmed or dead-lettered while the rest of it is still pending.
+            try db.execute(sql: """
+                CREATE TABLE outbox_batches (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    destination TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    payload_bytes INTEGER NOT NULL,
+                    enqueued_at REAL NOT NULL,
+                    entries BLOB NOT NULL,
+                    payloads BLOB NOT NULL
+                );
+                CREATE TABLE outbox_keys (
+                    destination TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    PRIMARY KEY (destination, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE outbox_settled (
+                    batch INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (batch, position)
+                ) WITHOUT ROWID;
+                CREATE TABLE outbox_failures (
+                    batch INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    last_error TEXT,
+                    PRIMARY KEY (batch, position)
+                ) WITHOUT ROWID;
+                """)
+            try Self.moveVersion1Rows(db)
+            try db.execute(sql: "DROP TABLE outbox")
+        }
         return migrator
+    }
+
+    /// Moves the one-row-per-message table of version 1 into stored batches, in order, with
+    /// their failed attempts.
+    private static func moveVersion1Rows(_ db: Database) throws {
+        var run: [OutboxMessage] = []
+        var failures: [(attempts: Int64, lastError: String?)] = []
+        var runDestination = ""
+        var runEnqueuedAt = 0.0
+        let recordFailure = try RawStatement(db, sql: "INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, ?, ?)")
+        func flush() throws {
+            guard !run.isEmpty else { return }
+            let ids = try store(run, destination: runDestination, enqueuedAt: runEnqueuedAt, db)
+            for (id, failure) in zip(ids, failures) where failure.attempts > 0 {
+                guard let id else { continue }
+                recordFailure.bind(1, StoredBatch.batch(of: id))
+                recordFailure.bind(2, Int64(StoredBatch.position(of: id)))
+                recordFailure.bind(3, failure.attempts)
+                if let lastError = failure.lastError { recordFailure.bind(4, lastError) } else { recordFailure.bindNull(4) }
+                try recordFailure.run()
+            }
+            run.removeAll(keepingCapacity: true)
+            failures.removeAll(keepingCapacity: true)
+        }
+        let rows = try Row.fetchCursor(db, sql: "SELECT destination, key, payload, attempts, last_error, enqueued_at FROM outbox ORDER BY id")
+        while let row = try rows.next() {
+            let destination: String = row[0]
+            if destination != runDestination || run.count == StoredBatch.maxCount {
+                try flush()
+                runDestination = destination
+                runEnqueuedAt = row[5]
+            }
+            run.append(OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)))
+            failures.append((row[3], row[4]))
+        }
+        try flush()
     }
 
     // MARK: Accepting
@@ -132,20 +212,47 @@ public final class Outbox: Sendable {
         guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
         let now = Date().timeIntervalSince1970
         return try await pool.write { db in
-            let insert = try RawStatement(db, sql: """
-                INSERT OR IGNORE INTO outbox (destination, key, payload, enqueued_at) VALUES (?, ?, ?, ?)
-                """)
-            insert.bind(1, destination)
-            insert.bind(4, now)
-            var inserted = 0
-            for message in messages {
-                insert.bind(2, message.key)
-                insert.bind(3, blob: message.payload)
-                try insert.run()
-                inserted += db.changesCount
-            }
+            let ids = try Self.store(messages, destination: destination, enqueuedAt: now, db)
+            let inserted = ids.count { $0 != nil }
             return EnqueueResult(inserted: inserted, duplicates: messages.count - inserted)
         }
+    }
+
+    /// Stores the messages whose keys are not pending for `destination` yet, as few stored
+    /// batches as fit; returns each message's id, nil for a duplicate. Inside a write.
+    static func store(_ messages: [OutboxMessage], destination: String, enqueuedAt: Double, _ db: Database) throws -> [Int64?] {
+        let insertKey = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_keys (destination, key) VALUES (?, ?)")
+        insertKey.bind(1, destination)
+        var fresh: [OutboxMessage] = []
+        var freshIndices: [Int] = []
+        fresh.reserveCapacity(messages.count)
+        for (index, message) in messages.enumerated() {
+            insertKey.bind(2, message.key)
+            try insertKey.run()
+            if db.changesCount > 0 {
+                fresh.append(message)
+                freshIndices.append(index)
+            }
+        }
+        var ids = [Int64?](repeating: nil, count: messages.count)
+        let insertBatch = try RawStatement(db, sql: """
+            INSERT INTO outbox_batches (destination, count, payload_bytes, enqueued_at, entries, payloads) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        insertBatch.bind(1, destination)
+        insertBatch.bind(4, enqueuedAt)
+        for run in StoredBatch.runs(fresh) {
+            let (entries, payloads) = StoredBatch.encode(run)
+            insertBatch.bind(2, Int64(run.count))
+            insertBatch.bind(3, Int64(payloads.count))
+            insertBatch.bind(5, blob: entries)
+            insertBatch.bind(6, blob: payloads)
+            try insertBatch.run()
+            let batch = db.lastInsertedRowID
+            for (position, index) in run.indices.enumerated() {
+                ids[freshIndices[index]] = StoredBatch.messageID(batch: batch, position: position)
+            }
+        }
+        return ids
     }
 
     // MARK: Sending
@@ -161,33 +268,27 @@ public final class Outbox: Sendable {
             try self.leases.withLock { leases in
                 let start = leases.scannedThrough[destination] ?? 0
                 if minimumCount > 1 {
-                    // A cheap answer while a sender waits for a fuller batch: no payload is copied.
+                    // A cheap answer while a sender waits for a fuller batch: no blob is read.
                     let waiting = try Self.waiting(after: start, destination: destination, upTo: minimumCount, db)
                     if waiting.count < minimumCount, waiting.bytes <= limits.maxBytes { return [] }
                 }
-                let select = try RawStatement(db, sql: """
-                    SELECT id, key, payload, attempts FROM outbox WHERE +destination = ? AND id > ? ORDER BY id
-                    """)
-                select.bind(1, destination)
-                select.bind(2, start)
                 var entries: [OutboxEntry] = []
                 var bytes = 0
                 var full = false
                 var lastExamined = start
-                try select.rows { row in
-                    let id = row.int64(0)
-                    if leases.destinationOf[id] != nil {
-                        lastExamined = id
+                try Self.forEachPending(destination: destination, after: start, db) { message in
+                    if leases.destinationOf[message.id] != nil {
+                        lastExamined = message.id
                         return true
                     }
-                    let size = row.blobCount(2)
+                    let size = message.payloadCount
                     if !entries.isEmpty, bytes + size > limits.maxBytes {
                         full = true
                         return false
                     }
                     bytes += size
-                    entries.append(OutboxEntry(id: id, key: row.text(1), payload: row.blob(2), attempts: Int(row.int64(3))))
-                    lastExamined = id
+                    entries.append(message.entry)
+                    lastExamined = message.id
                     return entries.count < limits.maxCount
                 }
                 guard !entries.isEmpty, full || entries.count >= minimumCount else { return [] }
@@ -198,22 +299,90 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// How many messages of `destination` come after `id` (at most `limit`, leased ones included)
-    /// and their payload bytes.
+    /// How many messages of `destination` come after `id` (roughly, and at most `limit`, leased
+    /// ones included) and about how many payload bytes, from the batches' counts alone.
     private static func waiting(after id: Int64, destination: String, upTo limit: Int, _ db: Database) throws -> (count: Int, bytes: Int) {
         let statement = try RawStatement(db, sql: """
-            SELECT COUNT(*), TOTAL(length(payload)) FROM
-                (SELECT payload FROM outbox WHERE +destination = ? AND id > ? ORDER BY id LIMIT ?)
+            SELECT id, count, payload_bytes FROM outbox_batches WHERE +destination = ? AND id >= ? ORDER BY id
             """)
         statement.bind(1, destination)
-        statement.bind(2, id)
-        statement.bind(3, Int64(limit))
+        statement.bind(2, StoredBatch.batch(of: id))
         var result = (count: 0, bytes: 0)
         try statement.rows { row in
-            result = (Int(row.int64(0)), Int(row.int64(1)))
-            return false
+            let count = Int(row.int64(1))
+            let passed = row.int64(0) == StoredBatch.batch(of: id) ? StoredBatch.position(of: id) + 1 : 0
+            let remaining = max(0, count - passed)
+            result.count += remaining
+            result.bytes += count > 0 ? Int(row.int64(2)) * remaining / count : 0
+            return result.count < limit
         }
         return result
+    }
+
+    /// One pending message, read in place while its batch's row is current.
+    struct PendingMessage {
+        let id: Int64
+        let position: Int
+        let attempts: Int
+        let entries: StoredBatch.Entries
+        let payloads: UnsafeRawBufferPointer
+
+        var payloadCount: Int { entries.entries[position].payloadCount }
+        var key: String { entries.key(position) }
+        var entry: OutboxEntry {
+            OutboxEntry(id: id, key: key, payload: entries.payload(position, in: payloads), attempts: attempts)
+        }
+    }
+
+    /// Calls `body` on each pending message after message id `start`, in enqueue order (of one
+    /// destination, or of all when it is nil), until `body` returns false.
+    private static func forEachPending(
+        destination: String?, after start: Int64, _ db: Database, _ body: (PendingMessage) throws -> Bool
+    ) throws {
+        let select = try RawStatement(db, sql: destination == nil
+            ? "SELECT id, count, entries, payloads FROM outbox_batches WHERE id >= ? ORDER BY id"
+            : "SELECT id, count, entries, payloads FROM outbox_batches WHERE id >= ? AND +destination = ? ORDER BY id")
+        select.bind(1, StoredBatch.batch(of: start))
+        if let destination { select.bind(2, destination) }
+        try select.rows { row in
+            let batch = row.int64(0)
+            guard let entries = StoredBatch.Entries(row.blobBytes(2), count: Int(row.int64(1))) else {
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
+            }
+            let settled = try settledPositions(of: batch, db)
+            let attempts = try failedAttempts(of: batch, db)
+            let payloads = row.blobBytes(3)
+            for position in 0..<entries.count where !settled.contains(position) {
+                let id = StoredBatch.messageID(batch: batch, position: position)
+                guard id > start else { continue }
+                let message = PendingMessage(
+                    id: id, position: position, attempts: attempts[position] ?? 0, entries: entries, payloads: payloads)
+                guard try body(message) else { return false }
+            }
+            return true
+        }
+    }
+
+    private static func settledPositions(of batch: Int64, _ db: Database) throws -> Set<Int> {
+        let select = try RawStatement(db, sql: "SELECT position FROM outbox_settled WHERE batch = ?")
+        select.bind(1, batch)
+        var positions = Set<Int>()
+        try select.rows { row in
+            positions.insert(Int(row.int64(0)))
+            return true
+        }
+        return positions
+    }
+
+    private static func failedAttempts(of batch: Int64, _ db: Database) throws -> [Int: Int] {
+        let select = try RawStatement(db, sql: "SELECT position, attempts FROM outbox_failures WHERE batch = ?")
+        select.bind(1, batch)
+        var attempts: [Int: Int] = [:]
+        try select.rows { row in
+            attempts[Int(row.int64(0))] = Int(row.int64(1))
+            return true
+        }
+        return attempts
     }
 
     /// Removes messages the destination has taken.
@@ -229,26 +398,73 @@ public final class Outbox: Sendable {
             if synchronous == "FULL" { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             defer { if synchronous == "FULL" { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
             try db.inTransaction(.immediate) {
-                let delete = try RawStatement(db, sql: "DELETE FROM outbox WHERE id = ?")
-                for id in ids {
-                    delete.bind(1, id)
-                    try delete.run()
-                }
+                try Self.settle(ids, db)
                 return .commit
             }
         }
         leases.withLock { $0.forget(ids) }
     }
 
+    /// Takes messages out of the outbox: their keys may be enqueued again, and a batch whose
+    /// messages are all settled is deleted. Unknown or already settled ids are ignored.
+    private static func settle(_ ids: [Int64], _ db: Database) throws {
+        var positionsByBatch: [Int64: Set<Int>] = [:]
+        for id in ids { positionsByBatch[StoredBatch.batch(of: id), default: []].insert(StoredBatch.position(of: id)) }
+        let select = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
+        let deleteKey = try RawStatement(db, sql: "DELETE FROM outbox_keys WHERE destination = ? AND key = ?")
+        let markSettled = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_settled (batch, position) VALUES (?, ?)")
+        for (batch, positions) in positionsByBatch.sorted(by: { $0.key < $1.key }) {
+            let settled = try settledPositions(of: batch, db)
+            var batchCount: Int?
+            select.bind(1, batch)
+            try select.rows { row in
+                let count = Int(row.int64(1))
+                guard let entries = StoredBatch.Entries(row.blobBytes(2), count: count) else {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
+                }
+                batchCount = count
+                deleteKey.bind(1, row.text(0))
+                for position in positions where position < count && !settled.contains(position) {
+                    let entry = entries.entries[position]
+                    deleteKey.bind(2, text: UnsafeRawBufferPointer(rebasing: entries.bytes[entry.keyStart..<entry.keyStart + entry.keyCount]))
+                    try deleteKey.run()
+                }
+                return false
+            }
+            guard let count = batchCount else { continue }
+            let fresh = positions.filter { $0 < count && !settled.contains($0) }
+            if settled.count + fresh.count >= count {
+                for sql in [
+                    "DELETE FROM outbox_batches WHERE id = ?", "DELETE FROM outbox_settled WHERE batch = ?",
+                    "DELETE FROM outbox_failures WHERE batch = ?",
+                ] {
+                    let delete = try RawStatement(db, sql: sql)
+                    delete.bind(1, batch)
+                    try delete.run()
+                }
+            } else {
+                markSettled.bind(1, batch)
+                for position in fresh.sorted() {
+                    markSettled.bind(2, Int64(position))
+                    try markSettled.run()
+                }
+            }
+        }
+    }
+
     /// Counts a failed attempt on claimed messages (they stay claimed).
     public func recordFailure(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
         try await pool.write { db in
-            let update = try RawStatement(db, sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?")
-            update.bind(1, reason)
+            let upsert = try RawStatement(db, sql: """
+                INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, 1, ?)
+                ON CONFLICT (batch, position) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error
+                """)
+            upsert.bind(3, reason)
             for id in ids {
-                update.bind(2, id)
-                try update.run()
+                upsert.bind(1, StoredBatch.batch(of: id))
+                upsert.bind(2, Int64(StoredBatch.position(of: id)))
+                try upsert.run()
             }
         }
     }
@@ -264,15 +480,32 @@ public final class Outbox: Sendable {
         let now = Date().timeIntervalSince1970
         let refusals = refusals.map { Refusal(id: $0.id, reason: $0.reason) }
         try await pool.write { db in
-            let move = try db.cachedStatement(sql: """
+            let insert = try RawStatement(db, sql: """
                 INSERT INTO dead_letters (destination, key, payload, reason, attempts, enqueued_at, failed_at)
-                SELECT destination, key, payload, ?, attempts + 1, enqueued_at, ? FROM outbox WHERE id = ?
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            let delete = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+            insert.bind(7, now)
+            let select = try RawStatement(db, sql: "SELECT destination, count, enqueued_at, entries, payloads FROM outbox_batches WHERE id = ?")
             for refusal in refusals {
-                try move.execute(arguments: [refusal.reason, now, refusal.id])
-                try delete.execute(arguments: [refusal.id])
+                let batch = StoredBatch.batch(of: refusal.id)
+                let position = StoredBatch.position(of: refusal.id)
+                guard try !Self.settledPositions(of: batch, db).contains(position) else { continue }
+                let attempts = try Self.failedAttempts(of: batch, db)[position] ?? 0
+                select.bind(1, batch)
+                try select.rows { row in
+                    let count = Int(row.int64(1))
+                    guard position < count, let entries = StoredBatch.Entries(row.blobBytes(3), count: count) else { return false }
+                    insert.bind(1, row.text(0))
+                    insert.bind(2, entries.key(position))
+                    insert.bind(3, blob: entries.payload(position, in: row.blobBytes(4)))
+                    insert.bind(4, refusal.reason)
+                    insert.bind(5, Int64(attempts + 1))
+                    insert.bind(6, row.double(2))
+                    try insert.run()
+                    return false
+                }
             }
+            try Self.settle(refusals.map(\.id), db)
         }
         leases.withLock { $0.forget(refusals.map(\.id)) }
     }
@@ -292,33 +525,32 @@ public final class Outbox: Sendable {
         return try await pool.read { db in
             let filter = destination == nil ? "" : "WHERE destination = ?"
             let arguments: StatementArguments = destination.map { [$0] } ?? []
-            let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox \(filter)", arguments: arguments) ?? 0
+            let stored = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM outbox_batches \(filter)", arguments: arguments) ?? 0
+            let settled = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM outbox_settled JOIN outbox_batches ON outbox_batches.id = outbox_settled.batch \(filter)
+                """, arguments: arguments) ?? 0
             let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters \(filter)", arguments: arguments) ?? 0
-            return OutboxCounts(pending: pending, leased: leased, deadLetters: dead)
+            return OutboxCounts(pending: stored - settled, leased: leased, deadLetters: dead)
         }
     }
 
     /// Destinations that have pending messages.
     public func pendingDestinations() async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM outbox ORDER BY destination")
+            try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM outbox_batches ORDER BY destination")
         }
     }
 
     /// Pending messages in enqueue order (for inspection; does not claim them).
     public func pending(destination: String? = nil, limit: Int = 100) async throws -> [OutboxEntry] {
         try await pool.read { db in
-            let rows = try GRDB.Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, key, payload, attempts FROM outbox
-                    \(destination == nil ? "" : "WHERE destination = ?") ORDER BY id LIMIT ?
-                    """,
-                arguments: (destination.map { [$0] } ?? []) + [limit]
-            )
-            return rows.map { row in
-                OutboxEntry(id: row[0], key: row[1], payload: [UInt8](row[2] as Data), attempts: row[3])
+            var entries: [OutboxEntry] = []
+            guard limit > 0 else { return entries }
+            try Self.forEachPending(destination: destination, after: 0, db) { message in
+                entries.append(message.entry)
+                return entries.count < limit
             }
+            return entries
         }
     }
 }

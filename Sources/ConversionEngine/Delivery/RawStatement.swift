@@ -20,6 +20,19 @@ struct RawStatement {
         sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
     }
 
+    /// Binds UTF-8 text given as bytes (copied), without making a `String` of it.
+    func bind(_ index: Int32, text: UnsafeRawBufferPointer) {
+        guard let base = text.baseAddress, !text.isEmpty else {
+            sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
+            return
+        }
+        sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(text.count), sqliteTransient)
+    }
+
+    func bindNull(_ index: Int32) {
+        sqlite3_bind_null(handle, index)
+    }
+
     func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
@@ -57,7 +70,17 @@ struct RawStatement {
             return String(cString: text)
         }
 
+        func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
         func blobCount(_ column: Int32) -> Int { Int(sqlite3_column_bytes(handle, column)) }
+
+        /// The blob in place: valid only until the row changes.
+        func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer {
+            let base = sqlite3_column_blob(handle, column)
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard let base, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: base, count: count)
+        }
 
         func blob(_ column: Int32) -> [UInt8] {
             let count = Int(sqlite3_column_bytes(handle, column))

@@ -17,6 +17,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Events per pipeline run.")
     var batchSize = 512
 
+    @Flag(inversion: .prefixedNo, help: "Also store, claim and confirm each batch's elements in a temporary outbox file, as run does.")
+    var outbox = true
+
     func run() async throws {
         guard events > 0, batchSize > 0 else { throw CommandError("--events and --batch-size must be positive") }
         let settings = TikTokSettings(accessToken: "bench-token", eventSetID: "bench-event-set", partnerName: "Bench")
@@ -27,6 +30,8 @@ struct BenchCommand: AsyncParsableCommand {
             throw CommandError("\(error)")
         }
         let input = SyntheticWorkload().ndjson(count: events)
+        let store = try outbox ? OutboxRoundTrip() : nil
+        defer { store?.remove() }
         var timings: [String: Duration] = [:]
         var order = ["parse", "route (triggers, mapping, schema)"]
         var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: settings))
@@ -69,10 +74,16 @@ struct BenchCommand: AsyncParsableCommand {
                     for record in batch.records { printer.write(record) }
                     printer.clear()
                 }
+                if let store {
+                    let start = clock.now
+                    try await store.roundTrip(batch)
+                    timings[OutboxRoundTrip.step, default: .zero] += clock.now - start
+                }
                 records += batch.count
             }
         }
         order.append("print")
+        if store != nil { order.append(OutboxRoundTrip.step) }
         print("events: \(events)   records (event × fired mapping): \(records)   mappings enabled: \(engine.enabledMappings.count)")
         for step in order {
             let seconds = Self.seconds(timings[step] ?? .zero)
@@ -103,4 +114,35 @@ struct BenchCommand: AsyncParsableCommand {
         #endif
         return String(format: "%.1f", bytes / 1_048_576)
     }
+}
+
+/// The outbox's share of `run`: each batch's elements enqueued (synchronous commit, as `run`
+/// does), claimed and confirmed, in a temporary file removed afterwards.
+private struct OutboxRoundTrip {
+    static let step = "outbox (store, claim, confirm)"
+    let directory: URL
+    let outbox: Outbox
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-offline-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        outbox = try Outbox(path: directory.appendingPathComponent("outbox.sqlite").path)
+    }
+
+    func roundTrip(_ batch: Batch) async throws {
+        var messages: [OutboxMessage] = []
+        for record in batch.records {
+            guard case .sent = record.outcome, let element = record.output else { continue }
+            let eventID = record.fields["event_id"]?.stringValue
+            messages.append(OutboxMessage(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID))
+        }
+        try await outbox.enqueue(messages, destination: "bench")
+        while true {
+            let claimed = try await outbox.claim(destination: "bench", limits: .init(maxCount: 1_000))
+            if claimed.isEmpty { break }
+            try await outbox.confirm(claimed.map(\.id))
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
 }
