@@ -49,6 +49,9 @@ public enum JavaScript {
     /// `Number(text)`: surrounding whitespace ignored, `""` is 0, decimal literals with an
     /// optional sign and exponent, `Infinity`, and unsigned `0x`/`0o`/`0b` integers.
     public static func number(parsing text: String) -> Double {
+        // The usual case, a bare decimal literal, is read from the bytes directly.
+        var text = text
+        if text.withUTF8(isDecimalLiteral) { return Double(text) ?? .nan }
         let trimmed = text.unicodeScalars.drop(while: \.isJSWhitespace).reversed().drop(while: \.isJSWhitespace).reversed()
         let scalars = Array(trimmed)
         if scalars.isEmpty { return 0 }
@@ -82,6 +85,29 @@ public enum JavaScript {
     public static func json(_ d: Double) -> JSON {
         if d == d.rounded(), abs(d) < 9_007_199_254_740_992 { return .int(Int(d)) }
         return .double(d)
+    }
+
+    /// ``isDecimalLiteral(_:)-([Unicode.Scalar])`` over UTF-8 bytes.
+    private static func isDecimalLiteral(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < s.count, s[i] >= UInt8(ascii: "0"), s[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - start
+        }
+        if i < s.count, s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") { i += 1 }
+        var mantissa = digits()
+        if i < s.count, s[i] == UInt8(ascii: ".") {
+            i += 1
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if i < s.count, s[i] == UInt8(ascii: "e") || s[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < s.count, s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == s.count
     }
 
     /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`
