@@ -217,6 +217,12 @@ public struct JSONObject: Sendable, Hashable {
         if kept < storage.count { storage.removeLast(storage.count - kept) }
     }
 
+    /// Lets `body` rewrite the value at `position` (an index into ``values``) in place.
+    @inlinable
+    public mutating func updateValue<R>(at position: Int, _ body: (_ value: inout JSON) throws -> R) rethrows -> R {
+        try body(&storage[position].value)
+    }
+
     public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
     }

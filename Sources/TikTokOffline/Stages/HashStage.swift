@@ -22,16 +22,17 @@ public struct HashStage: Stage {
         var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
         batch.forEachPending { record in
             for (n, field) in identifiers.fields(for: record.action).enumerated() {
-                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
-                    case .array(var values) = record.fields.values[position], values.contains(where: Self.needsHashing)
-                else { continue }
-                // Leaves `values` the list's only owner, so it changes in place instead of being copied.
-                record.fields[field.key] = .null
-                for i in values.indices where Self.needsHashing(values[i]) {
-                    guard case .string(let text) = values[i] else { continue }
-                    values[i] = .string(SHA256Hex.hash(text))
+                guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]) else { continue }
+                record.fields.updateValue(at: position) { value in
+                    guard case .array(var values) = value, values.contains(where: Self.needsHashing) else { return }
+                    // Leaves `values` the list's only owner, so it changes in place instead of being copied.
+                    value = .null
+                    for i in values.indices where Self.needsHashing(values[i]) {
+                        guard case .string(let text) = values[i] else { continue }
+                        values[i] = .string(SHA256Hex.hash(text))
+                    }
+                    value = .array(values)
                 }
-                record.fields[field.key] = .array(values)
             }
         }
     }

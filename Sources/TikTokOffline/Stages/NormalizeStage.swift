@@ -40,7 +40,7 @@ public struct NormalizeStage: Stage {
                     }
                     if let normalized { kept!.append(.string(normalized)) }
                 }
-                if let kept { record.fields[field.key] = .array(kept) }
+                if let kept { record.fields.updateValue(at: position) { $0 = .array(kept) } }
             }
         }
     }
