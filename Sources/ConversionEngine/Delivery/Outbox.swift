@@ -346,12 +346,14 @@ public final class Outbox: Sendable {
         if let destination { select.bind(2, destination) }
         try select.rows { row in
             let batch = row.int64(0)
-            guard let entries = StoredBatch.Entries(row.blobBytes(2), count: Int(row.int64(1))) else {
+            let payloads = row.blobBytes(3)
+            guard let entries = StoredBatch.Entries(row.blobBytes(2), count: Int(row.int64(1))),
+                entries.payloadBytes == payloads.count
+            else {
                 throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
             }
             let settled = try settledPositions(of: batch, db)
             let attempts = try failedAttempts(of: batch, db)
-            let payloads = row.blobBytes(3)
             for position in 0..<entries.count where !settled.contains(position) {
                 let id = StoredBatch.messageID(batch: batch, position: position)
                 guard id > start else { continue }
