@@ -31,25 +31,12 @@ extension Outbox {
         return try await pool.write { db in
             let selection = ids == nil ? "" : "WHERE id IN (SELECT value FROM json_each(?))"
             let arguments: StatementArguments = ids.map { [Self.jsonArray($0)] } ?? []
-            // In order, a run of one destination at a time.
-            var run: [OutboxMessage] = []
-            var runDestination = ""
-            func flush() throws {
-                guard !run.isEmpty else { return }
-                _ = try Self.store(run, destination: runDestination, enqueuedAt: now, db)
-                run.removeAll(keepingCapacity: true)
-            }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT destination, key, payload FROM dead_letters \(selection) ORDER BY id", arguments: arguments)
-            while let row = try rows.next() {
-                let destination: String = row[0]
-                if destination != runDestination || run.count == StoredBatch.maxCount {
-                    try flush()
-                    runDestination = destination
-                }
-                run.append(OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)))
+            try Self.storeInOrder(db) {
+                guard let row = try rows.next() else { return nil }
+                return (row[0], OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)), now)
             }
-            try flush()
             try db.execute(sql: "DELETE FROM dead_letters \(selection)", arguments: arguments)
             return db.changesCount
         }

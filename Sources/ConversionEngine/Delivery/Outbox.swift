@@ -169,14 +169,14 @@ public final class Outbox: Sendable {
     /// Moves the one-row-per-message table of version 1 into stored batches, in order, with
     /// their failed attempts.
     private static func moveVersion1Rows(_ db: Database) throws {
-        var run: [OutboxMessage] = []
         var failures: [(attempts: Int64, lastError: String?)] = []
-        var runDestination = ""
-        var runEnqueuedAt = 0.0
         let recordFailure = try RawStatement(db, sql: "INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, ?, ?)")
-        func flush() throws {
-            guard !run.isEmpty else { return }
-            let ids = try store(run, destination: runDestination, enqueuedAt: runEnqueuedAt, db)
+        let rows = try Row.fetchCursor(db, sql: "SELECT destination, key, payload, attempts, last_error, enqueued_at FROM outbox ORDER BY id")
+        try storeInOrder(db) {
+            guard let row = try rows.next() else { return nil }
+            failures.append((row[3], row[4]))
+            return (row[0], OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)), row[5])
+        } stored: { ids in
             for (id, failure) in zip(ids, failures) where failure.attempts > 0 {
                 guard let id else { continue }
                 recordFailure.bind(1, StoredBatch.batch(of: id))
@@ -185,19 +185,33 @@ public final class Outbox: Sendable {
                 if let lastError = failure.lastError { recordFailure.bind(4, lastError) } else { recordFailure.bindNull(4) }
                 try recordFailure.run()
             }
-            run.removeAll(keepingCapacity: true)
-            failures.removeAll(keepingCapacity: true)
+            failures.removeFirst(ids.count)
         }
-        let rows = try Row.fetchCursor(db, sql: "SELECT destination, key, payload, attempts, last_error, enqueued_at FROM outbox ORDER BY id")
-        while let row = try rows.next() {
-            let destination: String = row[0]
+    }
+
+    /// Stores messages that `next` reads one at a time, in order: each run of one destination
+    /// as stored batches, holding at most one batch's worth in memory. A run keeps the
+    /// `enqueuedAt` of its first message. `stored` sees each run's ids (nil for a duplicate).
+    static func storeInOrder(
+        _ db: Database,
+        next: () throws -> (destination: String, message: OutboxMessage, enqueuedAt: Double)?,
+        stored: (_ ids: [Int64?]) throws -> Void = { _ in }
+    ) throws {
+        var run: [OutboxMessage] = []
+        var runDestination = ""
+        var runEnqueuedAt = 0.0
+        func flush() throws {
+            guard !run.isEmpty else { return }
+            try stored(try store(run, destination: runDestination, enqueuedAt: runEnqueuedAt, db))
+            run.removeAll(keepingCapacity: true)
+        }
+        while let (destination, message, enqueuedAt) = try next() {
             if destination != runDestination || run.count == StoredBatch.maxCount {
                 try flush()
                 runDestination = destination
-                runEnqueuedAt = row[5]
+                runEnqueuedAt = enqueuedAt
             }
-            run.append(OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)))
-            failures.append((row[3], row[4]))
+            run.append(message)
         }
         try flush()
     }
@@ -427,8 +441,7 @@ public final class Outbox: Sendable {
                 batchCount = count
                 deleteKey.bind(1, row.text(0))
                 for position in positions where position < count && !settled.contains(position) {
-                    let entry = entries.entries[position]
-                    deleteKey.bind(2, text: UnsafeRawBufferPointer(rebasing: entries.bytes[entry.keyStart..<entry.keyStart + entry.keyCount]))
+                    deleteKey.bind(2, text: entries.keyBytes(position))
                     try deleteKey.run()
                 }
                 return false

@@ -51,7 +51,7 @@ enum StoredBatch {
         }
 
         let entries: [Entry]
-        let bytes: UnsafeRawBufferPointer
+        private let bytes: UnsafeRawBufferPointer
 
         /// Reads `count` messages from `bytes` (valid while this value is used); nil when the
         /// blob is not what ``encode(_:)`` wrote.
@@ -78,10 +78,13 @@ enum StoredBatch {
         /// Total payload bytes.
         var payloadBytes: Int { entries.last.map { $0.payloadStart + $0.payloadCount } ?? 0 }
 
-        func key(_ position: Int) -> String {
+        /// The key of `position` in place (valid as long as the blob is).
+        func keyBytes(_ position: Int) -> UnsafeRawBufferPointer {
             let entry = entries[position]
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[entry.keyStart..<entry.keyStart + entry.keyCount]), as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: bytes[entry.keyStart..<entry.keyStart + entry.keyCount])
         }
+
+        func key(_ position: Int) -> String { String(decoding: keyBytes(position), as: UTF8.self) }
 
         /// The payload of `position`, copied out of `payloads` (the batch's other blob).
         func payload(_ position: Int, in payloads: UnsafeRawBufferPointer) -> [UInt8] {
