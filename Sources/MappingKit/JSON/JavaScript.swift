@@ -50,12 +50,12 @@ public enum JavaScript {
     /// optional sign and exponent, `Infinity`, and unsigned `0x`/`0o`/`0b` integers.
     public static func number(parsing text: String) -> Double {
         // The usual case, a bare decimal literal, is read from the bytes directly.
-        var text = text
-        if text.withUTF8(isDecimalLiteral) { return Double(text) ?? .nan }
+        var literal = text
+        if literal.withUTF8(isDecimalLiteral) { return Double(literal) ?? .nan }
         let trimmed = text.unicodeScalars.drop(while: \.isJSWhitespace).reversed().drop(while: \.isJSWhitespace).reversed()
         let scalars = Array(trimmed)
         if scalars.isEmpty { return 0 }
-        let literal = String(String.UnicodeScalarView(scalars))
+        literal = String(String.UnicodeScalarView(scalars))
         switch literal {
         case "Infinity", "+Infinity": return .infinity
         case "-Infinity": return -.infinity
@@ -78,7 +78,7 @@ public enum JavaScript {
                 return result
             }
         }
-        return isDecimalLiteral(scalars) ? (Double(literal) ?? .nan) : .nan
+        return literal.withUTF8(isDecimalLiteral) ? (Double(literal) ?? .nan) : .nan
     }
 
     /// The JSON number for `d`: an integer when it is one, else a double.
@@ -87,7 +87,7 @@ public enum JavaScript {
         return .double(d)
     }
 
-    /// ``isDecimalLiteral(_:)-([Unicode.Scalar])`` over UTF-8 bytes.
+    /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`, over UTF-8 bytes.
     private static func isDecimalLiteral(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         func digits() -> Int {
@@ -110,28 +110,6 @@ public enum JavaScript {
         return i == s.count
     }
 
-    /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`
-    private static func isDecimalLiteral(_ s: [Unicode.Scalar]) -> Bool {
-        var i = 0
-        func digits() -> Int {
-            let start = i
-            while i < s.count, ("0"..."9").contains(s[i]) { i += 1 }
-            return i - start
-        }
-        if i < s.count, s[i] == "+" || s[i] == "-" { i += 1 }
-        var mantissa = digits()
-        if i < s.count, s[i] == "." {
-            i += 1
-            mantissa += digits()
-        }
-        guard mantissa > 0 else { return false }
-        if i < s.count, s[i] == "e" || s[i] == "E" {
-            i += 1
-            if i < s.count, s[i] == "+" || s[i] == "-" { i += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return i == s.count
-    }
 }
 
 extension String {

@@ -24,10 +24,8 @@ public final class OutboxSink: EventSink {
         var messages: [OutboxMessage] = []
         var accepted: [Int] = []
         for index in batch.pendingIndices {
-            let record = batch.records[index]
-            guard let element = record.output else { continue }
-            let eventID = record.fields["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
-            messages.append(OutboxMessage(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID))
+            guard let message = OutboxMessage(tiktokRecord: batch.records[index]) else { continue }
+            messages.append(message)
             accepted.append(index)
         }
         let result = try await outbox.enqueue(messages, destination: route.outboxDestination)

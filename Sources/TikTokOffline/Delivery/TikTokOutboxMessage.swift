@@ -23,6 +23,14 @@ extension OutboxMessage {
         self.init(key: TikTokEventKey.make(event: event, eventID: generated), payload: payload)
     }
 
+    /// The outbox message for a record whose `send` stage wrote its `data` element
+    /// (``Record/output``); nil when it has none.
+    public init?(tiktokRecord record: Record) {
+        guard let element = record.output else { return nil }
+        let eventID = record.fields["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
+        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID)
+    }
+
     /// The outbox message for one `data` element given as JSON (it is serialized here).
     public init(tiktokEvent element: JSON) {
         var payload: [UInt8] = []

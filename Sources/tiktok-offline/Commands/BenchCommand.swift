@@ -130,11 +130,8 @@ private struct OutboxRoundTrip {
     }
 
     func roundTrip(_ batch: Batch) async throws {
-        var messages: [OutboxMessage] = []
-        for record in batch.records {
-            guard case .sent = record.outcome, let element = record.output else { continue }
-            let eventID = record.fields["event_id"]?.stringValue
-            messages.append(OutboxMessage(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID))
+        let messages = batch.records.compactMap { record in
+            if case .sent = record.outcome { OutboxMessage(tiktokRecord: record) } else { nil }
         }
         try await outbox.enqueue(messages, destination: "bench")
         while true {
