@@ -240,12 +240,20 @@ public struct JSONDocument: Sendable {
             case .object:
                 var members: [JSONObject.Member] = []
                 members.reserveCapacity(Int(node.a))
-                var fingerprints: [UInt64] = []
                 var i = index + 1
+                guard hasRepeatedKeys else {
+                    while i < Int(node.b) {
+                        members.append(JSONObject.Member(key: self.key(nodes[i]).0, value: value(at: i + 1)))
+                        i = end(i + 1)
+                    }
+                    return .object(JSONObject(uniqueMembers: members))
+                }
+                var fingerprints: [UInt64] = []
+                fingerprints.reserveCapacity(Int(node.a))
                 while i < Int(node.b) {
                     let (key, fingerprint) = self.key(nodes[i])
                     let member = value(at: i + 1)
-                    if hasRepeatedKeys, let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
+                    if let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
                         members[duplicate].value = member
                     } else {
                         members.append(JSONObject.Member(key: key, value: member))

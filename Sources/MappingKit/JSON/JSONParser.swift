@@ -75,12 +75,12 @@ struct JSONParser {
     var scratch: [UInt8] = []
     /// Members of the objects being read, innermost last; each object takes its own
     /// members off the end, so its array is allocated once at its final size.
-    var pendingMembers = PendingStack<JSONObject.Member>(capacity: 32)
+    var pendingMembers = PendingStack<JSONObject.Member>()
     /// Elements of the arrays being read, innermost last.
-    var pendingValues = PendingStack<JSON>(capacity: 32)
+    var pendingValues = PendingStack<JSON>()
     /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
     /// fingerprints differ are different, so duplicates are looked for without comparing strings.
-    var pendingFingerprints = PendingStack<UInt64>(capacity: 32)
+    var pendingFingerprints = PendingStack<UInt64>()
     let knownKeys = KnownKeys.segment
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
@@ -446,45 +446,48 @@ extension JSONParser {
 /// A stack in memory it manages itself, so a finished container takes its elements off the
 /// top in one move. Not copyable in spirit: one owner, who calls `deallocate()` once.
 struct PendingStack<Element> {
-    private var base: UnsafeMutablePointer<Element>
-    private var capacity: Int
+    /// Allocated on the first append, so a parser that never uses the stack costs nothing.
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity = 0
     private(set) var count = 0
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-    }
+    init() {}
 
     func deallocate() {
+        guard let base else { return }
         base.deinitialize(count: count)
         base.deallocate()
     }
 
     subscript(index: Int) -> Element {
-        @inline(__always) get { base[index] }
-        @inline(__always) nonmutating set { base[index] = newValue }
+        @inline(__always) get { base.unsafelyUnwrapped[index] }
+        @inline(__always) nonmutating set { base.unsafelyUnwrapped[index] = newValue }
     }
 
     @inline(__always)
     mutating func append(_ element: Element) {
         if count == capacity { grow() }
-        (base + count).initialize(to: element)
+        (base.unsafelyUnwrapped + count).initialize(to: element)
         count += 1
     }
 
     private mutating func grow() {
-        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
-        newBase.moveInitialize(from: base, count: count)
-        base.deallocate()
+        let newCapacity = max(32, capacity * 2)
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        if let base {
+            newBase.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
         base = newBase
-        capacity *= 2
+        capacity = newCapacity
     }
 
     /// Removes the top `count` elements and returns them, bottom first.
     @inline(__always)
     mutating func takeLast(_ count: Int) -> [Element] {
+        guard count > 0 else { return [] }
         self.count -= count
-        let start = base + self.count
+        let start = base.unsafelyUnwrapped + self.count
         // Appending moved elements (rather than `init(unsafeUninitializedCapacity:)`, which
         // is not specialised and looks up type metadata on every call).
         var taken: [Element] = []
@@ -494,8 +497,9 @@ struct PendingStack<Element> {
     }
 
     mutating func removeLast(_ count: Int) {
+        guard count > 0 else { return }
         self.count -= count
-        (base + self.count).deinitialize(count: count)
+        (base.unsafelyUnwrapped + self.count).deinitialize(count: count)
     }
 }
 

@@ -91,9 +91,11 @@ public final class NDJSONIngest: Sendable {
             rejectedCounter.increment(by: processed.totals.rejected + processed.totals.badLines)
         }
 
+        var lastBatchBytes = 0
         while !state.withLock({ $0.stopping }) {
-            let lines = try RawLines.read(batchSize, from: &reader)
+            let lines = try RawLines.read(batchSize, from: &reader, expectedBytes: lastBatchBytes)
             if lines.isEmpty { break }
+            lastBatchBytes = lines.storage.count
             let (engine, limits) = (self.engine, self.limits)
             inFlight.append(Task { try await Self.process(lines, engine: engine, limits: limits) })
             if inFlight.count >= parallelBatches { try await settleOldest() }
@@ -176,9 +178,12 @@ private struct RawLines: Sendable {
     var count: Int { lines.count }
     var isEmpty: Bool { lines.isEmpty }
 
-    static func read(_ count: Int, from reader: inout NDJSONReader) throws -> RawLines {
+    /// Up to `count` lines. `expectedBytes` (the previous batch's size) is reserved up front,
+    /// with some room to spare, so the storage is not regrown and copied as lines arrive.
+    static func read(_ count: Int, from reader: inout NDJSONReader, expectedBytes: Int) throws -> RawLines {
         var batch = RawLines()
         batch.lines.reserveCapacity(count)
+        batch.storage.reserveCapacity(expectedBytes + expectedBytes / 8)
         while batch.lines.count < count, let line = try reader.next() {
             switch line {
             case .tooLong(let number, let size):

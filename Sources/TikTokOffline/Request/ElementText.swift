@@ -1,8 +1,9 @@
 import MappingKit
 
-/// Appends field values to a request body as the JSON serializer writes them, without its
-/// per-call buffer for the common cases: strings that need no escaping (identifiers, hashes,
-/// URLs), integers, booleans and lists of those. Anything else goes to the serializer.
+/// Appends field values to a request body exactly as the JSON serializer writes them, but
+/// straight into the body, without the serializer's per-call buffer: strings that need no
+/// escaping (identifiers, hashes, URLs) are copied as they are; strings that do go to the
+/// serializer's escaping.
 enum ElementText {
     static func write(_ value: JSON, into out: inout [UInt8]) {
         switch value {
@@ -17,7 +18,18 @@ enum ElementText {
                 write(items[i], into: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .double, .object: value.serialize(into: &out)
+        case .double(let d):
+            // JSON has no NaN or Infinity; JSON.stringify writes null for them.
+            if d.isFinite { out.append(contentsOf: JSNumber.format(d).utf8) } else { out.append(contentsOf: "null".utf8) }
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            for i in 0..<object.count {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(string: object.keys[i], into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(object.values[i], into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 

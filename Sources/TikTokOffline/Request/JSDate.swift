@@ -8,7 +8,12 @@ enum JSDate {
     /// `±HH:mm`, `±HHmm` or nothing (read as UTC, like the reference's UTC clock).
     /// Six-digit signed years (`+002024`) are accepted too.
     static func parseMilliseconds(_ text: String) -> Double? {
-        var scanner = Scanner(Array(text.utf8))
+        var text = text
+        return text.withUTF8 { parseMilliseconds(utf8: $0) }
+    }
+
+    private static func parseMilliseconds(utf8: UnsafeBufferPointer<UInt8>) -> Double? {
+        var scanner = Scanner(utf8)
         var year: Int
         if let sign = scanner.take(oneOf: "+-") {
             guard let y = scanner.digits(exactly: 6), !(sign == UInt8(ascii: "-") && y == 0) else { return nil }
@@ -98,10 +103,10 @@ enum JSDate {
     }
 
     private struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
 
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         var atEnd: Bool { i == bytes.count }
 
