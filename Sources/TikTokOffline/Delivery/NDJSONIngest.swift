@@ -1,5 +1,4 @@
 import ConversionEngine
-import Foundation
 import MappingKit
 import Metrics
 import Synchronization
@@ -49,7 +48,8 @@ public final class NDJSONIngest: Sendable {
 
     public let engine: Engine
     public let batchSize: Int
-    /// Batches in the pipeline at once.
+    /// Batches in the pipeline at once. The default, 4 whatever the core count, keeps the
+    /// cores busy while earlier batches wait for their outbox commit to reach the disk.
     public let parallelBatches: Int
     public let limits: JSONLimits
     private let state = Mutex<(totals: Totals, stopping: Bool)>((Totals(), false))
@@ -60,7 +60,7 @@ public final class NDJSONIngest: Sendable {
     public init(
         engine: Engine,
         batchSize: Int = 1_000,
-        parallelBatches: Int = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount)),
+        parallelBatches: Int = 4,
         limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)
     ) {
         precondition(batchSize > 0 && parallelBatches > 0, "batch size and parallelism must be positive")
