@@ -25,7 +25,7 @@ extension OutboxMessage {
 
     /// The outbox message for a record whose `send` stage wrote its `data` element
     /// (``Record/output``); nil when it has none.
-    public init?(tiktokRecord record: Record) {
+    public init?(tiktokRecord record: borrowing Record) {
         guard let element = record.output else { return nil }
         let eventID = record.fields["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
         self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID)
