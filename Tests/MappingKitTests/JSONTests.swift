@@ -89,6 +89,41 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == "[" + JSON.string(text).serialized())
     }
 
+    /// Strings are written straight into the bytes, plain runs copied as they are: around
+    /// every kind of escape, at every position relative to the eight-byte scan.
+    @Test(arguments: [
+        ("", #""""#), ("a", #""a""#), ("plain-ascii-id", #""plain-ascii-id""#), ("exactly8", #""exactly8""#),
+        ("sixteen-bytes-ok", #""sixteen-bytes-ok""#),
+        ("https://shop.example.com/p?x=18&ttclid=E.C.P", #""https://shop.example.com/p?x=18&ttclid=E.C.P""#),
+        ("quote\"inside", #""quote\"inside""#), ("0123456\"", #""0123456\"""#), ("01234567\"", #""01234567\"""#),
+        ("back\\slash-after-eight", #""back\\slash-after-eight""#), ("tab\tand\nnewline", #""tab\tand\nnewline""#),
+        ("\u{01}control-first", #""\u0001control-first""#),
+        ("long text whose only control character comes late\u{1F}", #""long text whose only control character comes late\u001f""#),
+        ("Zoë — ünïcödé ✓", "\"Zoë — ünïcödé ✓\""),
+        ("emoji 🙂 then \"quote\" late in a long string", #""emoji 🙂 then \"quote\" late in a long string""#),
+    ])
+    func stringsWrittenIntoBytesAreJSONStringify(text: String, expected: String) {
+        var out: [UInt8] = []
+        JSON.serializeString(text, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+    }
+
+    /// Values written into bytes, as `JSON.stringify` writes them.
+    @Test(arguments: [
+        (JSON.null, "null"), (true, "true"), (false, "false"), (0, "0"), (-42, "-42"),
+        (9_007_199_254_740_993, "9007199254740993"), (43.98, "43.98"), (1e21, "1e+21"), (5e-7, "5e-7"), (-0.0, "0"),
+        (.double(.nan), "null"), (.double(.infinity), "null"),
+        (["a", 1, [], ["b\"c"]], #"["a",1,[],["b\"c"]]"#), ([:], "{}"), (["key \"quoted\"": "v\n"], #"{"key \"quoted\"":"v\n"}"#),
+        (["price": 49.5, "content_id": "p-1", "nested": ["x": [1, 2]]], #"{"price":49.5,"content_id":"p-1","nested":{"x":[1,2]}}"#),
+        ([["k": "v"], .null], #"[{"k":"v"},null]"#),
+    ] as [(JSON, String)])
+    func valuesWrittenIntoBytesAreJSONStringify(value: JSON, expected: String) {
+        var out = Array("[".utf8)
+        value.serialize(into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "[" + expected)
+        #expect(value.serialized() == expected)
+    }
+
     @Test(arguments: [
         [0x22, 0xC3, 0x28, 0x22],  // truncated sequence
         [0x22, 0xC0, 0xAF, 0x22],  // overlong "/"

@@ -24,7 +24,7 @@ public struct DryRunPrinter: Sendable {
     public mutating func write(_ record: Record) {
         writePrefix(line: record.line)
         buffer.append(contentsOf: #","mapping":"#.utf8)
-        ElementText.write(string: record.mapping, into: &buffer)
+        JSON.serializeString(record.mapping, into: &buffer)
         switch record.outcome {
         case .sent:
             buffer.append(contentsOf: #","body":"#.utf8)
@@ -71,7 +71,7 @@ public struct DryRunPrinter: Sendable {
 
     private mutating func writePrefix(line: Int) {
         buffer.append(contentsOf: #"{"line":"#.utf8)
-        ElementText.write(integer: line, into: &buffer)
+        buffer.append(contentsOf: String(line).utf8)
     }
 
     private mutating func writeMember(_ key: String, _ value: String) {

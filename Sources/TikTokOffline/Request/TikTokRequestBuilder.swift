@@ -110,19 +110,19 @@ public struct TikTokRequestBuilder: Sendable {
         }
         func member(_ key: StaticString, _ value: JSON) {
             out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            ElementText.write(value, into: &out)
+            value.serialize(into: &out)
         }
 
         member(#"{"event":"#, slots[Slot.event.rawValue] ?? .null)
         out.append(contentsOf: #","event_time":"#.utf8)
         if let timestamp = truthy(.timestamp) {
             if case .string(let text) = timestamp, let seconds = JSDate.epochSeconds(text) {
-                ElementText.write(integer: Int(seconds), into: &out)
+                out.append(contentsOf: String(seconds).utf8)
             } else {
                 out.append(contentsOf: "null".utf8)
             }
         } else {
-            ElementText.write(integer: Int(now), into: &out)
+            out.append(contentsOf: String(now).utf8)
         }
         if let id = truthy(.eventID) { member(#","event_id":"#, id) }
 
