@@ -361,11 +361,7 @@ public final class Outbox: Sendable {
         try select.rows { row in
             let batch = row.int64(0)
             let payloads = row.blobBytes(3)
-            guard let entries = StoredBatch.Entries(row.blobBytes(2), count: Int(row.int64(1))),
-                entries.payloadBytes == payloads.count
-            else {
-                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
-            }
+            let entries = try Self.entries(of: batch, row.blobBytes(2), count: Int(row.int64(1)), payloads: payloads)
             let settled = try settledPositions(of: batch, db)
             let attempts = try failedAttempts(of: batch, db)
             for position in 0..<entries.count where !settled.contains(position) {
@@ -377,6 +373,18 @@ public final class Outbox: Sendable {
             }
             return true
         }
+    }
+
+    /// The entries of stored batch `batch`, from its row. A blob that is not what
+    /// ``StoredBatch/encode(_:)`` wrote, or `payloads` that do not add up to it, mean a damaged
+    /// file: it is reported, never read as empty messages.
+    private static func entries(
+        of batch: Int64, _ blob: UnsafeRawBufferPointer, count: Int, payloads: UnsafeRawBufferPointer? = nil
+    ) throws -> StoredBatch.Entries {
+        guard let entries = StoredBatch.Entries(blob, count: count), payloads.map({ $0.count == entries.payloadBytes }) ?? true else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
+        }
+        return entries
     }
 
     private static func settledPositions(of batch: Int64, _ db: Database) throws -> Set<Int> {
@@ -435,9 +443,7 @@ public final class Outbox: Sendable {
             select.bind(1, batch)
             try select.rows { row in
                 let count = Int(row.int64(1))
-                guard let entries = StoredBatch.Entries(row.blobBytes(2), count: count) else {
-                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "outbox batch \(batch) is damaged")
-                }
+                let entries = try Self.entries(of: batch, row.blobBytes(2), count: count)
                 batchCount = count
                 deleteKey.bind(1, row.text(0))
                 for position in positions where position < count && !settled.contains(position) {
@@ -509,10 +515,12 @@ public final class Outbox: Sendable {
                 select.bind(1, batch)
                 try select.rows { row in
                     let count = Int(row.int64(1))
-                    guard position < count, let entries = StoredBatch.Entries(row.blobBytes(3), count: count) else { return false }
+                    guard position < count else { return false }
+                    let payloads = row.blobBytes(4)
+                    let entries = try Self.entries(of: batch, row.blobBytes(3), count: count, payloads: payloads)
                     insert.bind(1, row.text(0))
                     insert.bind(2, entries.key(position))
-                    insert.bind(3, blob: entries.payload(position, in: row.blobBytes(4)))
+                    insert.bind(3, blob: entries.payload(position, in: payloads))
                     insert.bind(4, refusal.reason)
                     insert.bind(5, Int64(attempts + 1))
                     insert.bind(6, row.double(2))

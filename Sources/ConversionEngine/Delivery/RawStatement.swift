@@ -72,20 +72,12 @@ struct RawStatement {
 
         func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
-        func blobCount(_ column: Int32) -> Int { Int(sqlite3_column_bytes(handle, column)) }
-
         /// The blob in place: valid only until the row changes.
         func blobBytes(_ column: Int32) -> UnsafeRawBufferPointer {
             let base = sqlite3_column_blob(handle, column)
             let count = Int(sqlite3_column_bytes(handle, column))
             guard let base, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
             return UnsafeRawBufferPointer(start: base, count: count)
-        }
-
-        func blob(_ column: Int32) -> [UInt8] {
-            let count = Int(sqlite3_column_bytes(handle, column))
-            guard count > 0, let base = sqlite3_column_blob(handle, column) else { return [] }
-            return Array(UnsafeRawBufferPointer(start: base, count: count))
         }
     }
 

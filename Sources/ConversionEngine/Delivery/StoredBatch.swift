@@ -86,10 +86,11 @@ enum StoredBatch {
 
         func key(_ position: Int) -> String { String(decoding: keyBytes(position), as: UTF8.self) }
 
-        /// The payload of `position`, copied out of `payloads` (the batch's other blob).
+        /// The payload of `position`, copied out of `payloads`: the batch's other blob, already
+        /// checked to hold ``payloadBytes`` bytes.
         func payload(_ position: Int, in payloads: UnsafeRawBufferPointer) -> [UInt8] {
             let entry = entries[position]
-            guard entry.payloadStart + entry.payloadCount <= payloads.count else { return [] }
+            precondition(entry.payloadStart + entry.payloadCount <= payloads.count, "payloads not checked against the entries")
             return Array(UnsafeRawBufferPointer(rebasing: payloads[entry.payloadStart..<entry.payloadStart + entry.payloadCount]))
         }
     }
