@@ -27,17 +27,13 @@ extension ActionSchema {
         let top = coercion
         var hint = 0
         // In place: the mapping's output is not shared, and most values need no change.
-        do {
-            try fields.updateMembers { key, value in
-                guard let position = top.members.position(of: key, hint: &hint) else { return false }
-                let field = top.memberCoercions[position]
-                if field.acceptsAnyString, !field.multiple, case .string(let s) = value { return !s.isEmpty }
-                guard let kept = Self.removingEmpty(value, itemType: field.type) else { return false }
-                value = try Self.coerce(kept, to: field, path: { key })
-                return true
-            }
-        } catch {
-            throw error as! SchemaViolation
+        try fields.updateMembers { (key, value) throws(SchemaViolation) in
+            guard let position = top.members.position(of: key, hint: &hint) else { return false }
+            let field = top.memberCoercions[position]
+            if field.acceptsAnyString, !field.multiple, case .string(let s) = value { return !s.isEmpty }
+            guard let kept = Self.removingEmpty(value, itemType: field.type) else { return false }
+            value = try Self.coerce(kept, to: field, path: { key })
+            return true
         }
         for (position, field) in top.memberCoercions.enumerated() where field.required {
             let key = top.members.keys[position]

@@ -176,6 +176,17 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
+    /// The position of `key`, comparing at `guess` first and leaving `guess` at the position
+    /// found: objects of one shape (the records of a batch) hold their keys in the same order,
+    /// so a caller that keeps one guess per key across them rarely scans.
+    @inlinable
+    public func index(forKey key: String, guess: inout Int) -> Int? {
+        if guess < count, storage[guess].key == key { return guess }
+        guard let found = index(forKey: key) else { return nil }
+        guess = found
+        return found
+    }
+
     public subscript(key: String) -> JSON? {
         @inlinable get {
             guard let i = index(forKey: key) else { return nil }
@@ -205,7 +216,7 @@ public struct JSONObject: Sendable, Hashable {
     /// for which `body` returns `false` is removed. No copy is made when the object's storage
     /// is not shared.
     @inlinable
-    public mutating func updateMembers(_ body: (_ key: String, _ value: inout JSON) throws -> Bool) rethrows {
+    public mutating func updateMembers<E: Error>(_ body: (_ key: String, _ value: inout JSON) throws(E) -> Bool) throws(E) {
         var kept = 0
         for index in storage.indices {
             let keep = try body(storage[index].key, &storage[index].value)

@@ -52,15 +52,14 @@ public enum JavaScript {
         // The usual case, a bare decimal literal, is read from the bytes directly.
         var literal = text
         if literal.withUTF8(isDecimalLiteral) { return Double(literal) ?? .nan }
-        let trimmed = text.unicodeScalars.drop(while: \.isJSWhitespace).reversed().drop(while: \.isJSWhitespace).reversed()
-        let scalars = Array(trimmed)
-        if scalars.isEmpty { return 0 }
-        literal = String(String.UnicodeScalarView(scalars))
+        literal = text.trimmingJSWhitespace()
+        if literal.isEmpty { return 0 }
         switch literal {
         case "Infinity", "+Infinity": return .infinity
         case "-Infinity": return -.infinity
         default: break
         }
+        let scalars = Array(literal.unicodeScalars)
         if scalars.count > 2, scalars[0] == "0" {
             let radix: Int? =
                 switch scalars[1] {
@@ -109,7 +108,6 @@ public enum JavaScript {
         }
         return i == s.count
     }
-
 }
 
 extension String {

@@ -18,9 +18,6 @@ struct ExactText: Sendable {
         }
     }
 
-    /// Byte equality. With equal UTF-8 lengths and an ASCII side, Swift's `==` (a `memcmp`
-    /// with a fast path for identical small strings) is exact: no other text of that length
-    /// is canonically equivalent to ASCII.
     /// Calls `body` with the text's UTF-8 bytes.
     @inline(__always)
     func withUTF8<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -33,6 +30,9 @@ struct ExactText: Sendable {
         bytes.count == utf8.count && utf8.withUnsafeBytes { $0.elementsEqual(bytes) }
     }
 
+    /// Byte equality. With equal UTF-8 lengths and an ASCII side, Swift's `==` (a `memcmp`
+    /// with a fast path for identical small strings) is exact: no other text of that length
+    /// is canonically equivalent to ASCII.
     @inline(__always)
     func equals(_ other: String) -> Bool {
         guard other.utf8.count == utf8.count else { return false }

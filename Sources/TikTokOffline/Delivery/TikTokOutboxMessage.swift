@@ -27,16 +27,20 @@ extension OutboxMessage {
     /// (``Record/output``); nil when it has none.
     public init?(tiktokRecord record: borrowing Record) {
         guard let element = record.output else { return nil }
-        let eventID = record.fields["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
-        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID)
+        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: Self.eventID(record.fields["event_id"]))
     }
 
     /// The outbox message for one `data` element given as JSON (it is serialized here).
     public init(tiktokEvent element: JSON) {
         var payload: [UInt8] = []
         element.serialize(into: &payload)
-        let eventID = element["event_id"].flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
-        self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: eventID)
+        self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: Self.eventID(element["event_id"]))
+    }
+
+    /// The `event_id` a key is made of, as the element carries it (a non-string id as its JSON
+    /// text); nil when it is missing or falsy.
+    private static func eventID(_ value: JSON?) -> String? {
+        value.flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
     }
 
     /// Where `,"user":{` starts: no string value can hold that sequence unescaped, so the first
