@@ -146,7 +146,7 @@ public struct Engine: Sendable {
             if event == nil { event = eventParts.event(from: document) }
             var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event!, fields: JSONObject())
             Self.fill(&record, using: compiled) { try compiled.mapping.evaluate(document) }
-            batch.append(record)
+            batch.append(consume record)
         }
     }
 

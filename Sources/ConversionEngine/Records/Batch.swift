@@ -12,7 +12,7 @@ public struct Batch: Sendable {
     public var count: Int { records.count }
     public var isEmpty: Bool { records.isEmpty }
 
-    public mutating func append(_ record: Record) {
+    public mutating func append(_ record: consuming Record) {
         records.append(record)
     }
 

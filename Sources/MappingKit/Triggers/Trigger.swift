@@ -10,13 +10,30 @@
 /// ```
 public struct Trigger: Sendable {
     /// The FQL text the trigger was built from (for an AST-built trigger, its canonical text).
-    public let source: String
+    public var source: String { storage.source }
     /// Lint findings that are not errors, e.g. `and` and `or` mixed at one level without
     /// parentheses (Segment would read it differently). Each has a message and 1-based column.
-    public let warnings: [TriggerWarning]
+    public var warnings: [TriggerWarning] { storage.warnings }
 
-    let node: TriggerNode
-    private let matcher: TriggerMatcher
+    var node: TriggerNode { storage.node }
+
+    /// Everything in one shared, immutable box: routing reads every mapping's trigger for
+    /// every event, and copying a trigger then costs one reference count, not one per part.
+    private final class Storage: Sendable {
+        let source: String
+        let warnings: [TriggerWarning]
+        let node: TriggerNode
+        let matcher: TriggerMatcher
+
+        init(source: String, node: TriggerNode, warnings: [TriggerWarning]) {
+            self.source = source
+            self.node = node
+            self.warnings = warnings
+            self.matcher = TriggerMatcher(node)
+        }
+    }
+
+    private let storage: Storage
 
     /// Parses and compiles once. Throws `TriggerSyntaxError`.
     public init(_ source: String) throws {
@@ -32,28 +49,19 @@ public struct Trigger: Sendable {
     }
 
     private init(source: String, node: TriggerNode, warnings: [TriggerWarning]) {
-        self.source = source
-        self.node = node
-        self.warnings = warnings
-        self.matcher = TriggerMatcher(node)
+        storage = Storage(source: source, node: node, warnings: warnings)
     }
 
     /// Whether `event` fires this trigger. Anything but a JSON object never matches.
-    @inlinable
     public func matches(_ event: JSON) -> Bool {
         guard case .object(let object) = event else { return false }
-        return matches(object: object)
-    }
-
-    @usableFromInline
-    func matches(object: JSONObject) -> Bool {
-        matcher.matches(object)
+        return storage.matcher.matches(object)
     }
 
     /// Whether the event in `document` fires this trigger, read in place (same answers as
     /// ``matches(_:)-(JSON)``). Anything but an object never matches.
     public func matches(_ document: JSONDocument) -> Bool {
-        document.isObject && matcher.matches(document)
+        document.isObject && storage.matcher.matches(document)
     }
 
     /// The reference's AST JSON for this trigger when it has one (no nested/negated groups), else nil.
