@@ -39,6 +39,17 @@ public struct JSONDocument: Sendable {
     private(set) var hasRepeatedKeys = false
     /// The input as read, followed by the text of strings that had escapes.
     private(set) var text: [UInt8] = []
+    /// The root object's members, packed for lookup: triggers and mappings look up top-level
+    /// members (`event`, `properties`, `context`…) dozens of times per event, and comparing
+    /// these entries is cheaper than walking the nodes. Empty unless the root is an object.
+    private var rootMembers: [RootMember] = []
+
+    /// One member of the root object: its key's length and first eight bytes, and its value.
+    struct RootMember: Sendable {
+        var head: UInt64
+        var length: UInt32
+        var value: UInt32
+    }
 
     /// An empty document; ``parse(_:limits:)`` fills it.
     public init() {}
@@ -47,6 +58,7 @@ public struct JSONDocument: Sendable {
     public mutating func parse(_ bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) {
         nodes.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
+        rootMembers.removeAll(keepingCapacity: true)
         text.append(contentsOf: bytes)
         hasRepeatedKeys = false
         var parser = JSONParser(bytes: bytes, limits: limits)
@@ -61,6 +73,7 @@ public struct JSONDocument: Sendable {
             if parser.index < bytes.count {
                 throw parser.error("unexpected text after the JSON value")
             }
+            indexRootMembers()
         } catch {
             nodes.removeAll(keepingCapacity: true)
             throw error
@@ -138,7 +151,8 @@ public struct JSONDocument: Sendable {
     /// key repeats), or `nil`.
     @inline(__always)
     func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
-        nodes.withUnsafeBufferPointer { nodes in
+        if index == 0, !rootMembers.isEmpty { return rootMember(key) }
+        return nodes.withUnsafeBufferPointer { nodes in
             text.withUnsafeBytes { text in
                 var found: Int?
                 var i = index + 1
@@ -157,6 +171,51 @@ public struct JSONDocument: Sendable {
                 return found
             }
         }
+    }
+
+    /// ``member(_:of:)`` for the root object, through ``rootMembers``.
+    private func rootMember(_ key: UnsafeRawBufferPointer) -> Int? {
+        let head = Self.head(key.baseAddress, key.count)
+        return rootMembers.withUnsafeBufferPointer { members in
+            text.withUnsafeBytes { text in
+                var found: Int?
+                for member in members where member.head == head && Int(member.length) == key.count {
+                    let start = Int(nodes[Int(member.value) - 1].a)
+                    guard key.count <= 8 || Self.equal(text.baseAddress! + start, key.baseAddress, key.count) else { continue }
+                    // Without repeated keys the first match is the only one.
+                    if !hasRepeatedKeys { return Int(member.value) }
+                    found = Int(member.value)
+                }
+                return found
+            }
+        }
+    }
+
+    /// Fills ``rootMembers`` after a successful parse.
+    private mutating func indexRootMembers() {
+        guard nodes[0].kind == .object else { return }
+        var members = rootMembers
+        rootMembers = []
+        text.withUnsafeBytes { text in
+            var i = 1
+            while i < nodes.count {
+                let key = nodes[i]
+                members.append(RootMember(
+                    head: Self.head(text.baseAddress! + Int(key.a), Int(key.b)), length: key.b, value: UInt32(i + 1)))
+                i = end(of: i + 1)
+            }
+        }
+        rootMembers = members
+    }
+
+    /// A key's first eight bytes (fewer for a shorter key, the rest zero).
+    @inline(__always)
+    private static func head(_ bytes: UnsafeRawPointer?, _ count: Int) -> UInt64 {
+        guard let bytes else { return 0 }
+        if count >= 8 { return bytes.loadUnaligned(as: UInt64.self) }
+        var head: UInt64 = 0
+        for i in 0..<count { head |= UInt64(bytes.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
+        return head
     }
 
     /// Byte equality for short runs, without a call to `memcmp`.
