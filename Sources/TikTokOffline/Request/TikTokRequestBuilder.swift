@@ -90,79 +90,110 @@ public struct TikTokRequestBuilder: Sendable {
     /// Appends the JSON text of ``dataElement(for:now:)`` to `out`, written straight from the
     /// fields without building the element.
     public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: JSON?.self, capacity: Slot.allCases.count) { slots in
-            slots.initialize(repeating: nil)
-            defer { slots.deinitialize() }
-            var hint = 0
-            for i in 0..<fields.count {
-                if let position = Self.slotKeys.position(of: fields.keys[i], hint: &hint) {
-                    slots[Self.slotOrder[position].rawValue] = fields.values[i]
+        fields.members.withUnsafeBufferPointer { members in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Slot.allCases.count) { slots in
+                slots.initialize(repeating: -1)
+                var hint = 0
+                for i in members.indices {
+                    if let position = Self.slotKeys.position(of: members[i].key, hint: &hint) {
+                        slots[Self.slotOrder[position].rawValue] = i
+                    }
                 }
+                ElementWriter(members: members, slots: slots).write(now: now, testEventCode: testEventCode, into: &out)
             }
-            writeElement(from: slots, now: now, into: &out)
         }
     }
 
-    private func writeElement(from slots: UnsafeMutableBufferPointer<JSON?>, now: Int64, into out: inout [UInt8]) {
-        func truthy(_ slot: Slot) -> JSON? {
-            guard let value = slots[slot.rawValue], value.isTruthy else { return nil }
-            return value
-        }
-        func member(_ key: StaticString, _ value: JSON) {
-            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            value.serialize(into: &out)
+    /// Writes one `data` element from the fields in place: values are read where they are
+    /// (never copied out), through each slot's position among the fields (-1 when absent).
+    private struct ElementWriter {
+        let members: UnsafeBufferPointer<JSONObject.Member>
+        let slots: UnsafeMutableBufferPointer<Int>
+
+        func position(_ slot: Slot) -> Int? {
+            let position = slots[slot.rawValue]
+            return position >= 0 ? position : nil
         }
 
-        member(#"{"event":"#, slots[Slot.event.rawValue] ?? .null)
-        out.append(contentsOf: #","event_time":"#.utf8)
-        if let timestamp = truthy(.timestamp) {
-            if case .string(let text) = timestamp, let seconds = JSDate.epochSeconds(text) {
-                out.append(contentsOf: String(seconds).utf8)
-            } else {
-                out.append(contentsOf: "null".utf8)
+        /// The slot's position when its value is truthy.
+        func truthy(_ slot: Slot) -> Int? {
+            guard let position = position(slot), members[position].value.isTruthy else { return nil }
+            return position
+        }
+
+        func string(_ slot: Slot) -> String? {
+            guard let position = position(slot), case .string(let text) = members[position].value else { return nil }
+            return text
+        }
+
+        /// `key`, then the slot's value, or `absent` when there is none.
+        func member(_ key: StaticString, _ slot: Slot, absent: StaticString? = nil, into out: inout [UInt8]) {
+            append(key, to: &out)
+            if let position = position(slot) {
+                members[position].value.serialize(into: &out)
+            } else if let absent {
+                append(absent, to: &out)
             }
-        } else {
-            out.append(contentsOf: String(now).utf8)
-        }
-        if let id = truthy(.eventID) { member(#","event_id":"#, id) }
-
-        out.append(contentsOf: #","user":{"#.utf8)
-        if let ttclid = truthy(.ttclid) {
-            member(#""ttclid":"#, ttclid)
-            out.append(UInt8(ascii: ","))
-        } else if case .string(let url)? = slots[Slot.url.rawValue], let ttclid = ClickIDFromURL.ttclid(in: url) {
-            member(#""ttclid":"#, .string(ttclid))
-            out.append(UInt8(ascii: ","))
-        }
-        member(#""external_id":"#, slots[Slot.externalIDs.rawValue] ?? .array([]))
-        member(#","phone":"#, slots[Slot.phoneNumbers.rawValue] ?? .array([]))
-        member(#","email":"#, slots[Slot.emailAddresses.rawValue] ?? .array([]))
-        for (key, slot) in Self.userMembers {
-            if let value = truthy(slot) { member(key, value) }
         }
 
-        member(#"},"properties":{"contents":"#, slots[Slot.contents.rawValue] ?? .array([]))
-        for (key, slot) in Self.propertyMembers {
-            if let value = truthy(slot) { member(key, value) }
-        }
-        if let value = slots[Slot.value.rawValue], value.isTruthy || value == .int(0) {
-            member(#","value":"#, value)
+        func append(_ text: StaticString, to out: inout [UInt8]) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
 
-        out.append(contentsOf: #"},"page":{"#.utf8)
-        if let url = truthy(.url) {
-            member(#""url":"#, url)
-            if let referrer = truthy(.referrer) { member(#","referrer":"#, referrer) }
-        } else if let referrer = truthy(.referrer) {
-            member(#""referrer":"#, referrer)
+        func write(now: Int64, testEventCode: String?, into out: inout [UInt8]) {
+            member(#"{"event":"#, .event, absent: "null", into: &out)
+            out.append(contentsOf: #","event_time":"#.utf8)
+            if truthy(.timestamp) != nil {
+                if let text = string(.timestamp), let seconds = JSDate.epochSeconds(text) {
+                    out.append(contentsOf: String(seconds).utf8)
+                } else {
+                    out.append(contentsOf: "null".utf8)
+                }
+            } else {
+                out.append(contentsOf: String(now).utf8)
+            }
+            if truthy(.eventID) != nil { member(#","event_id":"#, .eventID, into: &out) }
+
+            out.append(contentsOf: #","user":{"#.utf8)
+            if truthy(.ttclid) != nil {
+                member(#""ttclid":"#, .ttclid, into: &out)
+                out.append(UInt8(ascii: ","))
+            } else if let url = string(.url), let ttclid = ClickIDFromURL.ttclid(in: url) {
+                append(#""ttclid":"#, to: &out)
+                JSON.string(ttclid).serialize(into: &out)
+                out.append(UInt8(ascii: ","))
+            }
+            member(#""external_id":"#, .externalIDs, absent: "[]", into: &out)
+            member(#","phone":"#, .phoneNumbers, absent: "[]", into: &out)
+            member(#","email":"#, .emailAddresses, absent: "[]", into: &out)
+            for (key, slot) in TikTokRequestBuilder.userMembers where truthy(slot) != nil {
+                member(key, slot, into: &out)
+            }
+
+            member(#"},"properties":{"contents":"#, .contents, absent: "[]", into: &out)
+            for (key, slot) in TikTokRequestBuilder.propertyMembers where truthy(slot) != nil {
+                member(key, slot, into: &out)
+            }
+            if let position = position(.value), members[position].value.isTruthy || members[position].value == .int(0) {
+                member(#","value":"#, .value, into: &out)
+            }
+
+            out.append(contentsOf: #"},"page":{"#.utf8)
+            if truthy(.url) != nil {
+                member(#""url":"#, .url, into: &out)
+                if truthy(.referrer) != nil { member(#","referrer":"#, .referrer, into: &out) }
+            } else if truthy(.referrer) != nil {
+                member(#""referrer":"#, .referrer, into: &out)
+            }
+            out.append(contentsOf: truthy(.limitedDataUse) != nil ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
+            if truthy(.testEventCode) != nil {
+                member(#","test_event_code":"#, .testEventCode, into: &out)
+            } else if let testEventCode, !testEventCode.isEmpty {
+                append(#","test_event_code":"#, to: &out)
+                JSON.string(testEventCode).serialize(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: truthy(.limitedDataUse) != nil ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
-        if let code = truthy(.testEventCode) {
-            member(#","test_event_code":"#, code)
-        } else if let testEventCode, !testEventCode.isEmpty {
-            member(#","test_event_code":"#, .string(testEventCode))
-        }
-        out.append(UInt8(ascii: "}"))
     }
 
     /// The action fields the request reads.
