@@ -27,11 +27,21 @@ public struct JSONDocument: Sendable {
     /// length. Arrays and objects: `a` is the element or member count, `b` the index of the
     /// node after the last one inside. Numbers: `a` and `b` are the low and high halves of
     /// the `Int` or `Double` bits. An object's nodes are its members' key and value, in turn.
+    /// An object's `keyClasses` has a bit set for the class of each of its keys
+    /// (``keyClass(length:first:last:)``), so that most lookups of a missing key end at once.
     struct Node: Sendable {
         var kind: Kind
         var isASCII: Bool
+        var keyClasses: UInt32 = 0
         var a: UInt32
         var b: UInt32
+
+        init(kind: Kind, isASCII: Bool, a: UInt32, b: UInt32) {
+            self.kind = kind
+            self.isASCII = isASCII
+            self.a = a
+            self.b = b
+        }
     }
 
     private(set) var nodes: [Node] = []
@@ -151,6 +161,7 @@ public struct JSONDocument: Sendable {
     /// key repeats), or `nil`.
     @inline(__always)
     func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
+        guard nodes[index].keyClasses & Self.keyClassBit(key) != 0 else { return nil }
         if index == 0, !rootMembers.isEmpty { return rootMember(key) }
         return nodes.withUnsafeBufferPointer { nodes in
             text.withUnsafeBytes { text in
@@ -354,14 +365,27 @@ public struct JSONDocument: Sendable {
 
     // MARK: Building (used by the parser)
 
-    /// A bit standing for the class of the key at `index` (its length and end bytes).
+    /// The class (0–63) of a key, from its length and end bytes: keys of different classes differ.
     @inline(__always)
-    func keyClassBit(of index: Int) -> UInt64 {
+    static func keyClass(length: Int, first: UInt8, last: UInt8) -> UInt64 {
+        guard length > 0 else { return 0 }
+        return (UInt64(truncatingIfNeeded: length) &* 7 &+ UInt64(first) &* 3 &+ UInt64(last)) & 63
+    }
+
+    /// The class of the key at `index`.
+    @inline(__always)
+    func keyClass(of index: Int) -> UInt64 {
         let node = nodes[index]
-        guard node.b > 0 else { return 1 }
-        let first = UInt64(text[Int(node.a)])
-        let last = UInt64(text[Int(node.a) + Int(node.b) - 1])
-        return 1 << ((UInt64(node.b) &* 7 &+ first &* 3 &+ last) & 63)
+        guard node.b > 0 else { return 0 }
+        return Self.keyClass(length: Int(node.b), first: text[Int(node.a)], last: text[Int(node.a) + Int(node.b) - 1])
+    }
+
+    /// The bit of `key`'s class in an object's ``Node/keyClasses``.
+    @inline(__always)
+    private static func keyClassBit(_ key: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = key.baseAddress, key.count > 0 else { return 1 }
+        let keyClass = keyClass(length: key.count, first: base.load(as: UInt8.self), last: base.load(fromByteOffset: key.count - 1, as: UInt8.self))
+        return 1 << UInt32(keyClass & 31)
     }
 
     /// Whether the key at `index` equals an earlier key of the object at `object`.
@@ -414,9 +438,11 @@ public struct JSONDocument: Sendable {
         return nodes.count - 1
     }
 
-    mutating func closeContainer(_ index: Int, count: Int) {
+    /// Completes a container; `keyClasses` has bit `c` set for each key class `c` of an object.
+    mutating func closeContainer(_ index: Int, count: Int, keyClasses: UInt64 = 0) {
         nodes[index].a = UInt32(count)
         nodes[index].b = UInt32(nodes.count)
+        nodes[index].keyClasses = UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32)
     }
 }
 
@@ -464,7 +490,7 @@ extension JSONParser {
         }
         var count = 0
         // One bit per (length, first byte, last byte) class of the keys seen so far: a key
-        // whose bit is already set is compared with the earlier keys.
+        // whose bit is already set is compared with the earlier keys. The object keeps them.
         var seenKeys: UInt64 = 0
         while true {
             skipWhitespace()
@@ -473,13 +499,11 @@ extension JSONParser {
                 throw error("expected a quoted key, found \(describe(bytes[index]))")
             }
             try appendString(to: &document)
-            if !document.hasRepeatedKeys {
-                let bit = document.keyClassBit(of: document.nodes.count - 1)
-                if seenKeys & bit != 0, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
-                    document.markRepeatedKeys()
-                }
-                seenKeys |= bit
+            let bit: UInt64 = 1 << document.keyClass(of: document.nodes.count - 1)
+            if seenKeys & bit != 0, !document.hasRepeatedKeys, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
+                document.markRepeatedKeys()
             }
+            seenKeys |= bit
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 let key = document.json(at: document.nodes.count - 1).stringValue ?? ""
@@ -495,7 +519,7 @@ extension JSONParser {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                document.closeContainer(container, count: count)
+                document.closeContainer(container, count: count, keyClasses: seenKeys)
                 return
             default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
             }
