@@ -56,6 +56,9 @@ public struct Engine: Sendable {
     public let pipeline: Pipeline
     public var logger: Logger
     private let active: [CompiledMapping]
+    /// The triggers of `active`, side by side: routing tests every one of them for every
+    /// event, and reading them in place costs no reference counting.
+    private let activeTriggers: [Trigger]
     /// What the pipeline's stages read of each event, for events routed from documents.
     private let eventParts: EventParts
 
@@ -77,7 +80,9 @@ public struct Engine: Sendable {
             compiled.append(enableAll ? mapping.enabling() : mapping)
         }
         self.mappings = compiled
-        self.active = compiled.filter(\.enabled)
+        let active = compiled.filter(\.enabled)
+        self.active = active
+        self.activeTriggers = active.map(\.trigger)
         self.eventParts = EventParts(pipeline.eventNeeds)
         self.actions = actions
         self.pipeline = pipeline
@@ -142,7 +147,8 @@ public struct Engine: Sendable {
             throw EventError("an event must be a JSON object, got \(document.typeName)")
         }
         var event: JSON?
-        for compiled in active where compiled.trigger.matches(document) {
+        for position in activeTriggers.indices where activeTriggers[position].matches(document) {
+            let compiled = active[position]
             if event == nil { event = eventParts.event(from: document) }
             var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event!, fields: JSONObject())
             Self.fill(&record, using: compiled) { try compiled.mapping.evaluate(document) }
