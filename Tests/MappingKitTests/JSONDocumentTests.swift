@@ -75,6 +75,20 @@ import Testing
         }
     }
 
+    /// Documents are values: a copy keeps reading what it held when the original parses again
+    /// (the nodes are shared until then, and a parse never writes into nodes a copy still reads).
+    @Test func aCopyKeepsItsValueWhenTheOriginalParsesAgain() throws {
+        var document = try JSONDocument(parsing: #"{"a":{"b":[1,2,3]},"c":"kept"}"#)
+        let copy = document
+        var next = #"{"x":[true,false,null,{"y":"replaced","z":[4,5,6,7,8,9]}]}"#
+        try next.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer)) }
+        }.get()
+        #expect(copy.json == (try JSON.parse(#"{"a":{"b":[1,2,3]},"c":"kept"}"#)))
+        #expect(document.json == (try JSON.parse(next)))
+        #expect(PayloadPath("c", stripsDollarDot: true).lookup(in: copy) == "kept")
+    }
+
     @Test func readsMembersAlongKeys() throws {
         let document = try JSONDocument(parsing: #"{"context":{"consent":{"categoryPreferences":{"Advertising":false}}},"x":1}"#)
         #expect(document.value(atKeys: [Array("context".utf8), Array("consent".utf8)]) == ["categoryPreferences": ["Advertising": false]])

@@ -44,7 +44,9 @@ public struct JSONDocument: Sendable {
         }
     }
 
-    private(set) var nodes: [Node] = []
+    /// The nodes, in text order. Valid while the document is not parsed again.
+    var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage.base, count: storage.count) }
+    private var storage = NodeStorage()
     /// Some object has a key twice (rare): lookups must then find the last one.
     private(set) var hasRepeatedKeys = false
     /// The input as read, followed by the text of strings that had escapes.
@@ -66,7 +68,9 @@ public struct JSONDocument: Sendable {
 
     /// Parses `bytes`, replacing what the document held. On error the document is empty.
     public mutating func parse(_ bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) {
-        nodes.removeAll(keepingCapacity: true)
+        // A copy of this document may still read the old nodes: then they stay with it.
+        if !isKnownUniquelyReferenced(&storage) { storage = NodeStorage() }
+        storage.count = 0
         text.removeAll(keepingCapacity: true)
         rootMembers.removeAll(keepingCapacity: true)
         text.append(contentsOf: bytes)
@@ -85,7 +89,7 @@ public struct JSONDocument: Sendable {
             }
             indexRootMembers()
         } catch {
-            nodes.removeAll(keepingCapacity: true)
+            storage.count = 0
             throw error
         }
     }
@@ -109,8 +113,11 @@ public struct JSONDocument: Sendable {
     /// The root value's type word (`object`, `array`, `string`, …), as ``JSON/typeName``.
     public var typeName: String { nodes.isEmpty ? "undefined" : typeName(at: 0) }
 
-    /// The whole value as a tree.
-    public var json: JSON { json(at: 0) }
+    /// The whole value as a tree. The document must not be empty.
+    public var json: JSON {
+        precondition(!isEmpty, "an empty JSONDocument has no value")
+        return json(at: 0)
+    }
 
     // MARK: Reading nodes
 
@@ -163,24 +170,23 @@ public struct JSONDocument: Sendable {
     func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
         guard nodes[index].keyClasses & Self.keyClassBit(key) != 0 else { return nil }
         if index == 0, !rootMembers.isEmpty { return rootMember(key) }
-        return nodes.withUnsafeBufferPointer { nodes in
-            text.withUnsafeBytes { text in
-                var found: Int?
-                var i = index + 1
-                let end = Int(nodes[index].b)
-                while i < end {
-                    let keyNode = nodes[i]
-                    let value = i + 1
-                    if Int(keyNode.b) == key.count, Self.equal(text.baseAddress! + Int(keyNode.a), key.baseAddress, key.count) {
-                        // Without repeated keys the first match is the only one.
-                        if !hasRepeatedKeys { return value }
-                        found = value
-                    }
-                    let valueNode = nodes[value]
-                    i = valueNode.kind.rawValue >= Kind.array.rawValue ? Int(valueNode.b) : value + 1
+        let nodes = self.nodes
+        return text.withUnsafeBytes { text in
+            var found: Int?
+            var i = index + 1
+            let end = Int(nodes[index].b)
+            while i < end {
+                let keyNode = nodes[i]
+                let value = i + 1
+                if Int(keyNode.b) == key.count, Self.equal(text.baseAddress! + Int(keyNode.a), key.baseAddress, key.count) {
+                    // Without repeated keys the first match is the only one.
+                    if !hasRepeatedKeys { return value }
+                    found = value
                 }
-                return found
+                let valueNode = nodes[value]
+                i = valueNode.kind.rawValue >= Kind.array.rawValue ? Int(valueNode.b) : value + 1
             }
+            return found
         }
     }
 
@@ -274,10 +280,8 @@ public struct JSONDocument: Sendable {
 
     /// The value at `index` as a tree.
     func json(at index: Int) -> JSON {
-        nodes.withUnsafeBufferPointer { nodes in
-            text.withUnsafeBytes { text in
-                Builder(nodes: nodes, text: text, hasRepeatedKeys: hasRepeatedKeys).value(at: index)
-            }
+        text.withUnsafeBytes { text in
+            Builder(nodes: nodes, text: text, hasRepeatedKeys: hasRepeatedKeys).value(at: index)
         }
     }
 
@@ -407,42 +411,44 @@ public struct JSONDocument: Sendable {
     mutating func markRepeatedKeys() { hasRepeatedKeys = true }
 
     mutating func appendScalar(_ kind: Kind) {
-        nodes.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+        storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
     }
 
     mutating func appendNumber(_ value: JSON) {
         switch value {
         case .int(let i):
             let bits = UInt64(bitPattern: Int64(i))
-            nodes.append(Node(kind: .int, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
+            storage.append(Node(kind: .int, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
         default:
             let bits = (value.doubleValue ?? .nan).bitPattern
-            nodes.append(Node(kind: .double, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
+            storage.append(Node(kind: .double, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
         }
     }
 
     mutating func appendString(at range: Range<Int>, isASCII: Bool) {
-        nodes.append(Node(kind: .string, isASCII: isASCII, a: UInt32(range.lowerBound), b: UInt32(range.count)))
+        storage.append(Node(kind: .string, isASCII: isASCII, a: UInt32(range.lowerBound), b: UInt32(range.count)))
     }
 
     /// A string whose unescaped text is not in the input: it is kept after it.
     mutating func appendString(unescaped bytes: [UInt8]) {
         let start = text.count
         text.append(contentsOf: bytes)
-        nodes.append(Node(kind: .string, isASCII: bytes.allSatisfy { $0 < 0x80 }, a: UInt32(start), b: UInt32(bytes.count)))
+        storage.append(Node(kind: .string, isASCII: bytes.allSatisfy { $0 < 0x80 }, a: UInt32(start), b: UInt32(bytes.count)))
     }
 
     /// Starts a container; ``closeContainer(_:count:)`` completes it.
     mutating func openContainer(_ kind: Kind) -> Int {
-        nodes.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
-        return nodes.count - 1
+        storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+        return storage.count - 1
     }
 
     /// Completes a container; `keyClasses` has bit `c` set for each key class `c` of an object.
     mutating func closeContainer(_ index: Int, count: Int, keyClasses: UInt64 = 0) {
-        nodes[index].a = UInt32(count)
-        nodes[index].b = UInt32(nodes.count)
-        nodes[index].keyClasses = UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32)
+        precondition(index < storage.count)
+        let node = storage.base + index
+        node.pointee.a = UInt32(count)
+        node.pointee.b = UInt32(storage.count)
+        node.pointee.keyClasses = UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32)
     }
 }
 
@@ -555,12 +561,51 @@ extension JSONParser {
     }
 }
 
+/// The nodes of a document: a buffer that only grows, appended to without the per-element
+/// ownership check of an array (a document makes sure it owns its storage before parsing).
+/// Nodes are plain values; a document never shares a storage it writes to.
+final class NodeStorage: @unchecked Sendable {
+    private(set) var base: UnsafeMutablePointer<JSONDocument.Node>
+    private var capacity: Int
+    /// How many nodes are in use.
+    var count = 0
+
+    init(capacity: Int = 64) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    func append(_ node: JSONDocument.Node) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: node)
+        count += 1
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<JSONDocument.Node>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = larger
+        capacity *= 2
+    }
+}
+
 // MARK: Reading from outside
 
 extension JSONDocument {
-    /// One value of a document, for reading it in place. Valid until the document is parsed again.
+    /// One value of a document, for reading it in place. Valid until the document is parsed
+    /// again; reading a value the document no longer has stops the program.
     public struct Value: Sendable, Hashable {
         let index: Int
+    }
+
+    /// `value`'s node, checked against the nodes the document has now.
+    private func node(_ value: Value) -> Int {
+        precondition(value.index >= 0 && value.index < nodes.count, "a JSONDocument.Value read after the document changed")
+        return value.index
     }
 
     /// The top-level value, or `nil` when nothing is parsed.
@@ -569,14 +614,14 @@ extension JSONDocument {
     /// The member `key` of an object (the last one, if the key repeats); `nil` for a missing
     /// key or a value that is not an object.
     public func member(_ key: String, of value: Value) -> Value? {
-        guard kind(at: value.index) == .object else { return nil }
+        guard kind(at: node(value)) == .object else { return nil }
         var key = key
         return key.withUTF8 { member(UnsafeRawBufferPointer($0), of: value.index) }.map(Value.init)
     }
 
     /// The elements of an array, in order; empty for anything else.
     public func elements(of value: Value) -> [Value] {
-        guard kind(at: value.index) == .array else { return [] }
+        guard kind(at: node(value)) == .array else { return [] }
         var elements: [Value] = []
         elements.reserveCapacity(count(at: value.index))
         var i = value.index + 1
@@ -587,23 +632,23 @@ extension JSONDocument {
         return elements
     }
 
-    public func isObject(_ value: Value) -> Bool { kind(at: value.index) == .object }
-    public func isArray(_ value: Value) -> Bool { kind(at: value.index) == .array }
-    public func isString(_ value: Value) -> Bool { kind(at: value.index) == .string }
-    public func isNumber(_ value: Value) -> Bool { kind(at: value.index) == .int || kind(at: value.index) == .double }
+    public func isObject(_ value: Value) -> Bool { kind(at: node(value)) == .object }
+    public func isArray(_ value: Value) -> Bool { kind(at: node(value)) == .array }
+    public func isString(_ value: Value) -> Bool { kind(at: node(value)) == .string }
+    public func isNumber(_ value: Value) -> Bool { kind(at: node(value)) == .int || kind(at: node(value)) == .double }
 
     /// The text of a string value; `nil` for anything else.
     public func string(_ value: Value) -> String? {
-        guard kind(at: value.index) == .string else { return nil }
+        guard kind(at: node(value)) == .string else { return nil }
         return withStringBytes(at: value.index) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with a string value's UTF-8 bytes (no copy); `nil` for anything else.
     public func withUTF8<R>(_ value: Value, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard kind(at: value.index) == .string else { return nil }
+        guard kind(at: node(value)) == .string else { return nil }
         return withStringBytes(at: value.index, body)
     }
 
     /// The value as a tree.
-    public func json(_ value: Value) -> JSON { json(at: value.index) }
+    public func json(_ value: Value) -> JSON { json(at: node(value)) }
 }
