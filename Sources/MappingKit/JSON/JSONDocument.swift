@@ -410,6 +410,7 @@ public struct JSONDocument: Sendable {
 
     mutating func markRepeatedKeys() { hasRepeatedKeys = true }
 
+    @inline(__always)
     mutating func appendScalar(_ kind: Kind) {
         storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
     }
@@ -425,6 +426,7 @@ public struct JSONDocument: Sendable {
         }
     }
 
+    @inline(__always)
     mutating func appendString(at range: Range<Int>, isASCII: Bool) {
         storage.append(Node(kind: .string, isASCII: isASCII, a: UInt32(range.lowerBound), b: UInt32(range.count)))
     }
@@ -437,6 +439,7 @@ public struct JSONDocument: Sendable {
     }
 
     /// Starts a container; ``closeContainer(_:count:)`` completes it.
+    @inline(__always)
     mutating func openContainer(_ kind: Kind) -> Int {
         storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
         return storage.count - 1
