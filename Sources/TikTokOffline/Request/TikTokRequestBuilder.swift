@@ -99,7 +99,7 @@ public struct TikTokRequestBuilder: Sendable {
                         slots[Self.slotOrder[position].rawValue] = i
                     }
                 }
-                ElementWriter(members: members, slots: slots).write(now: now, testEventCode: testEventCode, into: &out)
+                ElementWriter(members: members, slots: UnsafeBufferPointer(slots)).write(now: now, testEventCode: testEventCode, into: &out)
             }
         }
     }
@@ -108,17 +108,17 @@ public struct TikTokRequestBuilder: Sendable {
     /// (never copied out), through each slot's position among the fields (-1 when absent).
     private struct ElementWriter {
         let members: UnsafeBufferPointer<JSONObject.Member>
-        let slots: UnsafeMutableBufferPointer<Int>
+        let slots: UnsafeBufferPointer<Int>
 
         func position(_ slot: Slot) -> Int? {
             let position = slots[slot.rawValue]
             return position >= 0 ? position : nil
         }
 
-        /// The slot's position when its value is truthy.
-        func truthy(_ slot: Slot) -> Int? {
-            guard let position = position(slot), members[position].value.isTruthy else { return nil }
-            return position
+        /// The slot has a value, and it is truthy.
+        func isTruthy(_ slot: Slot) -> Bool {
+            guard let position = position(slot) else { return false }
+            return members[position].value.isTruthy
         }
 
         func string(_ slot: Slot) -> String? {
@@ -143,7 +143,7 @@ public struct TikTokRequestBuilder: Sendable {
         func write(now: Int64, testEventCode: String?, into out: inout [UInt8]) {
             member(#"{"event":"#, .event, absent: "null", into: &out)
             out.append(contentsOf: #","event_time":"#.utf8)
-            if truthy(.timestamp) != nil {
+            if isTruthy(.timestamp) {
                 if let text = string(.timestamp), let seconds = JSDate.epochSeconds(text) {
                     out.append(contentsOf: String(seconds).utf8)
                 } else {
@@ -152,26 +152,26 @@ public struct TikTokRequestBuilder: Sendable {
             } else {
                 out.append(contentsOf: String(now).utf8)
             }
-            if truthy(.eventID) != nil { member(#","event_id":"#, .eventID, into: &out) }
+            if isTruthy(.eventID) { member(#","event_id":"#, .eventID, into: &out) }
 
             out.append(contentsOf: #","user":{"#.utf8)
-            if truthy(.ttclid) != nil {
+            if isTruthy(.ttclid) {
                 member(#""ttclid":"#, .ttclid, into: &out)
                 out.append(UInt8(ascii: ","))
             } else if let url = string(.url), let ttclid = ClickIDFromURL.ttclid(in: url) {
                 append(#""ttclid":"#, to: &out)
-                JSON.string(ttclid).serialize(into: &out)
+                JSON.serializeString(ttclid, into: &out)
                 out.append(UInt8(ascii: ","))
             }
             member(#""external_id":"#, .externalIDs, absent: "[]", into: &out)
             member(#","phone":"#, .phoneNumbers, absent: "[]", into: &out)
             member(#","email":"#, .emailAddresses, absent: "[]", into: &out)
-            for (key, slot) in TikTokRequestBuilder.userMembers where truthy(slot) != nil {
+            for (key, slot) in TikTokRequestBuilder.userMembers where isTruthy(slot) {
                 member(key, slot, into: &out)
             }
 
             member(#"},"properties":{"contents":"#, .contents, absent: "[]", into: &out)
-            for (key, slot) in TikTokRequestBuilder.propertyMembers where truthy(slot) != nil {
+            for (key, slot) in TikTokRequestBuilder.propertyMembers where isTruthy(slot) {
                 member(key, slot, into: &out)
             }
             if let position = position(.value), members[position].value.isTruthy || members[position].value == .int(0) {
@@ -179,18 +179,18 @@ public struct TikTokRequestBuilder: Sendable {
             }
 
             out.append(contentsOf: #"},"page":{"#.utf8)
-            if truthy(.url) != nil {
+            if isTruthy(.url) {
                 member(#""url":"#, .url, into: &out)
-                if truthy(.referrer) != nil { member(#","referrer":"#, .referrer, into: &out) }
-            } else if truthy(.referrer) != nil {
+                if isTruthy(.referrer) { member(#","referrer":"#, .referrer, into: &out) }
+            } else if isTruthy(.referrer) {
                 member(#""referrer":"#, .referrer, into: &out)
             }
-            out.append(contentsOf: truthy(.limitedDataUse) != nil ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
-            if truthy(.testEventCode) != nil {
+            out.append(contentsOf: isTruthy(.limitedDataUse) ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
+            if isTruthy(.testEventCode) {
                 member(#","test_event_code":"#, .testEventCode, into: &out)
             } else if let testEventCode, !testEventCode.isEmpty {
                 append(#","test_event_code":"#, to: &out)
-                JSON.string(testEventCode).serialize(into: &out)
+                JSON.serializeString(testEventCode, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
