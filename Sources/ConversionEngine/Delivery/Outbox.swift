@@ -441,6 +441,11 @@ public final class Outbox: Sendable {
         let select = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
         let deleteKey = try RawStatement(db, sql: "DELETE FROM outbox_keys WHERE destination = ? AND key = ?")
         let markSettled = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_settled (batch, position) VALUES (?, ?)")
+        // A batch whose messages are all settled goes, with what is recorded about them.
+        let deleteBatch = try [
+            "DELETE FROM outbox_batches WHERE id = ?", "DELETE FROM outbox_settled WHERE batch = ?",
+            "DELETE FROM outbox_failures WHERE batch = ?",
+        ].map { sql in try RawStatement(db, sql: sql) }
         for (batch, positions) in positionsByBatch.sorted(by: { $0.key < $1.key }) {
             let settled = try settledPositions(of: batch, db)
             var batchCount: Int?
@@ -459,11 +464,7 @@ public final class Outbox: Sendable {
             guard let count = batchCount else { continue }
             let fresh = positions.filter { $0 < count && !settled.contains($0) }
             if settled.count + fresh.count >= count {
-                for sql in [
-                    "DELETE FROM outbox_batches WHERE id = ?", "DELETE FROM outbox_settled WHERE batch = ?",
-                    "DELETE FROM outbox_failures WHERE batch = ?",
-                ] {
-                    let delete = try RawStatement(db, sql: sql)
+                for delete in deleteBatch {
                     delete.bind(1, batch)
                     try delete.run()
                 }

@@ -10,8 +10,9 @@
 /// the batch: ids grow in enqueue order and are never reused (the row ids come from
 /// `AUTOINCREMENT`).
 enum StoredBatch {
-    /// Messages per stored batch are fewer than `1 << positionBits`.
+    /// Bits of a message id that hold its position in its batch.
     static let positionBits = 12
+    /// Most messages in one stored batch: every position fits in ``positionBits``.
     static let maxCount = 1 << positionBits
     /// A batch's payloads stay under this size; a larger `enqueue` is stored as several batches.
     static let maxPayloadBytes = 16 << 20
