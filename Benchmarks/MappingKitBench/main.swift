@@ -98,6 +98,12 @@ measure(#"trigger  event = "Order Completed""#, batch: 1_000_000) { consume(trig
 measure("trigger  type/event/or/properties.revenue > 10", batch: 1_000_000) { consume(compound.matches(event)) }
 measure("mapping  24 fields, @if/@path, @arrayPath over 3 products") { consume(try? mapping.evaluate(event)) }
 measure("json     parse a \(eventText.utf8.count)-byte event") { consume(try? JSON.parse(eventText)) }
+let eventBytes = Array(eventText.utf8)
+var document = JSONDocument()
+measure("json     read the same event in place (JSONDocument)") {
+    eventBytes.withUnsafeBytes { try? document.parse($0) }
+    consume(document.isObject)
+}
 var buffer: [UInt8] = []
 measure("json     serialize the same event") {
     buffer.removeAll(keepingCapacity: true)

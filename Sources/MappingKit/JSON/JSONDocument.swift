@@ -376,14 +376,6 @@ public struct JSONDocument: Sendable {
         return (UInt64(truncatingIfNeeded: length) &* 7 &+ UInt64(first) &* 3 &+ UInt64(last)) & 63
     }
 
-    /// The class of the key at `index`.
-    @inline(__always)
-    func keyClass(of index: Int) -> UInt64 {
-        let node = nodes[index]
-        guard node.b > 0 else { return 0 }
-        return Self.keyClass(length: Int(node.b), first: text[Int(node.a)], last: text[Int(node.a) + Int(node.b) - 1])
-    }
-
     /// The bit of `key`'s class in an object's ``Node/keyClasses``.
     @inline(__always)
     private static func keyClassBit(_ key: UnsafeRawBufferPointer) -> UInt32 {
@@ -471,7 +463,10 @@ extension JSONParser {
         }
     }
 
-    private mutating func appendString(to document: inout JSONDocument) throws(JSONParseError) {
+    /// Appends a string and returns its class as a key (``JSONDocument/keyClass(length:first:last:)``),
+    /// worked out from the bytes at hand rather than read back from the document.
+    @discardableResult
+    private mutating func appendString(to document: inout JSONDocument) throws(JSONParseError) -> UInt64 {
         let contentStart = index + 1
         switch try scanString() {
         case .plain(let range, let isASCII):
@@ -480,10 +475,14 @@ extension JSONParser {
                 guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
             }
             document.appendString(at: range, isASCII: isASCII)
+            guard !range.isEmpty else { return 0 }
+            return JSONDocument.keyClass(length: range.count, first: bytes[range.lowerBound], last: bytes[range.upperBound - 1])
         case .unescaped:
             let valid = scratch.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
             guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
             document.appendString(unescaped: scratch)
+            guard let first = scratch.first, let last = scratch.last else { return 0 }
+            return JSONDocument.keyClass(length: scratch.count, first: first, last: last)
         }
     }
 
@@ -507,8 +506,7 @@ extension JSONParser {
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("expected a quoted key, found \(describe(bytes[index]))")
             }
-            try appendString(to: &document)
-            let bit: UInt64 = 1 << document.keyClass(of: document.nodes.count - 1)
+            let bit: UInt64 = 1 << (try appendString(to: &document))
             if seenKeys & bit != 0, !document.hasRepeatedKeys, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
                 document.markRepeatedKeys()
             }
