@@ -55,6 +55,43 @@ struct OutboxIngestTests {
         #expect(try await outbox.counts().pending == 10)
     }
 
+    /// What `run` stores for TikTok is, element for element, what `dry-run` shows: the 2,000-event
+    /// corpus through every preset, once through the dry-run printer and once into an outbox.
+    @Test func theOutboxHoldsExactlyWhatDryRunShows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TikTokOfflineTests/Fixtures/corpus/segment-events-2000.ndjson").path
+
+        let printed = directory.file("dry-run.ndjson")
+        FileManager.default.createFile(atPath: printed, contents: nil)
+        let dryRunner = DryRunner(
+            engine: try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: DryRunSink()),
+            builder: TikTokRequestBuilder(settings: Self.settings))
+        let (input, output) = (open(corpus, O_RDONLY), open(printed, O_WRONLY))
+        let summary = try await dryRunner.run(input: input, output: output)
+        close(input)
+        close(output)
+        var shown: [JSON: Int] = [:]
+        for line in try String(contentsOfFile: printed, encoding: .utf8).split(separator: "\n") {
+            guard let data = try JSON.parse(String(line))["body"]?["data"]?.arrayValue else { continue }
+            try #require(data.count == 1)
+            shown[data[0], default: 0] += 1
+        }
+
+        let outbox = try Outbox(path: directory.file("outbox.sqlite"))
+        let engine = try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: OutboxSink(outbox: outbox, route: Self.route))
+        let fd = open(corpus, O_RDONLY)
+        defer { close(fd) }
+        let totals = try await NDJSONIngest(engine: engine).run(input: fd)
+        var stored: [JSON: Int] = [:]
+        for entry in try await outbox.pending(limit: 10_000) { stored[try JSON.parse(bytes: entry.payload), default: 0] += 1 }
+
+        #expect(summary.sent == totals.accepted && totals.accepted > 1_500)
+        #expect(shown.values.reduce(0, +) == summary.sent)
+        #expect(stored == shown)
+    }
+
     @Test func anElementWithoutEventIDGetsOneBeforeUser() throws {
         var element = TestEvents.element(7).objectValue!
         element["event_id"] = nil
