@@ -109,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TikTokOfflineTests",
-            dependencies: ["TikTokOffline", "ConversionEngine", "MappingKit"],
+            dependencies: ["TikTokOffline", "ConversionEngine", "MappingKit", "TikTokMock"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

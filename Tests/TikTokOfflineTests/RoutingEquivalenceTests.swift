@@ -3,6 +3,7 @@ import Foundation
 import MappingKit
 import Testing
 
+@testable import TikTokMock
 @testable import TikTokOffline
 
 /// The engine routes an event two ways: from its tree (`route(_: JSON, …)`) and read in place
@@ -30,7 +31,7 @@ import Testing
     func documentsRouteLikeTreesForBentEvents(seed: UInt64) async throws {
         let engine = try TikTokDestination.engine(
             settings: TikTokSettings(accessToken: "t", eventSetID: "s", partnerName: "Segment"), enableAll: true, sink: DryRunSink())
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var fromTrees = Batch()
         var fromDocuments = Batch()
         for n in 0..<500 {
@@ -62,19 +63,19 @@ import Testing
     /// `line` with one to four of its values replaced; sometimes a key repeated at the end of
     /// the event (a later duplicate wins, as in `JSON.parse`), sometimes a key written with an
     /// escape (`"\u0065vent"` is `"event"`).
-    static func bend(_ line: String, using random: inout SeededRandom) -> String {
+    static func bend(_ line: String, using random: inout SplitMix64) -> String {
         guard case .object(var event) = try! JSON.parse(line) else { return line }
-        for _ in 0..<(1 + random.below(4)) {
-            let replacement = replacements[random.below(replacements.count)]
+        for _ in 0..<(1 + Int.random(in: 0..<4, using: &random)) {
+            let replacement = replacements.randomElement(using: &random)!
             replaceOneValue(in: &event, with: replacement, using: &random)
         }
         var text = JSON.object(event).serialized()
-        if random.below(4) == 0, let key = event.keys.randomElement(using: &random) {
-            let value = replacements[random.below(replacements.count)]
+        if Int.random(in: 0..<4, using: &random) == 0, let key = event.keys.randomElement(using: &random) {
+            let value = replacements.randomElement(using: &random)!
             text.removeLast()
             text += "," + JSON.string(key).serialized() + ":" + value.serialized() + "}"
         }
-        if random.below(4) == 0, let key = event.keys.randomElement(using: &random), let first = key.unicodeScalars.first, first.isASCII {
+        if Int.random(in: 0..<4, using: &random) == 0, let key = event.keys.randomElement(using: &random), let first = key.unicodeScalars.first, first.isASCII {
             let escaped = "\"\\u" + String(format: "%04x", first.value) + key.unicodeScalars.dropFirst().map(String.init).joined() + "\":"
             if let range = text.range(of: JSON.string(key).serialized() + ":") { text.replaceSubrange(range, with: escaped) }
         }
@@ -82,11 +83,11 @@ import Testing
     }
 
     /// Replaces the value at a random path of `object` (walking into objects and arrays).
-    static func replaceOneValue(in object: inout JSONObject, with replacement: JSON, using random: inout SeededRandom) {
+    static func replaceOneValue(in object: inout JSONObject, with replacement: JSON, using random: inout SplitMix64) {
         guard !object.isEmpty else { return }
-        let key = object.keys[random.below(object.count)]
+        let key = object.keys[Int.random(in: 0..<object.count, using: &random)]
         var value = object[key]!
-        if random.below(3) != 0, replaceInside(&value, with: replacement, using: &random) {
+        if Int.random(in: 0..<3, using: &random) != 0, replaceInside(&value, with: replacement, using: &random) {
             object[key] = value
         } else {
             object[key] = replacement
@@ -94,14 +95,14 @@ import Testing
     }
 
     /// Replaces something inside `value`; false when it holds nothing to replace.
-    private static func replaceInside(_ value: inout JSON, with replacement: JSON, using random: inout SeededRandom) -> Bool {
+    private static func replaceInside(_ value: inout JSON, with replacement: JSON, using random: inout SplitMix64) -> Bool {
         switch value {
         case .object(var object) where !object.isEmpty:
             replaceOneValue(in: &object, with: replacement, using: &random)
             value = .object(object)
             return true
         case .array(var elements) where !elements.isEmpty:
-            let i = random.below(elements.count)
+            let i = Int.random(in: 0..<elements.count, using: &random)
             if !replaceInside(&elements[i], with: replacement, using: &random) { elements[i] = replacement }
             value = .array(elements)
             return true
