@@ -58,6 +58,10 @@ import Testing
             // The same event read in place gives the same answer.
             let document = try JSONDocument(parsing: try #require(vector["event"]).serialized())
             #expect(trigger.matches(document) == expected)
+            // And so does a set of triggers that passes over names it cannot fire for.
+            var fired = false
+            TriggerSet([trigger]).forEachMatch(in: document) { _ in fired = true }
+            #expect(fired == expected)
         }
     }
 

@@ -56,9 +56,9 @@ public struct Engine: Sendable {
     public let pipeline: Pipeline
     public var logger: Logger
     private let active: [CompiledMapping]
-    /// The triggers of `active`, side by side: routing tests every one of them for every
-    /// event, and reading them in place costs no reference counting.
-    private let activeTriggers: [Trigger]
+    /// The triggers of `active`, side by side: routing tests them for every event read in
+    /// place, passing over those that cannot fire for the event's name.
+    private let activeTriggers: TriggerSet
     /// What the pipeline's stages read of each event, for events routed from documents.
     private let eventParts: EventParts
 
@@ -82,7 +82,7 @@ public struct Engine: Sendable {
         self.mappings = compiled
         let active = compiled.filter(\.enabled)
         self.active = active
-        self.activeTriggers = active.map(\.trigger)
+        self.activeTriggers = TriggerSet(active.map(\.trigger))
         self.eventParts = EventParts(pipeline.eventNeeds)
         self.actions = actions
         self.pipeline = pipeline
@@ -147,7 +147,7 @@ public struct Engine: Sendable {
             throw EventError("an event must be a JSON object, got \(document.typeName)")
         }
         var event: JSON?
-        for position in activeTriggers.indices where activeTriggers[position].matches(document) {
+        activeTriggers.forEachMatch(in: document) { position in
             let compiled = active[position]
             if event == nil { event = eventParts.event(from: document) }
             var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event!, fields: JSONObject())
