@@ -49,4 +49,23 @@ import Testing
         #expect(lookup("list.01") == nil)
         #expect(lookup("s.nope") == nil)
     }
+
+    /// Mappings that read the same path share one compiled path; `@path` and template
+    /// placeholders (which keep a leading `$.`) do not share theirs.
+    @Test func compiledMappingsShareTheirPaths() throws {
+        let a = PayloadPath.interned("$.properties.price", stripsDollarDot: true)
+        #expect(a === PayloadPath.interned("$.properties.price", stripsDollarDot: true))
+        #expect(a !== PayloadPath.interned("$.properties.price", stripsDollarDot: false))
+        #expect(a.segments.map(\.key) == ["properties", "price"])
+
+        let first = try Mapping(["price": ["@path": "$.properties.shared_by_two_mappings"]])
+        let second = try Mapping(["cost": ["@path": "$.properties.shared_by_two_mappings"]])
+        guard case .object(_, let firstMembers) = first.root, case .object(_, let secondMembers) = second.root,
+            case .path(let firstPath) = firstMembers[0], case .path(let secondPath) = secondMembers[0]
+        else {
+            Issue.record("expected an object of one @path")
+            return
+        }
+        #expect(firstPath === secondPath)
+    }
 }

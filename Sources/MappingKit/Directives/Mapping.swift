@@ -8,7 +8,8 @@
 public struct Mapping: Sendable {
     /// The mapping as written.
     public let source: JSON
-    private let root: MappingNode
+    /// The compiled form that evaluation walks.
+    let root: MappingNode
 
     /// Compiles (validates and pre-processes) a mapping once. Throws `MappingValidationError`.
     ///

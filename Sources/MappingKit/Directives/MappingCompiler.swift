@@ -58,7 +58,7 @@ enum MappingCompiler {
     ) throws(MappingValidationError) -> MappingNode {
         switch name {
         case "@path":
-            if case .string(let text)? = argument { return .path(PayloadPath(text, stripsDollarDot: true)) }
+            if case .string(let text)? = argument { return .path(PayloadPath.interned(text, stripsDollarDot: true)) }
             return .computedPath(try compile(argument, at: path))
         case "@template":
             if case .string(let text)? = argument { return .template(Template(text)) }
@@ -162,7 +162,7 @@ enum MappingCompiler {
         }
         let root: MappingNode
         if case .string(let text)? = items.first {
-            root = .path(PayloadPath(text, stripsDollarDot: true))
+            root = .path(PayloadPath.interned(text, stripsDollarDot: true))
         } else {
             root = try compile(items.first, at: path)
         }

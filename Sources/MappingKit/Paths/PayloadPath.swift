@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A pre-split path into a payload, such as `$.properties.products[0].price`.
 ///
 /// Parsing follows the mapping language's rules: segments split at `.`, at `[` before a quote
@@ -57,6 +59,29 @@ final class PayloadPath: Sendable {
         self.keyBytes = keyBytes
         self.byteSegments = byteSegments
     }
+
+    /// The compiled path for `raw`, shared with every mapping compiled before that reads the
+    /// same path (a destination's mappings mostly read the same action defaults): routing then
+    /// walks a few paths that stay in the CPU's cache instead of one copy per mapping. The table
+    /// holds at most ``maxInterned`` paths; past that, paths are compiled afresh.
+    static func interned(_ raw: String, stripsDollarDot: Bool) -> PayloadPath {
+        let key = InternKey(raw: raw, stripsDollarDot: stripsDollarDot)
+        if let path = internTable.withLock({ $0[key] }) { return path }
+        let path = PayloadPath(raw, stripsDollarDot: stripsDollarDot)
+        internTable.withLock { table in
+            if table.count < maxInterned { table[key] = path }
+        }
+        return path
+    }
+
+    static let maxInterned = 4_096
+
+    private struct InternKey: Hashable {
+        let raw: String
+        let stripsDollarDot: Bool
+    }
+
+    private static let internTable = Mutex<[InternKey: PayloadPath]>([:])
 
     /// Walks the payload as `current && current[segment]` does: a falsy intermediate value
     /// (`null`, `0`, `false`, `""`) ends the walk and is the result; a missing member is `nil`.
