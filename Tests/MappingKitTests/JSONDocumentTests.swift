@@ -33,7 +33,7 @@ import Testing
                 Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer)) }
             }.get()
         } catch {
-            documentError = error as? JSONParseError
+            documentError = error
         }
         #expect(documentError != nil)
         #expect(documentError == treeError)
