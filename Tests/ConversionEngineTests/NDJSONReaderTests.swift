@@ -7,7 +7,7 @@ import Testing
     /// Writes `text` to a temporary file and reads it back line by line.
     func lines(_ bytes: [UInt8], maxLineBytes: Int) throws -> [String] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ndjson-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fd = open(path, O_RDONLY)
         defer { close(fd) }

@@ -64,7 +64,7 @@ struct OutboxIngestTests {
             .appendingPathComponent("TikTokOfflineTests/Fixtures/corpus/segment-events-2000.ndjson").path
 
         let printed = directory.file("dry-run.ndjson")
-        FileManager.default.createFile(atPath: printed, contents: nil)
+        try #require(FileManager.default.createFile(atPath: printed, contents: nil))
         let dryRunner = DryRunner(
             engine: try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: DryRunSink()),
             builder: TikTokRequestBuilder(settings: Self.settings))

@@ -1,5 +1,6 @@
 import Foundation
 import MappingKit
+import Testing
 
 /// Runs the built `tiktok-offline` binary as a separate process, as a user would.
 enum Tool {
@@ -28,8 +29,8 @@ enum Tool {
         // Outputs go to files, so a child that writes a lot can never block on a full pipe.
         let folder = try TemporaryFolder()
         let outURL = folder.url.appendingPathComponent("stdout"), errURL = folder.url.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: outURL.path, contents: nil))
+        try #require(FileManager.default.createFile(atPath: errURL.path, contents: nil))
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let input = Pipe()
         process.standardInput = input

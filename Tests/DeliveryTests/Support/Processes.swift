@@ -34,8 +34,8 @@ final class ToolProcess: @unchecked Sendable {
         }
         stdoutPath = directory.file("\(name).stdout")
         stderrPath = directory.file("\(name).stderr")
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
+        try #require(FileManager.default.createFile(atPath: stderrPath, contents: nil))
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

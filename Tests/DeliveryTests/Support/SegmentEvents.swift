@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Segment `track` events that fire the shipped Complete Payment preset.
 enum SegmentEvents {
@@ -7,7 +8,7 @@ enum SegmentEvents {
     /// `valid` deliverable events, `invalid` events the pipeline refuses (no identifier), and
     /// optionally one event TikTok refuses (an uppercase pre-hashed phone passes the pipeline).
     static func write(to path: String, valid: Int, invalid: Int, badForTikTokAt bad: Int? = nil) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var chunk = ""

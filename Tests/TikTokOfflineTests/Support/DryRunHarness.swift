@@ -1,6 +1,7 @@
 import ConversionEngine
 import Foundation
 import MappingKit
+import Testing
 
 @testable import TikTokOffline
 
@@ -13,8 +14,8 @@ enum DryRunHarness {
         let directory = FileManager.default.temporaryDirectory
         let inputPath = directory.appendingPathComponent("dry-run-in-\(UUID().uuidString)").path
         let outputPath = directory.appendingPathComponent("dry-run-out-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: inputPath, contents: Data(input))
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: inputPath, contents: Data(input)))
+        try #require(FileManager.default.createFile(atPath: outputPath, contents: nil))
         defer {
             try? FileManager.default.removeItem(atPath: inputPath)
             try? FileManager.default.removeItem(atPath: outputPath)
