@@ -23,8 +23,6 @@ public struct TriggerSet: Sendable {
         }
     }
 
-    public var count: Int { triggers.count }
-
     /// Calls `body` with the position of every trigger the event in `document` fires, in
     /// order. Anything but an object fires nothing.
     public func forEachMatch(in document: JSONDocument, _ body: (Int) -> Void) {
