@@ -1,4 +1,4 @@
-import ConversionEngine
+@testable import ConversionEngine
 import Foundation
 import GRDB
 import Testing
@@ -222,5 +222,83 @@ struct OutboxTests {
         #expect(claimed.map(\.attempts) == [0, 2, 0, 0])
         #expect(try await outbox.claim(destination: "b", limits: .init(maxCount: 10)).map(\.key) == [messages[3].key])
         #expect(try await outbox.enqueue([messages[0]], destination: Self.destination).duplicates == 1, "keys still pending")
+    }
+
+    @Test func anOutboxWithTextKeysKeepsItsPendingKeys() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("outbox.sqlite")
+        let messages = TestEvents.messages(0..<6)
+        do {
+            let outbox = try Outbox(path: path)
+            try await outbox.enqueue(messages, destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 2))
+            try await outbox.confirm(claimed.map(\.id))
+        }
+        // Back to the layout of the version before (keys as text, one row per pending key), as
+        // an older build would have left this file.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: """
+                DROP TABLE outbox_pending_keys;
+                CREATE TABLE outbox_keys (destination TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (destination, key)) WITHOUT ROWID;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v3%';
+                """)
+            for message in messages[2...] {
+                try db.execute(sql: "INSERT INTO outbox_keys VALUES (?, ?)", arguments: [Self.destination, message.key])
+            }
+        }
+        try queue.close()
+        let outbox = try Outbox(path: path)
+        #expect(try await outbox.counts().pending == 4)
+        let again = try await outbox.enqueue(messages, destination: Self.destination)
+        #expect(again == EnqueueResult(inserted: 2, duplicates: 4), "the confirmed two are new again; the pending four are not")
+        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+        try await outbox.confirm(claimed.map(\.id))
+        #expect(try await outbox.enqueue(messages, destination: Self.destination).inserted == 6, "confirming frees the keys")
+    }
+
+    /// Keys are found through a 64-bit hash; one that shares its hash with a pending key (made
+    /// here by pointing a hash at another message) is still stored, never taken for a duplicate.
+    @Test func aKeyWhoseHashIsTakenIsStillStored() async throws {
+        try await withOutbox { outbox, directory throws in
+            let messages = TestEvents.messages(0..<2)
+            try await outbox.enqueue([messages[0]], destination: Self.destination)
+            let queue = try DatabaseQueue(path: directory.file("outbox.sqlite"))
+            try queue.write { db in
+                try db.execute(
+                    sql: "UPDATE outbox_pending_keys SET hash = ?",
+                    arguments: [PendingKeyHash.of(destination: Self.destination, key: messages[1].key)])
+            }
+            try queue.close()
+            #expect(try await outbox.enqueue([messages[1]], destination: Self.destination) == EnqueueResult(inserted: 1, duplicates: 0))
+            #expect(try await outbox.enqueue([messages[1]], destination: Self.destination).duplicates == 1)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+            #expect(claimed.map(\.key) == messages.map(\.key))
+            try await outbox.confirm(claimed.map(\.id))
+            #expect(try await outbox.counts().pending == 0)
+        }
+    }
+
+    /// Keys are compared byte for byte: canonically equivalent Unicode spellings are different
+    /// event ids to TikTok, and both are stored.
+    @Test func keysAreComparedByteForByte() async throws {
+        try await withOutbox { outbox, _ throws in
+            let composed = OutboxMessage(key: "CompletePayment/caf\u{E9}", payload: Array("{}".utf8))
+            let decomposed = OutboxMessage(key: "CompletePayment/cafe\u{301}", payload: Array("{}".utf8))
+            #expect(try await outbox.enqueue([composed, decomposed, composed], destination: Self.destination)
+                == EnqueueResult(inserted: 2, duplicates: 1))
+            #expect(try await outbox.enqueue([decomposed], destination: Self.destination).duplicates == 1)
+        }
+    }
+
+    @Test(arguments: [
+        (destination: "tiktok:set-1", key: "CompletePayment/e-1", hash: Int64(1_741_503_804_852_325_161)),
+        (destination: "", key: "", hash: Int64(-5_808_391_946_409_677_970)),
+    ])
+    func pendingKeyHashesAreStableAcrossVersions(destination: String, key: String, hash: Int64) {
+        // Hashes are kept in outbox files: the function must never change.
+        #expect(PendingKeyHash.of(destination: destination, key: key) == hash)
+        #expect(PendingKeyHash.of(destination: "ab", key: "c") != PendingKeyHash.of(destination: "a", key: "bc"))
     }
 }

@@ -133,9 +133,10 @@ public final class Outbox: Sendable {
         }
         migrator.registerMigration("v2: a row per stored batch") { db in
             // Claims read batches in rowid order (the order of acceptance). The blobs come last
-            // so that reading the other columns never walks a blob's overflow pages. Keys of
-            // pending messages make re-enqueuing idempotent; `settled` holds the messages of a
-            // batch already confirmed or dead-lettered while the rest of it is still pending.
+            // so that reading the other columns never walks a blob's overflow pages. `settled`
+            // holds the messages of a batch already confirmed or dead-lettered while the rest of
+            // it is still pending. (The pending keys of this version, as text, are replaced in v3;
+            // the first version's rows are moved there too.)
             try db.execute(sql: """
                 CREATE TABLE outbox_batches (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -164,8 +165,22 @@ public final class Outbox: Sendable {
                     PRIMARY KEY (batch, position)
                 ) WITHOUT ROWID;
                 """)
-            try Self.moveVersion1Rows(db)
-            try db.execute(sql: "DROP TABLE outbox")
+        }
+        migrator.registerMigration("v3: pending keys by hash") { db in
+            // Keys of pending messages make re-enqueuing idempotent: each one's hash
+            // (``PendingKeyHash``) and the id of the message that holds it.
+            try db.execute(sql: """
+                CREATE TABLE outbox_pending_keys (
+                    hash INTEGER PRIMARY KEY,
+                    message INTEGER NOT NULL
+                );
+                """)
+            try Self.indexPendingKeys(db)
+            try db.execute(sql: "DROP TABLE outbox_keys")
+            if try db.tableExists("outbox") {
+                try Self.moveVersion1Rows(db)
+                try db.execute(sql: "DROP TABLE outbox")
+            }
         }
         return migrator
     }
@@ -190,6 +205,24 @@ public final class Outbox: Sendable {
                 try recordFailure.run()
             }
             failures.removeFirst(ids.count)
+        }
+    }
+
+    /// Indexes the key of every pending message (for an outbox written before v3).
+    private static func indexPendingKeys(_ db: Database) throws {
+        let insert = try RawStatement(db, sql: "INSERT OR REPLACE INTO outbox_pending_keys (hash, message) VALUES (?, ?)")
+        let select = try RawStatement(db, sql: "SELECT id, destination, count, entries FROM outbox_batches ORDER BY id")
+        try select.rows { row in
+            let batch = row.int64(0)
+            let destination = row.text(1)
+            let entries = try Self.entries(of: batch, row.blobBytes(3), count: Int(row.int64(2)))
+            let settled = try settledPositions(of: batch, db)
+            for position in 0..<entries.count where !settled.contains(position) {
+                insert.bind(1, PendingKeyHash.of(destination: destination, key: entries.keyBytes(position)))
+                insert.bind(2, StoredBatch.messageID(batch: batch, position: position))
+                try insert.run()
+            }
+            return true
         }
     }
 
@@ -239,23 +272,32 @@ public final class Outbox: Sendable {
     /// Stores the messages whose keys are not pending for `destination` yet, as few stored
     /// batches as fit; returns each message's id, nil for a duplicate. Inside a write.
     static func store(_ messages: [OutboxMessage], destination: String, enqueuedAt: Double, _ db: Database) throws -> [Int64?] {
-        let insertKey = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_keys (destination, key) VALUES (?, ?)")
-        insertKey.bind(1, destination)
+        var pendingKeys = try PendingKeys(db)
         var fresh: [OutboxMessage] = []
         var freshIndices: [Int] = []
+        var freshHashes: [Int64] = []
+        // This call's own keys by hash, as indices into `fresh`: a key given twice is stored once.
+        var freshByHash: [Int64: [Int]] = [:]
         fresh.reserveCapacity(messages.count)
+        freshHashes.reserveCapacity(messages.count)
+        freshByHash.reserveCapacity(messages.count)
         for (index, message) in messages.enumerated() {
-            insertKey.bind(2, message.key)
-            try insertKey.run()
-            if db.changesCount > 0 {
-                fresh.append(message)
-                freshIndices.append(index)
-            }
+            let hash = PendingKeyHash.of(destination: destination, key: message.key)
+            if let earlier = freshByHash[hash], earlier.contains(where: { fresh[$0].key.utf8.elementsEqual(message.key.utf8) }) { continue }
+            if try pendingKeys.isPending(hash: hash, destination: destination, key: message.key) { continue }
+            freshByHash[hash, default: []].append(fresh.count)
+            fresh.append(message)
+            freshIndices.append(index)
+            freshHashes.append(hash)
         }
         var ids = [Int64?](repeating: nil, count: messages.count)
         let insertBatch = try RawStatement(db, sql: """
             INSERT INTO outbox_batches (destination, count, payload_bytes, enqueued_at, entries, payloads) VALUES (?, ?, ?, ?, ?, ?)
             """)
+        // Replacing: a key whose hash another pending key holds takes the entry over. The other
+        // key then is no longer found pending (enqueued again it would be sent again, with its
+        // event_id for TikTok to deduplicate); nothing is ever taken for a duplicate by mistake.
+        let indexKey = try RawStatement(db, sql: "INSERT OR REPLACE INTO outbox_pending_keys (hash, message) VALUES (?, ?)")
         insertBatch.bind(1, destination)
         insertBatch.bind(4, enqueuedAt)
         for run in StoredBatch.runs(fresh) {
@@ -267,10 +309,56 @@ public final class Outbox: Sendable {
             try insertBatch.run()
             let batch = db.lastInsertedRowID
             for (position, index) in run.indices.enumerated() {
-                ids[freshIndices[index]] = StoredBatch.messageID(batch: batch, position: position)
+                let id = StoredBatch.messageID(batch: batch, position: position)
+                ids[freshIndices[index]] = id
+                indexKey.bind(1, freshHashes[index])
+                indexKey.bind(2, id)
+                try indexKey.run()
             }
         }
         return ids
+    }
+
+    /// Answers whether a key is pending: its hash is looked up in `outbox_pending_keys`, and a
+    /// hit is checked against the key stored with the message it names.
+    private struct PendingKeys {
+        let db: Database
+        let lookup: RawStatement
+        let selectBatch: RawStatement
+        /// Batches read so far, with their keys copied out (a run enqueued again finds its keys
+        /// in a few batches).
+        var batches: [Int64: (destination: String, keys: [String], settled: Set<Int>)] = [:]
+
+        init(_ db: Database) throws {
+            self.db = db
+            lookup = try RawStatement(db, sql: "SELECT message FROM outbox_pending_keys WHERE hash = ?")
+            selectBatch = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
+        }
+
+        mutating func isPending(hash: Int64, destination: String, key: String) throws -> Bool {
+            lookup.bind(1, hash)
+            var message: Int64?
+            try lookup.rows { row in
+                message = row.int64(0)
+                return false
+            }
+            guard let message else { return false }
+            let batch = StoredBatch.batch(of: message)
+            let position = StoredBatch.position(of: message)
+            if batches[batch] == nil {
+                selectBatch.bind(1, batch)
+                try selectBatch.rows { row in
+                    let entries = try Outbox.entries(of: batch, row.blobBytes(2), count: Int(row.int64(1)))
+                    let keys = (0..<entries.count).map(entries.key)
+                    batches[batch] = (row.text(0), keys, try Outbox.settledPositions(of: batch, db))
+                    return false
+                }
+            }
+            guard let stored = batches[batch], stored.destination == destination, position < stored.keys.count else { return false }
+            // Byte for byte, as the keys were compared before (String's == would equate
+            // canonically equivalent Unicode, which are different event ids to TikTok).
+            return stored.keys[position].utf8.elementsEqual(key.utf8) && !stored.settled.contains(position)
+        }
     }
 
     // MARK: Sending
@@ -439,7 +527,7 @@ public final class Outbox: Sendable {
         var positionsByBatch: [Int64: Set<Int>] = [:]
         for id in ids { positionsByBatch[StoredBatch.batch(of: id), default: []].insert(StoredBatch.position(of: id)) }
         let select = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
-        let deleteKey = try RawStatement(db, sql: "DELETE FROM outbox_keys WHERE destination = ? AND key = ?")
+        let unindexKey = try RawStatement(db, sql: "DELETE FROM outbox_pending_keys WHERE hash = ? AND message = ?")
         let markSettled = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_settled (batch, position) VALUES (?, ?)")
         // A batch whose messages are all settled goes, with what is recorded about them.
         let deleteBatch = try [
@@ -454,10 +542,11 @@ public final class Outbox: Sendable {
                 let count = Int(row.int64(1))
                 let entries = try Self.entries(of: batch, row.blobBytes(2), count: count)
                 batchCount = count
-                deleteKey.bind(1, row.text(0))
+                let destination = row.text(0)
                 for position in positions where position < count && !settled.contains(position) {
-                    deleteKey.bind(2, text: entries.keyBytes(position))
-                    try deleteKey.run()
+                    unindexKey.bind(1, PendingKeyHash.of(destination: destination, key: entries.keyBytes(position)))
+                    unindexKey.bind(2, StoredBatch.messageID(batch: batch, position: position))
+                    try unindexKey.run()
                 }
                 return false
             }

@@ -1,0 +1,20 @@
+/// The outbox's index of pending keys stores a 64-bit hash of (destination, key) rather than
+/// the text: an index of small integers is a fraction of the pages, and each stored batch
+/// rewrites far fewer of them. The text stays in the stored batch; a hash that is found is
+/// checked against it, so two keys that share a hash are never taken for one another.
+///
+/// FNV-1a: stable across processes and versions, as a hash kept in a file must be.
+enum PendingKeyHash {
+    static func of(destination: String, key: some Collection<UInt8>) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in destination.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        // A separator, so that ("ab", "c") and ("a", "bc") differ.
+        hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+
+    static func of(destination: String, key: String) -> Int64 {
+        of(destination: destination, key: key.utf8)
+    }
+}
