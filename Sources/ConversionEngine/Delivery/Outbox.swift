@@ -354,10 +354,12 @@ public final class Outbox: Sendable {
                     return false
                 }
             }
-            guard let stored = batches[batch], stored.destination == destination, position < stored.keys.count else { return false }
-            // Byte for byte, as the keys were compared before (String's == would equate
+            // Byte for byte, as SQLite compared the keys before (String's == would equate
             // canonically equivalent Unicode, which are different event ids to TikTok).
-            return stored.keys[position].utf8.elementsEqual(key.utf8) && !stored.settled.contains(position)
+            guard let stored = batches[batch], stored.destination.utf8.elementsEqual(destination.utf8),
+                position < stored.keys.count, !stored.settled.contains(position)
+            else { return false }
+            return stored.keys[position].utf8.elementsEqual(key.utf8)
         }
     }
 
