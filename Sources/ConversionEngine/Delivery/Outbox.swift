@@ -211,17 +211,10 @@ public final class Outbox: Sendable {
     /// Indexes the key of every pending message (for an outbox written before v3).
     private static func indexPendingKeys(_ db: Database) throws {
         let insert = try RawStatement(db, sql: "INSERT OR REPLACE INTO outbox_pending_keys (hash, message) VALUES (?, ?)")
-        let select = try RawStatement(db, sql: "SELECT id, destination, count, entries FROM outbox_batches ORDER BY id")
-        try select.rows { row in
-            let batch = row.int64(0)
-            let destination = row.text(1)
-            let entries = try Self.entries(of: batch, row.blobBytes(3), count: Int(row.int64(2)))
-            let settled = try settledPositions(of: batch, db)
-            for position in 0..<entries.count where !settled.contains(position) {
-                insert.bind(1, PendingKeyHash.of(destination: destination, key: entries.keyBytes(position)))
-                insert.bind(2, StoredBatch.messageID(batch: batch, position: position))
-                try insert.run()
-            }
+        try forEachPending(destination: nil, after: 0, db) { message in
+            insert.bind(1, PendingKeyHash.of(destination: message.destination, key: message.entries.keyBytes(message.position)))
+            insert.bind(2, message.id)
+            try insert.run()
             return true
         }
     }
@@ -430,6 +423,7 @@ public final class Outbox: Sendable {
     /// One pending message, read in place while its batch's row is current.
     struct PendingMessage {
         let id: Int64
+        let destination: String
         let position: Int
         let attempts: Int
         let entries: StoredBatch.Entries
@@ -448,8 +442,8 @@ public final class Outbox: Sendable {
         destination: String?, after start: Int64, _ db: Database, _ body: (PendingMessage) throws -> Bool
     ) throws {
         let select = try RawStatement(db, sql: destination == nil
-            ? "SELECT id, count, entries, payloads FROM outbox_batches WHERE id >= ? ORDER BY id"
-            : "SELECT id, count, entries, payloads FROM outbox_batches WHERE id >= ? AND +destination = ? ORDER BY id")
+            ? "SELECT id, count, entries, payloads, destination FROM outbox_batches WHERE id >= ? ORDER BY id"
+            : "SELECT id, count, entries, payloads, destination FROM outbox_batches WHERE id >= ? AND +destination = ? ORDER BY id")
         select.bind(1, StoredBatch.batch(of: start))
         if let destination { select.bind(2, destination) }
         try select.rows { row in
@@ -458,11 +452,13 @@ public final class Outbox: Sendable {
             let entries = try Self.entries(of: batch, row.blobBytes(2), count: Int(row.int64(1)), payloads: payloads)
             let settled = try settledPositions(of: batch, db)
             let attempts = try failedAttempts(of: batch, db)
+            let batchDestination = destination ?? row.text(4)
             for position in 0..<entries.count where !settled.contains(position) {
                 let id = StoredBatch.messageID(batch: batch, position: position)
                 guard id > start else { continue }
                 let message = PendingMessage(
-                    id: id, position: position, attempts: attempts[position] ?? 0, entries: entries, payloads: payloads)
+                    id: id, destination: batchDestination, position: position, attempts: attempts[position] ?? 0,
+                    entries: entries, payloads: payloads)
                 guard try body(message) else { return false }
             }
             return true
