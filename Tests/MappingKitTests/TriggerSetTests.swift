@@ -15,7 +15,7 @@ import Testing
         (#"!(event = "A")"#, nil),
         (#"event != "A""#, nil),
         (#"contains(event, "A")"#, nil),
-        (#"event > "A""#, nil),
+        (#"event > "5""#, nil),
         (#"type = "page""#, nil),
         (#"properties.event = "A""#, nil),
     ]

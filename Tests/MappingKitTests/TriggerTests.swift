@@ -53,6 +53,18 @@ import Testing
         #expect(try Trigger(trigger.canonicalSource).isEquivalent(to: trigger))
     }
 
+    /// Every comparison's canonical text reads back as the same trigger, numbers written as
+    /// text and extreme numbers included.
+    @Test(arguments: [
+        #"properties.a < "10""#, #"properties.a >= "-2.5e3""#, #"userId > "7""#, #"properties.a <= 1000000000000000000000"#, #"properties.a > 0.0000001"#,
+        #"contains(name, 1000000000000000000000)"#, #"name = 'say "hi"'"#,
+        #"properties.a = 0.1"#, #"name != 12"#, #"event = "5""#, #"properties.b < "0x10""#,
+    ])
+    func comparisonsRoundTripThroughCanonicalSource(source: String) throws {
+        let trigger = try Trigger(source)
+        #expect(try Trigger(trigger.canonicalSource).isEquivalent(to: trigger), "\(trigger.canonicalSource)")
+    }
+
     @Test func groupingIsStructural() throws {
         let implicit = try Trigger(#"event = "A" or event = "B" and type = "track""#)
         let explicit = try Trigger(#"event = "A" or (event = "B" and type = "track")"#)
@@ -109,6 +121,11 @@ import Testing
         ("properties.price>=100", 17, "cannot follow the name"),
         (#"event = "A" or(type = "track")"#, 13, "put a space"),
         (#"properties.a\"#, 13, "at the end of the trigger"),
+        // Text that is no number after an ordering operator could never match (Segment loads it).
+        (#"event < "Order Completed" and properties.revenue > 1"#, 9, "could never match"),
+        (#"properties.a >= 'ten'"#, 17, "could never match"),
+        ("properties.a > " + String(repeating: "9", count: 400), 16, "too large"),
+        (#"userId <= "x""#, 11, "could never match"),
     ])
     func malformedTriggersSayWhereAndWhat(source: String, column: Int, fragment: String) {
         do {

@@ -1,22 +1,28 @@
 /// A string compared the way JavaScript's `===` compares: same code units, no Unicode
 /// normalisation (Swift's `==` would equate "é" written two ways).
-struct ExactText: Sendable {
+struct ExactText: Sendable, Equatable {
     let string: String
     private let utf8: [UInt8]
     private let isASCII: Bool
     /// The array index the text names when it is a canonical one (`"0"`, `"12"`, not `"01"`).
     let arrayIndex: Int?
+    /// Finds the text inside another, in linear time (built once, with the trigger).
+    private let finder: SubstringSearch
 
     init(_ string: String) {
         self.string = string
         utf8 = Array(string.utf8)
         isASCII = string.utf8.allSatisfy { $0 < 0x80 }
+        finder = SubstringSearch(utf8)
         if let index = Int(string), index >= 0, String(index) == string {
             arrayIndex = index
         } else {
             arrayIndex = nil
         }
     }
+
+    /// Byte for byte (canonically equivalent Unicode is different text here).
+    static func == (a: ExactText, b: ExactText) -> Bool { a.utf8 == b.utf8 }
 
     /// Calls `body` with the text's UTF-8 bytes.
     @inline(__always)
@@ -46,13 +52,12 @@ struct ExactText: Sendable {
     func occurs(in haystack: String, at anchor: Anchor) -> Bool {
         guard !utf8.isEmpty else { return true }
         guard haystack.utf8.count >= utf8.count else { return false }
-        let found = haystack.utf8.withContiguousStorageIfAvailable { h in Self.search(utf8, in: h, at: anchor) }
-        return found ?? Self.search(utf8, in: Array(haystack.utf8), at: anchor)
+        let found = haystack.utf8.withContiguousStorageIfAvailable { h in search(in: h, at: anchor) }
+        return found ?? search(in: Array(haystack.utf8), at: anchor)
     }
 
-    private static func search<H: RandomAccessCollection<UInt8>, N: RandomAccessCollection<UInt8>>(
-        _ needle: N, in haystack: H, at anchor: Anchor
-    ) -> Bool where H.Index == Int, N.Index == Int {
+    private func search<H: RandomAccessCollection<UInt8>>(in haystack: H, at anchor: Anchor) -> Bool where H.Index == Int {
+        let needle = utf8
         let last = haystack.endIndex - needle.count
         func matches(at offset: Int) -> Bool {
             var i = offset
@@ -65,14 +70,61 @@ struct ExactText: Sendable {
         switch anchor {
         case .start: return matches(at: haystack.startIndex)
         case .end: return matches(at: last)
-        case .anywhere:
-            guard let first = needle.first else { return true }
-            var offset = haystack.startIndex
-            while offset <= last {
-                if haystack[offset] == first, matches(at: offset) { return true }
-                offset += 1
-            }
-            return false
+        case .anywhere: return finder.occurs(in: haystack)
         }
+    }
+}
+
+/// Knuth–Morris–Pratt search: time linear in the haystack plus the needle, whatever both
+/// hold. A trigger's text comes from a shared file and the event from anyone, so a naive scan
+/// (a needle of 16,000 `a`s over a field of 900 KB of `a`s compares 10^10 bytes) is an attack.
+struct SubstringSearch: Sendable {
+    private let needle: [UInt8]
+    /// `border[i]`: the length of the longest proper prefix of `needle[...i]` that is also its suffix.
+    private let border: [Int]
+
+    init(_ needle: [UInt8]) {
+        self.needle = needle
+        var border = [Int](repeating: 0, count: needle.count)
+        var length = 0
+        var i = 1
+        while i < needle.count {
+            if needle[i] == needle[length] {
+                length += 1
+                border[i] = length
+                i += 1
+            } else if length > 0 {
+                length = border[length - 1]
+            } else {
+                i += 1
+            }
+        }
+        self.border = border
+    }
+
+    func occurs<H: RandomAccessCollection<UInt8>>(in haystack: H) -> Bool where H.Index == Int {
+        guard !needle.isEmpty else { return true }
+        let first = needle[0]
+        var matched = 0
+        var i = haystack.startIndex
+        while i < haystack.endIndex {
+            let byte = haystack[i]
+            if matched == 0 {
+                // Nothing matched yet: skip quickly to the needle's first byte.
+                if byte != first {
+                    i += 1
+                    continue
+                }
+                matched = 1
+            } else if byte == needle[matched] {
+                matched += 1
+            } else {
+                matched = border[matched - 1]
+                continue  // the same byte is tried against the shorter match
+            }
+            if matched == needle.count { return true }
+            i += 1
+        }
+        return false
     }
 }

@@ -81,8 +81,9 @@ public struct Trigger: Sendable {
         try Trigger(referenceAST: referenceAST).canonicalSource
     }
 
-    /// Whether two triggers read the same (equal parsed trees, so they match the same events).
+    /// Whether two triggers test the same things the same way, so they match the same events:
+    /// equal compiled conditions (`properties.a < "10"` and `properties.a < 10` are equivalent).
     public func isEquivalent(to other: Trigger) -> Bool {
-        node == other.node
+        storage.matcher == other.storage.matcher
     }
 }

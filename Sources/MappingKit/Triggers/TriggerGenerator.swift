@@ -44,19 +44,43 @@ enum TriggerGenerator {
         case .endsWith: return "match(\(field), \"*\(JavaScript.string(value))\")"
         case .notEndsWith: return "!match(\(field), \"*\(JavaScript.string(value))\")"
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            return "\(field) \(condition.comparison.rawValue) \(JSNumber.format(JavaScript.number(value)))"
-        case .numberEquals: return "\(field) = \(JSNumber.format(JavaScript.number(value)))"
-        case .numberNotEquals: return "\(field) != \(JSNumber.format(JavaScript.number(value)))"
+            return "\(field) \(condition.comparison.rawValue) \(number(JavaScript.number(value)))"
+        case .numberEquals: return "\(field) = \(number(JavaScript.number(value)))"
+        case .numberNotEquals: return "\(field) != \(number(JavaScript.number(value)))"
         case .equals, .notEquals: return "\(field) \(condition.comparison.rawValue) \(literal(value))"
         }
     }
 
-    /// Numbers and booleans bare, anything else in double quotes.
+    /// Numbers and booleans bare, anything else quoted the way it was written: in double
+    /// quotes, or (text that holds a double quote, which FQL cannot escape) as the
+    /// single-quoted token it came from, whose quotes are part of the value.
     private static func literal(_ value: JSON) -> String {
         switch value {
-        case .int, .double, .bool: JavaScript.string(value)
-        default: "\"\(JavaScript.string(value))\""
+        case .int, .double: return number(JavaScript.number(value))
+        case .bool: return JavaScript.string(value)
+        default:
+            let text = JavaScript.string(value)
+            if text.contains("\""), text.count >= 2, text.first == "'", text.last == "'" { return text }
+            return "\"\(text)\""
         }
+    }
+
+    /// A number as FQL reads it: JavaScript's text, but in plain decimal notation where that
+    /// uses an exponent (`1e+21` is not an FQL number; `1000000000000000000000` is the same one).
+    static func number(_ value: Double) -> String {
+        let text = JSNumber.format(value)
+        guard let e = text.firstIndex(of: "e"), let exponent = Int(text[text.index(after: e)...]) else { return text }
+        let mantissa = text[..<e]
+        let sign = mantissa.hasPrefix("-") ? "-" : ""
+        let digits = mantissa.filter(\.isNumber)  // JavaScript writes one digit before the point
+        let integerDigits = 1 + exponent
+        if integerDigits >= digits.count {
+            return sign + digits + String(repeating: "0", count: integerDigits - digits.count)
+        }
+        if integerDigits > 0 {
+            return sign + digits.prefix(integerDigits) + "." + digits.dropFirst(integerDigits)
+        }
+        return sign + "0." + String(repeating: "0", count: -integerDigits) + digits
     }
 
     private static func fieldName(_ field: TriggerField) -> String {

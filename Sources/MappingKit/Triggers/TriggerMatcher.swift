@@ -1,13 +1,13 @@
 /// A trigger compiled for matching: paths pre-split, expected values pre-converted to the
 /// string or number each operator compares with. Matching allocates nothing.
-indirect enum TriggerMatcher: Sendable {
+indirect enum TriggerMatcher: Sendable, Equatable {
     case all([TriggerMatcher])
     case any([TriggerMatcher])
     case not(TriggerMatcher)
     case test(Lookup, Predicate)
 
     /// Where the actual value comes from.
-    enum Lookup: Sendable {
+    enum Lookup: Sendable, Equatable {
         /// A top-level member (`type`, `event`, `name`, `userId`).
         case member(ExactText)
         /// A walk from a top-level object (`properties`, `traits`, `context`) along keys.
@@ -16,7 +16,7 @@ indirect enum TriggerMatcher: Sendable {
 
     /// What the actual value must satisfy, with Segment's coercions already applied to the
     /// expected side.
-    enum Predicate: Sendable {
+    enum Predicate: Sendable, Equatable {
         case stringEquals(ExactText)
         case stringNotEquals(ExactText)
         case numberEquals(Double)

@@ -312,6 +312,25 @@ struct TriggerParser {
             throw TriggerSyntaxError(
                 message: "'\(written.rawValue)' compares numbers, found \(valueToken.display)", column: valueToken.column,
                 expected: "a number")
+        case (.less, .string(let text, _)), (.lessOrEqual, .string(let text, _)),
+            (.greater, .string(let text, _)), (.greaterOrEqual, .string(let text, _)):
+            // Segment converts the text to a number; text that is none makes a condition that
+            // can never match (and has no FQL text to write back), which is never what was meant.
+            let number = JavaScript.number(.string(literal.typedValue?.stringValue ?? text))
+            guard !number.isNaN else {
+                throw TriggerSyntaxError(
+                    message: "'\(written.rawValue)' compares numbers and \(valueToken.display) is not one, so this condition could never match",
+                    column: valueToken.column, expected: "a number")
+            }
+            guard number.isFinite else {
+                throw TriggerSyntaxError(message: "\(valueToken.display) is too large a number", column: valueToken.column, expected: "a finite number")
+            }
+            let typed = literal.typedValue!
+            return TriggerCondition(field: field, comparison: written, value: section.takesPath ? typed : .string(JavaScript.string(typed)))
+        case (_, .number(let n)) where !n.isFinite:
+            throw TriggerSyntaxError(
+                message: "\(valueToken.display) is \(n.isNaN ? "not a number" : "too large a number")", column: valueToken.column,
+                expected: "a finite number")
         case (.equals, .boolean(let b)) where isPathOrUser:
             return TriggerCondition(field: field, comparison: b ? .isTrue : .isFalse, value: nil)
         case (.equals, .number(let n)) where section.takesPath:
