@@ -40,7 +40,7 @@ for record in try await engine.process(events: events) {
     switch record.outcome {
     case .sent:
         var body: [UInt8] = []
-        builder.writeBody(serializedData: [record.output!], into: &body)
+        builder.writeBody(serializedData: [record.output!], testEventCode: builder.testEventCode(for: record.fields), into: &body)
         print("event \(record.line) \(record.mapping): \(String(decoding: body, as: UTF8.self))")
     case .rejected(let reason): print("event \(record.line) \(record.mapping): rejected, \(reason)")
     case .skipped(let reason): print("event \(record.line) \(record.mapping): skipped, \(reason)")

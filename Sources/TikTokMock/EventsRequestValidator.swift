@@ -7,9 +7,16 @@ enum EventsRequestValidator {
     static let maxEvents = 1_000
     static let identifierFields = ["email", "phone", "external_id"]
 
+    /// What an acceptable request carries.
+    struct Accepted {
+        var events: [(event: String, eventID: String?)]
+        /// The body's `test_event_code`; nil for live events.
+        var testEventCode: String?
+    }
+
     /// The accepted events as (event, event_id) pairs, or the reason to refuse the request.
     /// The body is read in place: the stand-in builds no tree of a 1,000-event request.
-    static func validate(_ body: JSONDocument) -> Result<[(event: String, eventID: String?)], Refusal> {
+    static func validate(_ body: JSONDocument) -> Result<Accepted, Refusal> {
         guard let envelope = body.root, body.isObject(envelope) else {
             return .failure(Refusal("request body must be a JSON object"))
         }
@@ -21,6 +28,11 @@ enum EventsRequestValidator {
         }
         guard let sourceID = body.member("event_source_id", of: envelope).flatMap(body.string), !sourceID.isEmpty else {
             return .failure(Refusal("event_source_id is required"))
+        }
+        var testEventCode: String?
+        if let code = body.member("test_event_code", of: envelope) {
+            guard let text = body.string(code) else { return .failure(Refusal("test_event_code must be a string")) }
+            testEventCode = text.isEmpty ? nil : text
         }
         guard let data = body.member("data", of: envelope), body.isArray(data) else {
             return .failure(Refusal("data must be a non-empty array"))
@@ -38,11 +50,15 @@ enum EventsRequestValidator {
             case .failure(let refusal): return .failure(Refusal("data[\(index)]\(refusal.message)"))
             }
         }
-        return .success(accepted)
+        return .success(Accepted(events: accepted, testEventCode: testEventCode))
     }
 
     private static func validate(row: JSONDocument.Value, in body: JSONDocument) -> Result<(event: String, eventID: String?), Refusal> {
         guard body.isObject(row) else { return .failure(Refusal(": must be an object")) }
+        if body.member("test_event_code", of: row) != nil {
+            return .failure(Refusal(
+                ".test_event_code: not read here; TikTok reads test_event_code at the top level of the request body, so this event would not show in Test Events"))
+        }
         guard let name = body.member("event", of: row).flatMap(body.string), !name.isEmpty else {
             return .failure(Refusal(".event: is required"))
         }

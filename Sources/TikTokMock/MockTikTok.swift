@@ -15,6 +15,12 @@ import Synchronization
 /// one row is bad. Accepted events are deduplicated by (event, event_id), as TikTok does.
 /// `POST /open_api/v1.3/offline/track/` answers the connection check.
 ///
+/// A request's `test_event_code` is read at the top level of the body, as TikTok does; its events
+/// are counted apart (``MockTikTokStats/testEvents``), and an element that carries its own
+/// `test_event_code` is refused (code 40002), since TikTok ignores it there. Unknown paths (404)
+/// and bodies over the limit (413) are answered in TikTok's JSON too, and a connection that
+/// sends nothing for ``MockTikTokConfiguration/idleTimeout`` is closed.
+///
 /// Test hooks: `GET /__stats` returns ``MockTikTokStats`` as JSON; `POST /__revoke` revokes the
 /// `Access-Token` it carries (later requests with it get code 40105).
 ///
@@ -32,6 +38,7 @@ public final class MockTikTok: Sendable {
     private struct State: Sendable {
         var stats = MockTikTokStats()
         var seen = Set<String>()
+        var seenTests = Set<String>()
         var revokedTokens = Set<String>()
         var random: SplitMix64
         var nextRequestID = 0
@@ -57,6 +64,8 @@ public final class MockTikTok: Sendable {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(
+                configuration.idleTimeout.components.seconds * 1_000_000_000 + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mock-tiktok"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -103,6 +112,7 @@ public final class MockTikTok: Sendable {
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: TikTokStyleErrors())
         router.post(RouterPath(Self.eventsPath)) { request, _ in
             try await self.track(request)
         }
@@ -160,14 +170,16 @@ public final class MockTikTok: Sendable {
         switch EventsRequestValidator.validate(document) {
         case .failure(let refusal):
             return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
-        case .success(let events):
+        case .success(let accepted):
             state.withLock { state in
-                state.stats.eventsReceived += events.count
-                for event in events {
-                    let key = event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count)"
-                    state.seen.insert(key)
+                state.stats.eventsReceived += accepted.events.count
+                let scope = accepted.testEventCode.map { "test\u{1F}" + $0 + "\u{1F}" } ?? ""
+                for event in accepted.events {
+                    let key = scope + (event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count + state.seenTests.count)")
+                    if accepted.testEventCode == nil { state.seen.insert(key) } else { state.seenTests.insert(key) }
                 }
                 state.stats.uniqueEvents = state.seen.count
+                state.stats.testEvents = state.seenTests.count
             }
             return Self.reply(code: 0, message: "OK", requestID: requestID)
         }
@@ -222,6 +234,26 @@ public final class MockTikTok: Sendable {
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
+    }
+}
+
+/// Answers the server's own errors (no such path, body too large) in TikTok's JSON, so a client
+/// reads them the way it reads TikTok's.
+struct TikTokStyleErrors<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let (code, message): (Int, String) = switch error.status {
+            case .notFound: (40400, "Not found: \(request.uri.path) is not an Events API path")
+            case .contentTooLarge: (40002, "Invalid parameter: the request body is too large")
+            default: (error.status.code >= 500 ? 50000 : 40000, error.body ?? error.status.reasonPhrase)
+            }
+            let body: JSON = ["code": .int(code), "message": .string(message), "request_id": .string("mock-error")]
+            return Response(
+                status: error.status, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body.serialized())))
+        }
     }
 }
 

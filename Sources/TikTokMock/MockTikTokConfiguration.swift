@@ -17,6 +17,8 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
     public var seed: UInt64
     /// Largest request body accepted.
     public var maxBodyBytes: Int
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -27,7 +29,8 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
         latency: Duration = .zero,
         badToken: Bool = false,
         seed: UInt64 = 0x5EED,
-        maxBodyBytes: Int = 16 << 20
+        maxBodyBytes: Int = 16 << 20,
+        idleTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -38,6 +41,7 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
         self.badToken = badToken
         self.seed = seed
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -47,8 +51,11 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
     public var requests = 0
     /// Events in requests answered with code 0 (duplicates included).
     public var eventsReceived = 0
-    /// Distinct (event, event_id) pairs accepted; what TikTok would count.
+    /// Distinct (event, event_id) pairs accepted as live events; what TikTok would count.
     public var uniqueEvents = 0
+    /// Distinct (event, event_id) pairs accepted in requests with a `test_event_code`: what
+    /// TikTok shows in the Test Events tab, not counted in ``uniqueEvents``.
+    public var testEvents = 0
     /// Requests answered with anything but code 0.
     public var rejectedRequests = 0
 
@@ -58,6 +65,7 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
         case requests
         case eventsReceived = "events_received"
         case uniqueEvents = "unique_events"
+        case testEvents = "test_events"
         case rejectedRequests = "rejected_requests"
     }
 }

@@ -14,6 +14,7 @@ struct TikTokOffline: AsyncParsableCommand {
             RunCommand.self,
             CheckAuthCommand.self,
             DeadLettersCommand.self,
+            OutboxCommand.self,
             MockTikTokCommand.self,
             PresetsCommand.self,
             BenchCommand.self,

@@ -239,7 +239,7 @@ struct DelivererTests {
                 try await waitUntil { mock.stats.requests >= 1 }
                 let second = deliverer(try Outbox(path: outbox.path), client)
                 second.finishInput()
-                guard case .outbox(let reason)? = await second.run().failure else {
+                guard case .busy(let reason)? = await second.run().failure else {
                     Issue.record("a second deliverer on the same file must refuse to run")
                     return
                 }

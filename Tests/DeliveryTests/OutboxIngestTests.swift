@@ -114,10 +114,13 @@ struct OutboxIngestTests {
         for (route, settings) in [
             (Self.route, Self.settings),
             (TikTokRoute(eventSetID: "set \"2\"", accessToken: "t"), TikTokSettings(accessToken: "t", eventSetID: "set \"2\"")),
+            (TikTokRoute(eventSetID: "set-3", accessToken: "t", testEventCode: "TEST\"9"),
+             TikTokSettings(accessToken: "t", eventSetID: "set-3", testEventCode: "TEST\"9")),
         ] {
             let body = TikTokEnvelope(route: route).body(for: entries[...])
             let parsed = try JSON.parse(bytes: body.readableBytesView)
-            #expect(parsed == TikTokRequestBuilder(settings: settings).body(data: elements))
+            #expect(parsed == TikTokRequestBuilder(settings: settings).body(data: elements, testEventCode: route.testEventCode))
+            #expect(parsed["test_event_code"]?.stringValue == route.testEventCode)
         }
     }
 }

@@ -90,7 +90,8 @@ import Testing
         #expect(body["partner_name"] == nil, "partner_name is omitted when unset")
         #expect(body["event_source"] == "offline")
         #expect(body["event_source_id"] == "s-9")
-        #expect(body["data"]?.arrayValue?.first?["test_event_code"] == "TEST42")
+        #expect(body["test_event_code"] == "TEST42", "TikTok reads it at the top level")
+        #expect(body["data"]?.arrayValue?.first?["test_event_code"] == nil, "and ignores it inside data")
         #expect(body["data"]?.arrayValue?.first?["limited_data_use"] == false)
     }
 }

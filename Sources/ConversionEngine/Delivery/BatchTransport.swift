@@ -5,6 +5,14 @@
 public protocol BatchTransport: Sendable {
     /// Sends `entries` (in order) as one request for `destination`.
     func send(_ entries: ArraySlice<OutboxEntry>, destination: String) async -> TransportOutcome
+
+    /// Whether this transport can send `destination`'s events: a ``Deliverer`` also delivers
+    /// the pending destinations it was not given for which this is true. Default: false.
+    func canSend(to destination: String) -> Bool
+}
+
+extension BatchTransport {
+    public func canSend(to destination: String) -> Bool { false }
 }
 
 /// What a destination did with one request.

@@ -21,7 +21,19 @@ import Synchronization
 /// their unsent events back to the outbox, and makes ``run()`` return.
 ///
 /// One deliverer per outbox file at a time: ``run()`` holds a lock file next to the outbox
-/// (`<outbox>.deliver-lock`) and fails at once if another process holds it.
+/// (`<outbox>.deliver-lock`) and fails at once (``DeliveryFailure/busy(_:)``) if another process
+/// holds it. ``takeDeliveryLock()`` takes it earlier, so a caller can refuse to start before
+/// reading any input. One ``run()`` at a time per instance; a second call returns at once with
+/// ``DeliveryFailure/alreadyRunning``.
+///
+/// Besides `destinations`, it delivers every pending destination the transport can send to
+/// (``BatchTransport/canSend(to:)``), found in the outbox as they appear: events a mapping
+/// routes elsewhere (another test code) are not left behind.
+///
+/// Outages are logged, not only counted: the first failed attempt after a success is a warning
+/// with the reason, a line follows at most every ``Configuration/outageReportInterval`` while
+/// attempts keep failing, and the recovery is logged once. Cancelling the task that runs
+/// ``run()`` is the same as ``stop()``.
 public final class Deliverer: Sendable {
     public struct Configuration: Sendable {
         public var batch: Outbox.BatchLimits
@@ -32,13 +44,16 @@ public final class Deliverer: Sendable {
         public var linger: Duration
         /// How often an idle worker looks for new events.
         public var pollInterval: Duration
+        /// While attempts keep failing, the least time between two log lines about it.
+        public var outageReportInterval: Duration
 
         public init(
             batch: Outbox.BatchLimits = .init(maxCount: 1_000, maxBytes: 4 << 20),
             concurrency: Int = 4,
             retry: RetryPolicy = .init(),
             linger: Duration = .milliseconds(50),
-            pollInterval: Duration = .milliseconds(10)
+            pollInterval: Duration = .milliseconds(10),
+            outageReportInterval: Duration = .seconds(10)
         ) {
             precondition(concurrency >= 1, "at least one request in flight")
             self.batch = batch
@@ -46,6 +61,7 @@ public final class Deliverer: Sendable {
             self.retry = retry
             self.linger = linger
             self.pollInterval = pollInterval
+            self.outageReportInterval = outageReportInterval
         }
     }
 
@@ -53,16 +69,31 @@ public final class Deliverer: Sendable {
         var report = DeliveryReport()
         var inputFinished = false
         var stopping = false
+        var running = false
         var pausedUntil: ContinuousClock.Instant?
+        /// The destinations being delivered: those given, and those found pending since.
+        var destinations: [String]
+        var lastDiscovery: ContinuousClock.Instant?
+        var outage = Outage()
+    }
+
+    /// Failed attempts since the last success, for the outage log lines.
+    private struct Outage: Sendable {
+        var failing = false
+        var since: ContinuousClock.Instant = .now
+        var lastReport: ContinuousClock.Instant = .now
+        var failedAttempts = 0
     }
 
     public let outbox: Outbox
-    public let destinations: [String]
     public let configuration: Configuration
     private let transport: any BatchTransport
     private let logger: Logger
     private let metrics = DeliveryMetrics()
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private let lock = Mutex<DeliveryLock?>(nil)
+    /// How often workers look for destinations they do not know yet while input arrives.
+    private static let discoveryInterval: Duration = .milliseconds(500)
 
     /// - Parameter destinations: the outbox destination keys this deliverer may send to (the
     ///   transport must know each of them).
@@ -75,10 +106,13 @@ public final class Deliverer: Sendable {
     ) {
         self.outbox = outbox
         self.transport = transport
-        self.destinations = destinations
+        self.state = Mutex(State(destinations: destinations))
         self.configuration = configuration
         self.logger = logger
     }
+
+    /// The destinations delivered so far: those given, and those found pending since.
+    public var destinations: [String] { state.withLock { $0.destinations } }
 
     /// Totals so far (for progress display).
     public var progress: DeliveryReport { state.withLock { $0.report } }
@@ -89,18 +123,46 @@ public final class Deliverer: Sendable {
     /// Stop claiming, finish the requests in flight, and return from ``run()``.
     public func stop() { state.withLock { $0.stopping = true } }
 
-    /// Delivers until the outbox is empty after ``finishInput()``, until ``stop()``, or until a failure.
-    /// Events not delivered stay pending in the outbox; the report's `failure` says why it stopped early.
+    /// Takes the outbox's delivery lock now instead of in ``run()``: throws
+    /// ``DeliveryFailure/busy(_:)`` when another process holds it. Held until ``run()`` returns.
+    public func takeDeliveryLock() throws(DeliveryFailure) {
+        try lock.withLock { (held: inout DeliveryLock?) throws(DeliveryFailure) in
+            guard held == nil else { return }
+            guard let taken = DeliveryLock(outboxPath: outbox.path) else {
+                throw DeliveryFailure.busy("another process is delivering from \(outbox.path)")
+            }
+            held = taken
+        }
+    }
+
+    /// Delivers until the outbox is empty after ``finishInput()``, until ``stop()`` or
+    /// cancellation, or until a failure. Events not delivered stay pending in the outbox; the
+    /// report's `failure` says why it stopped early.
     public func run() async -> DeliveryReport {
-        guard let lock = DeliveryLock(outboxPath: outbox.path) else {
-            fail(.outbox("another process is delivering from \(outbox.path)"))
+        let alreadyRunning = state.withLock { state in
+            defer { state.running = true }
+            return state.running
+        }
+        if alreadyRunning {
+            var report = DeliveryReport()
+            report.failure = .alreadyRunning
+            return report
+        }
+        do {
+            try takeDeliveryLock()
+        } catch {
+            fail(error)
             return progress
         }
-        defer { lock.unlock() }
-        await withTaskGroup(of: Void.self) { group in
-            for worker in 0..<configuration.concurrency {
-                group.addTask { await self.work(startingAt: worker) }
+        defer { lock.withLock { $0?.unlock(); $0 = nil } }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<configuration.concurrency {
+                    group.addTask { await self.work(startingAt: worker) }
+                }
             }
+        } onCancel: {
+            self.stop()
         }
         return progress
     }
@@ -111,7 +173,7 @@ public final class Deliverer: Sendable {
         var turn = offset
         var idleSince: ContinuousClock.Instant?
         while !isStopping {
-            let inputFinished = state.withLock { $0.inputFinished }
+            let (inputFinished, destinations) = state.withLock { ($0.inputFinished, $0.destinations) }
             let lingered = idleSince.map { ContinuousClock.now - $0 >= configuration.linger } ?? false
             let minimum = inputFinished || lingered ? 1 : configuration.batch.maxCount
             var claimed: [OutboxEntry] = []
@@ -121,25 +183,52 @@ public final class Deliverer: Sendable {
                     destination = destinations[(turn + step) % destinations.count]
                     claimed = try await outbox.claim(destination: destination, limits: configuration.batch, minimumCount: minimum)
                 }
+                if claimed.isEmpty, try await discoverDestinations(force: inputFinished) { continue }
             } catch {
-                fail(.outbox("\(error)"))
+                failOnOutbox(error)
                 return
             }
             turn += 1
             if claimed.isEmpty {
                 if inputFinished { return }
                 if idleSince == nil { idleSince = .now }
-                try? await Task.sleep(for: configuration.pollInterval)
+                await sleep(configuration.pollInterval)
                 continue
             }
             idleSince = nil
             do {
                 try await deliver(claimed[...], destination: destination)
             } catch {
-                fail(.outbox("\(error)"))
                 outbox.release(claimed.map(\.id))
+                failOnOutbox(error)
                 return
             }
+        }
+    }
+
+    /// Adds the pending destinations the transport can send to and that are not delivered yet;
+    /// true when it found any. Looks at most every ``discoveryInterval`` unless `force`d.
+    private func discoverDestinations(force: Bool) async throws -> Bool {
+        let due = state.withLock { state in
+            guard force || state.lastDiscovery.map({ ContinuousClock.now - $0 >= Self.discoveryInterval }) ?? true else { return false }
+            state.lastDiscovery = .now
+            return true
+        }
+        guard due else { return false }
+        let pending = try await outbox.pendingDestinations()
+        return state.withLock { state in
+            let new = pending.filter { !state.destinations.contains($0) && transport.canSend(to: $0) }
+            state.destinations += new
+            return !new.isEmpty
+        }
+    }
+
+    /// Stops on an outbox error; a cancellation is a stop, not a failure.
+    private func failOnOutbox(_ error: any Error) {
+        if error is CancellationError || Task.isCancelled {
+            stop()
+        } else {
+            fail(.outbox(OutboxError.describe(error)))
         }
     }
 
@@ -154,11 +243,20 @@ public final class Deliverer: Sendable {
                 return
             }
             await waitWhilePaused()
+            if isStopping {
+                outbox.release(ids)
+                return
+            }
             metrics.requests.increment()
             metrics.batchSize.record(batch.count)
+            if attempts > 0 {
+                state.withLock { $0.report.retried += batch.count }
+                metrics.retried.increment(by: batch.count)
+            }
             let outcome = await transport.send(batch, destination: destination)
             attempts += 1
             state.withLock { $0.report.requests += 1 }
+            if case .retryable = outcome {} else { await noteAttempt(outcome, nextRetry: nil) }
 
             switch outcome {
             case .accepted:
@@ -169,17 +267,15 @@ public final class Deliverer: Sendable {
 
             case .retryable(let reason, let retryAfter):
                 if let retryAfter { pause(for: retryAfter) }
-                guard let delay = configuration.retry.delay(
-                    afterAttempt: attempts, elapsed: .now - start, retryAfter: retryAfter
-                ) else {
+                let delay = configuration.retry.delay(afterAttempt: attempts, elapsed: .now - start, retryAfter: retryAfter)
+                await noteAttempt(outcome, nextRetry: delay)
+                guard let delay else {
                     try await outbox.recordFailure(ids, reason: reason)
                     outbox.release(ids)
                     fail(.unavailable("\(reason) (gave up after \(attempts) attempts)"))
                     return
                 }
                 try await outbox.recordFailure(ids, reason: reason)
-                state.withLock { $0.report.retried += batch.count }
-                metrics.retried.increment(by: batch.count)
                 logger.debug("retrying batch", metadata: [
                     "events": "\(batch.count)", "attempt": "\(attempts)", "reason": "\(reason)",
                     "delay_ms": "\(delay.nanoseconds / 1_000_000)",
@@ -252,11 +348,60 @@ public final class Deliverer: Sendable {
         }
     }
 
-    /// Sleeps in short steps so that ``stop()`` is honoured promptly.
+    /// Sleeps in short steps so that ``stop()`` is honoured promptly; cancellation stops.
     private func sleep(_ duration: Duration) async {
         let deadline = ContinuousClock.now + duration
         while !isStopping, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: min(deadline - .now, .milliseconds(100)))
+            do {
+                try await Task.sleep(for: min(deadline - .now, .milliseconds(100)))
+            } catch {
+                stop()
+                return
+            }
+        }
+    }
+
+    // MARK: Outages
+
+    /// Logs the first failed attempt after a success (a warning with the reason), then a line
+    /// at most every ``Configuration/outageReportInterval`` while attempts fail, and the
+    /// recovery once. A refused row is the destination working, not an outage.
+    private func noteAttempt(_ outcome: TransportOutcome, nextRetry: Duration?) async {
+        let now = ContinuousClock.now
+        enum Line { case started(String), failing(String, Int, Duration), recovered(Int, Duration) }
+        let line: Line? = state.withLock { state in
+            switch outcome {
+            case .accepted, .refused:
+                guard state.outage.failing else { return nil }
+                defer { state.outage = Outage() }
+                return .recovered(state.outage.failedAttempts, now - state.outage.since)
+            case .retryable(let reason, _), .unauthorized(let reason), .misconfigured(let reason):
+                if !state.outage.failing {
+                    state.outage = Outage(failing: true, since: now, lastReport: now, failedAttempts: 1)
+                    return .started(reason)
+                }
+                state.outage.failedAttempts += 1
+                guard now - state.outage.lastReport >= configuration.outageReportInterval else { return nil }
+                state.outage.lastReport = now
+                return .failing(reason, state.outage.failedAttempts, now - state.outage.since)
+            }
+        }
+        switch line {
+        case .started(let reason):
+            logger.warning("delivery failing; retrying", metadata: ["reason": "\(reason)"])
+        case .failing(let reason, let attempts, let elapsed):
+            let waiting = (try? await outbox.counts().pending).map(String.init) ?? "unknown"
+            logger.warning("delivery still failing", metadata: [
+                "reason": "\(reason)", "failed_attempts": "\(attempts)", "failing_for_s": "\(elapsed.nanoseconds / 1_000_000_000)",
+                "waiting_events": "\(waiting)",
+                "next_retry_in_s": "\(nextRetry.map { String(format: "%.1f", Double($0.nanoseconds) / 1e9) } ?? "none: giving up")",
+            ])
+        case .recovered(let attempts, let elapsed):
+            logger.notice("delivery recovered", metadata: [
+                "failed_attempts": "\(attempts)", "after_s": "\(elapsed.nanoseconds / 1_000_000_000)",
+            ])
+        case nil:
+            break
         }
     }
 }

@@ -4,7 +4,8 @@ public struct DeliveryReport: Sendable, Hashable {
     public var sent = 0
     /// Events the destination refused, now in the dead letters with its reason.
     public var deadLettered = 0
-    /// Event sends repeated after a retryable failure (a batch of 500 retried twice counts 1,000).
+    /// Event sends repeated after a failed attempt, whatever failed (the network included): a
+    /// batch of 500 sent three times counts 1,000.
     public var retried = 0
     /// Requests made, successful or not.
     public var requests = 0
@@ -22,8 +23,12 @@ public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible 
     case misconfigured(String)
     /// A batch kept failing with retryable errors until the retry policy gave up.
     case unavailable(String)
-    /// The outbox itself failed (disk full, file removed…).
+    /// The outbox itself failed (disk full, file removed, damaged: see ``OutboxError``).
     case outbox(String)
+    /// Another process holds the outbox's delivery lock.
+    case busy(String)
+    /// ``Deliverer/run()`` was called while it was already running.
+    case alreadyRunning
 
     public var description: String {
         switch self {
@@ -31,6 +36,8 @@ public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible 
         case .misconfigured(let reason): "requests refused: \(reason)"
         case .unavailable(let reason): "destination unavailable: \(reason)"
         case .outbox(let reason): "outbox error: \(reason)"
+        case .busy(let reason): "outbox busy: \(reason)"
+        case .alreadyRunning: "this deliverer is already running (one run() at a time)"
         }
     }
 }

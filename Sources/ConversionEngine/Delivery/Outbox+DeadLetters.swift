@@ -4,7 +4,7 @@ import GRDB
 extension Outbox {
     /// Dead letters, oldest first.
     public func deadLetters(destination: String? = nil, limit: Int = 100, after id: Int64 = 0) async throws -> [DeadLetter] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -28,7 +28,7 @@ extension Outbox {
     @discardableResult
     public func replayDeadLetters(ids: [Int64]? = nil) async throws -> Int {
         let now = Date().timeIntervalSince1970
-        return try await pool.write { db in
+        return try await write { db in
             let selection = ids == nil ? "" : "WHERE id IN (SELECT value FROM json_each(?))"
             let arguments: StatementArguments = ids.map { [Self.jsonArray($0)] } ?? []
             let rows = try Row.fetchCursor(
@@ -45,7 +45,7 @@ extension Outbox {
     /// Deletes dead letters for good (all of them when `ids` is nil); returns how many.
     @discardableResult
     public func purgeDeadLetters(ids: [Int64]? = nil) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             if let ids {
                 try db.execute(
                     sql: "DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))",

@@ -7,6 +7,11 @@ import Synchronization
 /// An event counts as accepted once ``enqueue(_:destination:)`` returns; it leaves only through
 /// ``confirm(_:)`` (the destination took it) or ``deadLetter(_:)`` (refused, kept with its reason).
 ///
+/// A damaged file is found when it is opened (``Configuration/integrityCheckLimit``) or when
+/// SQLite first reports it; from then on every call throws the same ``OutboxError`` (kind
+/// `.damaged`): nothing more is accepted into, or delivered from, a file that may lose it. See
+/// ``check(path:)`` and ``recover(from:into:)``. Every error is an ``OutboxError``.
+///
 /// ``claim(destination:limits:minimumCount:)`` hands out messages in enqueue order and leases
 /// them to the caller in this `Outbox` value's memory: a claimed message is not claimed again
 /// until it is confirmed, dead-lettered or ``release(_:)``d. Leases are never written to the
@@ -32,12 +37,18 @@ public final class Outbox: Sendable {
         /// `true` (default): a commit is on disk before `enqueue` returns, so accepted events survive
         /// power loss. `false`: commits survive a process crash but the latest may be lost on power loss.
         public var synchronousCommits: Bool
-        /// How long a writer waits for another process holding the file.
+        /// How long a writer waits for another process holding the file (and an opener for
+        /// another process opening it).
         public var busyTimeout: TimeInterval
+        /// Files up to this size get SQLite's `quick_check` of every page when opened (about a
+        /// second per 500 MB here); larger ones get the check of the small tables only, and
+        /// damage among their stored batches is found when they are read. 0 skips the check.
+        public var integrityCheckLimit: Int
 
-        public init(synchronousCommits: Bool = true, busyTimeout: TimeInterval = 10) {
+        public init(synchronousCommits: Bool = true, busyTimeout: TimeInterval = 10, integrityCheckLimit: Int = 256 << 20) {
             self.synchronousCommits = synchronousCommits
             self.busyTimeout = busyTimeout
+            self.integrityCheckLimit = integrityCheckLimit
         }
     }
 
@@ -77,9 +88,15 @@ public final class Outbox: Sendable {
     /// The `PRAGMA synchronous` level of ordinary commits.
     private let synchronous: String
     private let leases = Mutex(Leases())
+    /// Set once the file is found damaged: every later call throws it.
+    private let damage = Mutex<OutboxError?>(nil)
 
     /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date
-    /// (an outbox written by an earlier version keeps every pending message).
+    /// (an outbox written by an earlier version keeps every pending message). Several
+    /// processes may open one file at once: they take turns (see ``OpeningLock``). A damaged
+    /// file is found before anything is written to it.
+    ///
+    /// - Throws: ``OutboxError``; kind `.damaged` when the integrity check finds damage.
     public init(path: String, configuration: Configuration = .init()) throws {
         var config = GRDB.Configuration()
         config.journalMode = .wal
@@ -101,8 +118,95 @@ public final class Outbox: Sendable {
         }
         self.path = path
         self.synchronous = synchronous
-        self.pool = try DatabasePool(path: path, configuration: config)
-        try Self.migrator.migrate(pool)
+        do {
+            let opening = try OpeningLock(path: path, timeout: configuration.busyTimeout)
+            defer { opening.unlock() }
+            // Checked before the pool opens it: opening in WAL mode writes to the file.
+            try Self.checkIntegrity(path: path, limit: configuration.integrityCheckLimit)
+            self.pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw OutboxError(error, path: path)
+        }
+    }
+
+    /// Runs ``quickCheck(_:tables:limit:)`` over an existing file through a read-only
+    /// connection; throws a `.damaged` ``OutboxError`` naming the first problem.
+    private static func checkIntegrity(path: String, limit: Int) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard limit > 0, size > 0 else { return }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        let problems = try queue.read { db in try quickCheck(db, tables: size <= limit ? nil : smallTables) }
+        if let first = problems.first {
+            throw OutboxError(kind: .damaged, path: path, message: "the outbox file is damaged (\(first))")
+        }
+    }
+
+    /// The tables that stay small whatever the outbox holds (the blobs are in `outbox_batches`
+    /// and `dead_letters`).
+    static let smallTables = ["outbox_pending_keys", "outbox_settled", "outbox_failures", "sqlite_schema"]
+
+    /// SQLite's `quick_check` of the whole file, or of `tables`; the problems it found (none: sound).
+    static func quickCheck(_ db: Database, tables: [String]? = nil, limit: Int = 20) throws -> [String] {
+        var problems: [String] = []
+        for table in tables.map({ $0.map(Optional.some) }) ?? [nil] {
+            let sql = table.map { "PRAGMA quick_check(\($0.quotedDatabaseIdentifier))" } ?? "PRAGMA quick_check(\(limit))"
+            problems += try String.fetchAll(db, sql: sql)
+                .flatMap { $0.split(separator: "\n").map(String.init) }
+                .filter { $0 != "ok" && !$0.hasPrefix("*** in database") }
+        }
+        return problems
+    }
+
+    // MARK: Access
+
+    /// Runs `body` in a read transaction; damage found there marks the outbox damaged.
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try throwIfDamaged()
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw noted(error)
+        }
+    }
+
+    /// Runs `body` in a write transaction committed with the configured durability, or without
+    /// waiting for the disk when `durable` is false. Each write sets its own level, so no write
+    /// ever inherits a weaker one from another.
+    func write<T: Sendable>(durable: Bool = true, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try throwIfDamaged()
+        let level = durable ? synchronous : "NORMAL"
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw noted(error)
+        }
+    }
+
+    /// The error that has made this outbox unusable, if any.
+    public var damageFound: OutboxError? { damage.withLock { $0 } }
+
+    private func throwIfDamaged() throws {
+        if let damage = damage.withLock({ $0 }) { throw damage }
+    }
+
+    /// `error` as an ``OutboxError``; a damaged file is remembered.
+    private func noted(_ error: any Error) -> any Error {
+        if error is CancellationError { return error }
+        let explained = OutboxError(error, path: path)
+        if explained.isDamaged { damage.withLock { $0 = $0 ?? explained } }
+        return explained
     }
 
     private static var migrator: DatabaseMigrator {
@@ -255,7 +359,7 @@ public final class Outbox: Sendable {
     public func enqueue(_ messages: [OutboxMessage], destination: String) async throws -> EnqueueResult {
         guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
         let now = Date().timeIntervalSince1970
-        return try await pool.write { db in
+        return try await write { db in
             let ids = try Self.store(messages, destination: destination, enqueuedAt: now, db)
             let inserted = ids.count { $0 != nil }
             return EnqueueResult(inserted: inserted, duplicates: messages.count - inserted)
@@ -365,7 +469,7 @@ public final class Outbox: Sendable {
     /// still arriving.
     public func claim(destination: String, limits: BatchLimits, minimumCount: Int = 1) async throws -> [OutboxEntry] {
         // Inside the writer's queue, so that no confirm or enqueue commits while the claim looks.
-        try await pool.write { db in
+        try await write(durable: false) { db in
             try self.leases.withLock { leases in
                 let start = leases.scannedThrough[destination] ?? 0
                 if minimumCount > 1 {
@@ -507,15 +611,7 @@ public final class Outbox: Sendable {
     /// it along with its own.
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        let synchronous = self.synchronous
-        try await pool.writeWithoutTransaction { db in
-            if synchronous == "FULL" { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            defer { if synchronous == "FULL" { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
-            try db.inTransaction(.immediate) {
-                try Self.settle(ids, db)
-                return .commit
-            }
-        }
+        try await write(durable: false) { db in try Self.settle(ids, db) }
         leases.withLock { $0.forget(ids) }
     }
 
@@ -568,7 +664,7 @@ public final class Outbox: Sendable {
     /// Counts a failed attempt on claimed messages (they stay claimed).
     public func recordFailure(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
-        try await pool.write { db in
+        try await write(durable: false) { db in
             let upsert = try RawStatement(db, sql: """
                 INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, 1, ?)
                 ON CONFLICT (batch, position) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error
@@ -592,7 +688,7 @@ public final class Outbox: Sendable {
         guard !refusals.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         let refusals = refusals.map { Refusal(id: $0.id, reason: $0.reason) }
-        try await pool.write { db in
+        try await write { db in
             let insert = try RawStatement(db, sql: """
                 INSERT INTO dead_letters (destination, key, payload, reason, attempts, enqueued_at, failed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -637,7 +733,7 @@ public final class Outbox: Sendable {
         let leased = leases.withLock { leases in
             destination.map { destination in leases.destinationOf.values.count { $0 == destination } } ?? leases.destinationOf.count
         }
-        return try await pool.read { db in
+        return try await read { db in
             let filter = destination == nil ? "" : "WHERE destination = ?"
             let arguments: StatementArguments = destination.map { [$0] } ?? []
             let stored = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM outbox_batches \(filter)", arguments: arguments) ?? 0
@@ -651,14 +747,14 @@ public final class Outbox: Sendable {
 
     /// Destinations that have pending messages.
     public func pendingDestinations() async throws -> [String] {
-        try await pool.read { db in
+        try await read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM outbox_batches ORDER BY destination")
         }
     }
 
     /// Pending messages in enqueue order (for inspection; does not claim them).
     public func pending(destination: String? = nil, limit: Int = 100) async throws -> [OutboxEntry] {
-        try await pool.read { db in
+        try await read { db in
             var entries: [OutboxEntry] = []
             guard limit > 0 else { return entries }
             try Self.forEachPending(destination: destination, after: 0, db) { message in

@@ -4,6 +4,9 @@ import Synchronization
 
 /// The `send` stage's sink for real delivery: stores every prepared `data` element in the outbox.
 ///
+/// Elements are stored under their route's destination, one per test code
+/// (``TikTokRoute/withTestEventCode(_:)``), so a request never mixes test and live events.
+///
 /// A record counts as sent (accepted) once its element is committed to the outbox; a
 /// ``Deliverer`` takes it from there. If the outbox cannot be written the batch throws and its
 /// records stay pending, so nothing is reported accepted that is not stored.
@@ -21,18 +24,43 @@ public final class OutboxSink: EventSink {
     public var enqueued: EnqueueResult { totals.withLock { $0 } }
 
     public func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws {
+        // One outbox destination per test code (TikTok reads it per request), in input order.
         var messages: [OutboxMessage] = []
         var accepted: [Int] = []
+        var byCode: [String?: (messages: [OutboxMessage], accepted: [Int])] = [:]
         for index in batch.pendingIndices {
             guard let message = OutboxMessage(tiktokRecord: batch.records[index]) else { continue }
-            messages.append(message)
-            accepted.append(index)
+            let code = builder.testEventCode(for: batch.records[index].fields)
+            if code == route.testEventCode {
+                messages.append(message)
+                accepted.append(index)
+            } else {
+                byCode[code, default: ([], [])].messages.append(message)
+                byCode[code, default: ([], [])].accepted.append(index)
+            }
         }
-        let result = try await outbox.enqueue(messages, destination: route.outboxDestination)
-        totals.withLock { totals in
-            totals.inserted += result.inserted
-            totals.duplicates += result.duplicates
+        var groups = [(route, messages, accepted)]
+        for (code, group) in byCode.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
+            groups.append((route.withTestEventCode(code), group.messages, group.accepted))
         }
-        for index in accepted { batch.records[index].markSent() }
+        for (route, messages, accepted) in groups where !messages.isEmpty {
+            let result = try await outbox.enqueue(messages, destination: route.outboxDestination)
+            totals.withLock { totals in
+                totals.inserted += result.inserted
+                totals.duplicates += result.duplicates
+            }
+            for index in accepted { batch.records[index].markSent() }
+        }
+    }
+}
+
+extension Outbox {
+    /// Events pending for `route`'s event set, live and under every test code.
+    public func pendingCount(for route: TikTokRoute) async throws -> Int {
+        var pending = 0
+        for destination in try await pendingDestinations() where route.route(forDestination: destination) != nil {
+            pending += try await counts(destination: destination).pending
+        }
+        return pending
     }
 }

@@ -2,23 +2,46 @@ import ConversionEngine
 import MappingKit
 import NIOCore
 
-/// Writes an Events API request body around already serialized `data` elements, without re-parsing them.
+/// Writes an Events API request body around already serialized `data` elements, without
+/// re-parsing them; the one writer of the envelope (dry-run, delivery and embedders use it).
 ///
-/// `{"event_source":"offline","event_source_id":…,"partner_name":…,"data":[e₁,e₂,…]}`;
-/// `partner_name` is omitted when the route has none.
+/// `{"event_source":"offline","event_source_id":…,"partner_name":…,"test_event_code":…,"data":[e₁,e₂,…]}`;
+/// `partner_name` and `test_event_code` are omitted when there is none. TikTok reads
+/// `test_event_code` here, at the top level, never inside a `data` element, so one body holds
+/// the events of one test code (or live events only).
 struct TikTokEnvelope: Sendable {
     private let prefix: [UInt8]
     private static let suffix: [UInt8] = Array("]}".utf8)
 
-    init(route: TikTokRoute) {
+    init(eventSetID: String, partnerName: String?, testEventCode: String?) {
         var prefix = Array(#"{"event_source":"offline","event_source_id":"#.utf8)
-        JSON.serializeString(route.eventSetID, into: &prefix)
-        if let partner = route.partnerName {
+        JSON.serializeString(eventSetID, into: &prefix)
+        if let partnerName {
             prefix += Array(#","partner_name":"#.utf8)
-            JSON.serializeString(partner, into: &prefix)
+            JSON.serializeString(partnerName, into: &prefix)
+        }
+        if let testEventCode, !testEventCode.isEmpty {
+            prefix += Array(#","test_event_code":"#.utf8)
+            JSON.serializeString(testEventCode, into: &prefix)
         }
         prefix += Array(#","data":["#.utf8)
         self.prefix = prefix
+    }
+
+    init(route: TikTokRoute) {
+        self.init(eventSetID: route.eventSetID, partnerName: route.partnerName, testEventCode: route.testEventCode)
+    }
+
+    /// Appends the body around `elements` to `out`.
+    func write(elements: some Sequence<[UInt8]>, into out: inout [UInt8]) {
+        out.append(contentsOf: prefix)
+        var first = true
+        for element in elements {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: element)
+        }
+        out.append(contentsOf: Self.suffix)
     }
 
     func body(for entries: ArraySlice<OutboxEntry>, allocator: ByteBufferAllocator = .init()) -> ByteBuffer {
@@ -35,4 +58,3 @@ struct TikTokEnvelope: Sendable {
         return buffer
     }
 }
-

@@ -45,11 +45,36 @@ public struct TikTokEventsClient: BatchTransport {
         self.routes = byDestination
     }
 
-    /// The outbox destination keys this client can send to.
+    /// An HTTP client for a long delivery: a refused connection fails at once and one to an
+    /// unreachable host after `connectTimeout`, instead of taking a whole request's time. Each
+    /// failure is then an attempt the ``Deliverer`` retries, counts and logs (AsyncHTTPClient's
+    /// own quiet reconnecting until its deadline is turned off). Shut it down after use.
+    public static func makeHTTPClient(connectTimeout: Duration) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: TimeAmount(connectTimeout))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// The outbox destination keys this client was given routes for.
     public var destinations: [String] { routes.keys.sorted() }
 
+    /// Whether this client can send `destination`'s events: one of its routes, or one of them
+    /// with another test code (``TikTokRoute/route(forDestination:)``).
+    public func canSend(to destination: String) -> Bool { route(for: destination) != nil }
+
+    private func route(for destination: String) -> Route? {
+        if let route = routes[destination] { return route }
+        for known in routes.values {
+            if let route = known.route.route(forDestination: destination) {
+                return Route(route: route, envelope: TikTokEnvelope(route: route))
+            }
+        }
+        return nil
+    }
+
     public func send(_ entries: ArraySlice<OutboxEntry>, destination: String) async -> TransportOutcome {
-        guard let route = routes[destination] else {
+        guard let route = route(for: destination) else {
             return .unauthorized(reason: "no access token configured for \(destination)")
         }
         let body = route.envelope.body(for: entries)

@@ -28,7 +28,9 @@ public struct DryRunPrinter: Sendable {
         switch record.outcome {
         case .sent:
             buffer.append(contentsOf: #","body":"#.utf8)
-            builder.writeBody(serializedData: CollectionOfOne(record.output ?? Array("null".utf8)), into: &buffer)
+            builder.writeBody(
+                serializedData: CollectionOfOne(record.output ?? Array("null".utf8)),
+                testEventCode: builder.testEventCode(for: record.fields), into: &buffer)
         case .rejected(let reason):
             writeMember("error", reason)
         case .skipped(let reason):

@@ -7,7 +7,7 @@ import MappingKit
 /// ```swift
 /// let builder = TikTokRequestBuilder(settings: settings)
 /// let element = builder.dataElement(for: record.fields, now: now)
-/// let body = builder.body(data: [element])        // {"event_source":"offline",...}
+/// let body = builder.body(data: [element], testEventCode: builder.testEventCode(for: record.fields))
 /// let headers = builder.headers                   // Access-Token, Content-Type
 /// ```
 public struct TikTokRequestBuilder: Sendable {
@@ -18,25 +18,18 @@ public struct TikTokRequestBuilder: Sendable {
 
     public let eventSetID: String
     public let partnerName: String?
+    /// The settings' test code: a record whose fields set none is sent with this one.
     public let testEventCode: String?
     private let accessToken: String
-    /// The body's opening up to and including `"data":[`, serialized once.
-    private let bodyPrefix: [UInt8]
+    /// The envelope of bodies with the settings' test code (or none), written once.
+    private let envelope: TikTokEnvelope
 
     public init(settings: TikTokSettings) {
         eventSetID = settings.eventSetID ?? ""
         partnerName = settings.partnerName
-        testEventCode = settings.testEventCode
+        testEventCode = settings.testEventCode.flatMap { $0.isEmpty ? nil : $0 }
         accessToken = settings.accessToken ?? ""
-        var prefix: [UInt8] = []
-        var head = JSONObject()
-        head["event_source"] = "offline"
-        head["event_source_id"] = .string(eventSetID)
-        if let partnerName { head["partner_name"] = .string(partnerName) }
-        JSON.object(head).serialize(into: &prefix)
-        prefix.removeLast()
-        prefix.append(contentsOf: #","data":["#.utf8)
-        bodyPrefix = prefix
+        envelope = TikTokEnvelope(eventSetID: eventSetID, partnerName: partnerName, testEventCode: testEventCode)
     }
 
     /// The request headers. They carry the access token: never log them.
@@ -44,39 +37,36 @@ public struct TikTokRequestBuilder: Sendable {
         [("Access-Token", accessToken), ("Content-Type", "application/json")]
     }
 
-    /// The whole request body for `data` elements.
-    public func body(data: [JSON]) -> JSON {
-        var body = JSONObject(minimumCapacity: 4)
-        body.appendUnchecked("event_source", "offline")
-        body.appendUnchecked("event_source_id", .string(eventSetID))
-        if let partnerName { body.appendUnchecked("partner_name", .string(partnerName)) }
-        body.appendUnchecked("data", .array(data))
-        return .object(body)
+    /// The `test_event_code` a record's request carries: its own field when the mapping set
+    /// one, else the settings' (nil: a live event). TikTok reads it at the top level of the
+    /// body, so records with different codes never share a request.
+    public func testEventCode(for fields: JSONObject) -> String? {
+        if let field = fields["test_event_code"], field.isTruthy {
+            return field.stringValue ?? field.serialized()
+        }
+        return testEventCode
     }
 
-    /// Appends the serialized body for `data` to `out`, without building the envelope.
-    public func writeBody(data: some Sequence<JSON>, into out: inout [UInt8]) {
-        out.append(contentsOf: bodyPrefix)
-        var first = true
-        for element in data {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            element.serialize(into: &out)
-        }
-        out.append(contentsOf: "]}".utf8)
+    /// The whole request body for `data` elements, all of one test code (nil: live events).
+    public func body(data: [JSON], testEventCode: String?) -> JSON {
+        var text: [UInt8] = []
+        writeBody(serializedData: data.map { element in
+            var bytes: [UInt8] = []
+            element.serialize(into: &bytes)
+            return bytes
+        }, testEventCode: testEventCode, into: &text)
+        return text.withUnsafeBytes { try! JSON.parse(bytes: $0) }
     }
 
     /// Appends the body around already serialized `data` elements (as
-    /// ``writeDataElement(for:now:into:)`` writes them) to `out`.
-    public func writeBody(serializedData data: some Sequence<[UInt8]>, into out: inout [UInt8]) {
-        out.append(contentsOf: bodyPrefix)
-        var first = true
-        for element in data {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(contentsOf: element)
+    /// ``writeDataElement(for:now:into:)`` writes them), all of one test code, to `out`.
+    public func writeBody(serializedData data: some Sequence<[UInt8]>, testEventCode: String?, into out: inout [UInt8]) {
+        if testEventCode == self.testEventCode {
+            envelope.write(elements: data, into: &out)
+        } else {
+            TikTokEnvelope(eventSetID: eventSetID, partnerName: partnerName, testEventCode: testEventCode)
+                .write(elements: data, into: &out)
         }
-        out.append(contentsOf: "]}".utf8)
     }
 
     /// One `data` element from an action's prepared (normalized, hashed) fields. `now` is
@@ -99,7 +89,7 @@ public struct TikTokRequestBuilder: Sendable {
                         slots[Self.slotOrder[position].rawValue] = i
                     }
                 }
-                ElementWriter(members: members, slots: UnsafeBufferPointer(slots)).write(now: now, testEventCode: testEventCode, into: &out)
+                ElementWriter(members: members, slots: UnsafeBufferPointer(slots)).write(now: now, into: &out)
             }
         }
     }
@@ -140,7 +130,7 @@ public struct TikTokRequestBuilder: Sendable {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
 
-        func write(now: Int64, testEventCode: String?, into out: inout [UInt8]) {
+        func write(now: Int64, into out: inout [UInt8]) {
             member(#"{"event":"#, .event, absent: "null", into: &out)
             out.append(contentsOf: #","event_time":"#.utf8)
             if isTruthy(.timestamp) {
@@ -186,12 +176,6 @@ public struct TikTokRequestBuilder: Sendable {
                 member(#""referrer":"#, .referrer, into: &out)
             }
             out.append(contentsOf: isTruthy(.limitedDataUse) ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
-            if isTruthy(.testEventCode) {
-                member(#","test_event_code":"#, .testEventCode, into: &out)
-            } else if let testEventCode, !testEventCode.isEmpty {
-                append(#","test_event_code":"#, to: &out)
-                JSON.serializeString(testEventCode, into: &out)
-            }
             out.append(UInt8(ascii: "}"))
         }
     }
@@ -200,7 +184,7 @@ public struct TikTokRequestBuilder: Sendable {
     private enum Slot: Int, CaseIterable {
         case event, timestamp, eventID, ttclid, url, referrer, externalIDs, phoneNumbers, emailAddresses
         case leadID, ttp, ip, userAgent, locale, contents, contentType, currency, query, description
-        case orderID, shopID, value, limitedDataUse, testEventCode
+        case orderID, shopID, value, limitedDataUse
     }
 
     /// The field keys the request reads, in the order prepared fields usually come in.
@@ -210,7 +194,7 @@ public struct TikTokRequestBuilder: Sendable {
         ("external_ids", .externalIDs), ("ttclid", .ttclid), ("ttp", .ttp), ("lead_id", .leadID),
         ("locale", .locale), ("url", .url), ("referrer", .referrer), ("ip", .ip), ("user_agent", .userAgent),
         ("content_type", .contentType), ("currency", .currency), ("value", .value), ("description", .description),
-        ("query", .query), ("limited_data_use", .limitedDataUse), ("test_event_code", .testEventCode),
+        ("query", .query), ("limited_data_use", .limitedDataUse),
         ("event", .event), ("contents", .contents),
     ]
     private static let slotKeys = KeyIndex(slotTable.map(\.0))

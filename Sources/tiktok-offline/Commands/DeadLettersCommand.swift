@@ -21,7 +21,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: outbox) else {
                 throw CommandError("no outbox at \(outbox) (use --outbox PATH)")
             }
-            return try Outbox(path: outbox)
+            return try OutboxStatus.open(outbox)
         }
     }
 

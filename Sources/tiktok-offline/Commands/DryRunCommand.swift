@@ -97,6 +97,9 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "partner_name sent with every request (omitted when unset).")
     var partnerName: String?
 
+    @Option(help: "TikTok test_event_code for events whose mapping sets none: they show in the event set's Test Events tab only.")
+    var testEventCode: String?
+
     func resolve(requireAccessToken: Bool) throws -> TikTokSettings {
         let environment = ProcessInfo.processInfo.environment
         var resolved = TikTokSettings()
@@ -113,6 +116,7 @@ struct SettingsOptions: ParsableArguments {
             if let accessToken { resolved.accessToken = accessToken }
             if let eventSetID { resolved.eventSetID = eventSetID }
             if let partnerName { resolved.partnerName = partnerName }
+            if let testEventCode { resolved.testEventCode = testEventCode.isEmpty ? nil : testEventCode }
             resolved.fillFromEnvironment(environment)
             try resolved.validate(requireAccessToken: requireAccessToken)
         } catch let error as SettingsError {

@@ -11,8 +11,10 @@ struct MockTikTokCommand: AsyncParsableCommand {
         discussion: """
             Answers POST /open_api/v1.3/event/track/ like TikTok ({code, message, request_id}), checks \
             tokens, envelopes and hashed identifiers, refuses a whole batch for one bad row, and \
-            deduplicates by (event, event_id). GET /__stats returns \
-            {"requests":N,"events_received":N,"unique_events":N,"rejected_requests":N}; \
+            deduplicates by (event, event_id). Reads test_event_code at the top level of the body, \
+            as TikTok does, and refuses it inside a data element. GET /__stats returns \
+            {"requests":N,"events_received":N,"unique_events":N,"test_events":N,"rejected_requests":N} \
+            (test events are counted apart from unique_events); \
             POST /__revoke revokes the Access-Token it carries. Prints the URL it listens on, then \
             runs until interrupted.
             """
@@ -42,11 +44,15 @@ struct MockTikTokCommand: AsyncParsableCommand {
     @Option(help: "Seed for the injected failures.")
     var seed: UInt64 = 0x5EED
 
+    @Option(help: "Seconds after which a connection that sends nothing is closed.")
+    var idleTimeout: Int = 30
+
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
         guard rateLimitEvery >= 0, latencyMs >= 0, (0...65_535).contains(port) else {
             throw ValidationError("--rate-limit-every, --latency-ms and --port must not be negative")
         }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     }
 
     func run() async throws {
@@ -55,7 +61,8 @@ struct MockTikTokCommand: AsyncParsableCommand {
         let mock = MockTikTok(
             configuration: .init(
                 host: host, port: port, failRate: failRate, rateLimitEvery: rateLimitEvery,
-                retryAfterSeconds: retryAfter, latency: .milliseconds(latencyMs), badToken: badToken, seed: seed
+                retryAfterSeconds: retryAfter, latency: .milliseconds(latencyMs), badToken: badToken, seed: seed,
+                idleTimeout: .seconds(idleTimeout)
             ),
             logger: logger
         )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import ConversionEngine
 import Dispatch
 import Foundation
@@ -24,7 +25,9 @@ struct RunCommand: AsyncParsableCommand {
             by an earlier run are sent too, with the same event_id. Ctrl-C (or SIGTERM) stops \
             reading and drains the outbox; a second one stops at once, keeping what is unsent for \
             the next run. Exit status: 0 all delivered, 1 configuration error, 3 TikTok refused \
-            the credentials or the settings, 4 TikTok unavailable (events kept in the outbox), 5 interrupted.
+            the credentials or the settings, 4 TikTok unavailable (events kept in the outbox), 5 interrupted, \
+            6 another process is delivering from the outbox (nothing was read), 7 the outbox file is \
+            damaged (see `outbox recover`), 8 the outbox cannot be written (full disk, permissions).
             """
     )
 
@@ -55,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for one request.")
     var timeout: Int = 30
 
+    @Option(help: "Seconds to wait for a connection to TikTok (an unreachable host fails this fast).")
+    var connectTimeout: Int = 5
+
     @Option(help: "Write every refused line and record as NDJSON to this file.")
     var rejects: String?
 
@@ -69,8 +75,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000") }
-        guard batchBytes > 0, concurrency > 0, maxAttempts > 0, timeout > 0 else {
-            throw ValidationError("--batch-bytes, --concurrency, --max-attempts and --timeout must be positive")
+        guard batchBytes > 0, concurrency > 0, maxAttempts > 0, timeout > 0, connectTimeout > 0 else {
+            throw ValidationError("--batch-bytes, --concurrency, --max-attempts, --timeout and --connect-timeout must be positive")
         }
     }
 
@@ -84,21 +90,28 @@ struct RunCommand: AsyncParsableCommand {
         guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
             throw CommandError("settings: an access token and an event set id are required")
         }
-        let route = TikTokRoute(eventSetID: eventSetID, partnerName: settings.partnerName, accessToken: token)
-        let outbox: Outbox
-        do {
-            outbox = try Outbox(path: self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
-        } catch {
-            throw CommandError("\(self.outbox): cannot open the outbox (\(error))")
-        }
+        let route = TikTokRoute(
+            eventSetID: eventSetID, partnerName: settings.partnerName, accessToken: token, testEventCode: settings.testEventCode)
+        let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let sink = OutboxSink(outbox: outbox, route: route)
         let engine = try mappings.engine(settings: settings, sink: sink)
         let ingest = NDJSONIngest(engine: engine, batchSize: batchSize)
-        let pendingBefore = try await outbox.counts(destination: route.outboxDestination).pending
 
+        let httpClient = TikTokEventsClient.makeHTTPClient(connectTimeout: .seconds(connectTimeout))
+        do {
+            try await run(outbox: outbox, route: route, ingest: ingest, sink: sink, httpClient: httpClient)
+            try await httpClient.shutdown()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    private func run(outbox: Outbox, route: TikTokRoute, ingest: NDJSONIngest, sink: OutboxSink, httpClient: HTTPClient) async throws {
         let deliverer = Deliverer(
             outbox: outbox,
-            transport: TikTokEventsClient(endpoint: TikTokEndpoint(baseURL: endpoint), routes: [route], timeout: .seconds(timeout)),
+            transport: TikTokEventsClient(
+                endpoint: TikTokEndpoint(baseURL: endpoint), routes: [route], httpClient: httpClient, timeout: .seconds(timeout)),
             destinations: [route.outboxDestination],
             configuration: .init(
                 batch: .init(maxCount: batchSize, maxBytes: batchBytes),
@@ -107,6 +120,21 @@ struct RunCommand: AsyncParsableCommand {
             ),
             logger: Logger(label: "tiktok-offline.delivery")
         )
+        let start = ContinuousClock.now
+        // Before any input is read: a run that may not deliver reads nothing.
+        do {
+            try deliverer.takeDeliveryLock()
+        } catch {
+            let pending = try await OutboxStatus.pending(in: outbox, for: route)
+            var report = DeliveryReport()
+            report.failure = error
+            try finish(RunSummary(
+                totals: .init(), enqueued: .init(inserted: 0, duplicates: 0), report: report, pendingBefore: pending,
+                pendingAfter: pending, deadLettersTotal: (try? await outbox.counts().deadLetters) ?? 0,
+                seconds: (ContinuousClock.now - start).inSeconds, interrupted: false), reasons: [:], outbox: outbox)
+            return
+        }
+        let pendingBefore = try await OutboxStatus.pending(in: outbox, for: route)
 
         let input = try InputFile(path: self.input)
         defer { input.close() }
@@ -114,7 +142,6 @@ struct RunCommand: AsyncParsableCommand {
         defer { rejectsFile?.close() }
         var reasons: [String: Int] = [:]
 
-        let start = ContinuousClock.now
         let interrupted = InterruptFlag()
         let signals = Task {
             var count = 0
@@ -146,6 +173,8 @@ struct RunCommand: AsyncParsableCommand {
             deliverer.stop()
             _ = await delivery
             progressTask.cancel()
+            if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
+            if let error = error as? OutboxError { throw OutboxStatus.exit(for: error) }
             throw CommandError("reading events stopped: \(error)")
         }
         deliverer.finishInput()
@@ -153,26 +182,52 @@ struct RunCommand: AsyncParsableCommand {
         progressTask.cancel()
         await progress.finish()
 
-        let counts = try await outbox.counts(destination: route.outboxDestination)
-        let summary = RunSummary(
+        let counts = try? await outbox.counts()
+        try finish(RunSummary(
             totals: totals, enqueued: sink.enqueued, report: report, pendingBefore: pendingBefore,
-            pendingAfter: counts.pending, deadLettersTotal: counts.deadLetters,
+            pendingAfter: try? await OutboxStatus.pending(in: outbox, for: route), deadLettersTotal: counts?.deadLetters ?? 0,
             seconds: (ContinuousClock.now - start).inSeconds,
             interrupted: interrupted.isSet
-        )
+        ), reasons: reasons, outbox: outbox)
+    }
+
+    /// Prints the summary and the reason delivery stopped, and exits with the matching status.
+    private func finish(_ summary: RunSummary, reasons: [String: Int], outbox: Outbox) throws {
         if jsonSummary {
             print(summary.json.serialized())
         } else {
             print(summary.text(topReasons: reasons, outbox: self.outbox))
         }
-        if let failure = report.failure {
-            FileHandle.standardError.write(Data("error: \(summary.explain(failure))\n".utf8))
-            switch failure {
-            case .unauthorized, .misconfigured: throw ExitCode(3)
-            case .unavailable, .outbox: throw ExitCode(4)
-            }
+        if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
+        if let failure = summary.report.failure {
+            FileHandle.standardError.write(Data("error: \(summary.explain(failure, outbox: self.outbox))\n".utf8))
+            throw ExitCode(RunExitStatus(failure).rawValue)
         }
-        if interrupted.isSet { throw ExitCode(5) }
+        if summary.interrupted { throw ExitCode(RunExitStatus.interrupted.rawValue) }
+    }
+}
+
+/// `run`'s exit statuses (documented in docs/delivery.md; other tools rely on them).
+enum RunExitStatus: Int32 {
+    case delivered = 0
+    case configuration = 1
+    case refusedCredentials = 3
+    case unavailable = 4
+    case interrupted = 5
+    /// Another process is delivering from the outbox: nothing was read.
+    case outboxBusy = 6
+    /// The outbox file is damaged: nothing more is accepted or sent; see `outbox recover`.
+    case outboxDamaged = 7
+    /// The outbox cannot be written (full disk, permissions, I/O error).
+    case outboxFailed = 8
+
+    init(_ failure: DeliveryFailure) {
+        switch failure {
+        case .unauthorized, .misconfigured: self = .refusedCredentials
+        case .unavailable: self = .unavailable
+        case .busy, .alreadyRunning: self = .outboxBusy
+        case .outbox: self = .outboxFailed
+        }
     }
 }
 
@@ -184,7 +239,8 @@ struct RunSummary {
     var enqueued: EnqueueResult
     var report: DeliveryReport
     var pendingBefore: Int
-    var pendingAfter: Int
+    /// Nil when the outbox could not be read at the end (damaged).
+    var pendingAfter: Int?
     var deadLettersTotal: Int
     var seconds: Double
     var interrupted: Bool
@@ -195,13 +251,20 @@ struct RunSummary {
             "accepted": .int(totals.accepted), "rejected": .int(totals.rejected), "skipped": .int(totals.skipped),
             "queued": .int(enqueued.inserted), "duplicates": .int(enqueued.duplicates),
             "pending_before": .int(pendingBefore), "sent": .int(report.sent), "retried": .int(report.retried),
+            "added_elsewhere": addedElsewhere.map(JSON.int) ?? .null,
             "dead_lettered": .int(report.deadLettered), "dead_letters_total": .int(deadLettersTotal),
-            "pending": .int(pendingAfter), "requests": .int(report.requests),
+            "pending": pendingAfter.map(JSON.int) ?? .null, "requests": .int(report.requests),
             "seconds": .double((seconds * 1000).rounded() / 1000),
             "events_per_second": .int(seconds > 0 ? Int(Double(report.sent) / seconds) : 0),
             "failure": report.failure.map { .string($0.description) } ?? .null,
             "interrupted": .bool(interrupted),
         ]
+    }
+
+    /// Events that other processes stored (or replayed) while this run delivered: what makes
+    /// `pending before + queued + added elsewhere = sent + dead-lettered + pending` hold.
+    var addedElsewhere: Int? {
+        pendingAfter.map { report.sent + report.deadLettered + $0 - pendingBefore - enqueued.inserted }
     }
 
     func text(topReasons reasons: [String: Int], outbox: String) -> String {
@@ -211,10 +274,10 @@ struct RunSummary {
             "  accepted     \(totals.accepted) stored in the outbox (\(enqueued.duplicates) were already there)",
             "  rejected     \(totals.rejected) refused by the pipeline",
             "  skipped      \(totals.skipped)",
-            "sent           \(report.sent) confirmed by TikTok (\(pendingBefore) were pending from an earlier run)",
+            "sent           \(report.sent) confirmed by TikTok (\(pendingBefore) were pending from an earlier run\(addedElsewhere.map { $0 != 0 ? ", \($0) were stored by other processes meanwhile" : "" } ?? ""))",
             "retried        \(report.retried) event sends repeated after rate limits or errors",
             "dead-lettered  \(report.deadLettered) refused by TikTok (\(deadLettersTotal) in the outbox: `tiktok-offline dead-letters list --outbox \(outbox)`)",
-            "pending        \(pendingAfter) still in the outbox",
+            "pending        \(pendingAfter.map(String.init) ?? "unknown") still in the outbox",
             String(format: "time           %.1f s, %.0f events/s sent", seconds, seconds > 0 ? Double(report.sent) / seconds : 0),
         ]
         let top = reasons.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(5)
@@ -225,8 +288,8 @@ struct RunSummary {
         return lines.joined(separator: "\n")
     }
 
-    func explain(_ failure: DeliveryFailure) -> String {
-        let kept = "\(pendingAfter) events are kept in the outbox and will be sent by the next run"
+    func explain(_ failure: DeliveryFailure, outbox: String) -> String {
+        let kept = "\(pendingAfter.map(String.init) ?? "the") events are kept in the outbox and will be sent by the next run"
         return switch failure {
         case .unauthorized(let reason):
             "TikTok refused the access token (\(reason)). Delivery stopped; \(kept) with a valid token. Check it with `tiktok-offline check-auth`."
@@ -235,7 +298,11 @@ struct RunSummary {
         case .unavailable(let reason):
             "TikTok kept failing (\(reason)). Delivery stopped; \(kept)."
         case .outbox(let reason):
-            "the outbox failed (\(reason)); \(kept)."
+            "the outbox failed (\(reason)); \(kept) once it can be written again."
+        case .busy:
+            "another process is delivering from \(outbox); nothing was read. Run again when it has finished, or give this run its own --outbox."
+        case .alreadyRunning:
+            "delivery was started twice in one process; \(kept)."
         }
     }
 }

@@ -32,7 +32,7 @@ struct Harness {
     /// The body TikTok would receive for a sent record.
     func body(of record: Record) -> JSON? {
         guard record.outcome == .sent, let element = record.element else { return nil }
-        return builder.body(data: [element])
+        return builder.body(data: [element], testEventCode: builder.testEventCode(for: record.fields))
     }
 
     /// The mapping a vector describes: the action's defaults overlaid with its overrides.

@@ -76,6 +76,14 @@ struct DifferenceExplainer {
             element["event"] = "CompletePayment"
             reasons.insert(7)
         }
+        // 11: TikTok reads test_event_code at the top level, before `data`; Segment writes it
+        // inside the element.
+        if let code = element["test_event_code"] {
+            reasons.insert(11)
+            element["test_event_code"] = nil
+            body["data"] = nil
+            body["test_event_code"] = code
+        }
         data[0] = .object(element)
         body["data"] = .array(data)
         return (.object(body), reasons)
