@@ -25,6 +25,25 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(file):8:29: error:") && $0.contains("malformed path") }, "\(lines)")
     }
 
+    /// A path with a '[' that is never closed works (the bracket is part of the key, as in
+    /// Segment) but is almost never meant: a warning that says so, not an error.
+    @Test func anUnclosedBracketInAPathIsAWarning() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("bracket.yaml", """
+            name: Bracket
+            trigger: type = "page"
+            action: reportOfflineEvent
+            mapping:
+              event: PageView
+              email_addresses: !path $.properties[email
+            """)
+        let result = try Tool.run(["lint", file])
+        #expect(result.status == 0, "a warning does not fail lint: \(result.stdout)")
+        let line = try #require(result.stdout.split(separator: "\n").first.map(String.init))
+        #expect(line.hasPrefix("\(file):6:38: warning:"), "\(line)")
+        #expect(line.contains("never closed") && line.contains("part of the key") && line.contains("Segment"), "\(line)")
+    }
+
     @Test func aCleanFolderPasses() throws {
         let folder = try TemporaryFolder()
         try folder.write("a.yaml", """

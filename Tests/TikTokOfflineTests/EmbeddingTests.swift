@@ -63,6 +63,7 @@ private struct CountryFromEvent: Stage {
         try await engine.process(&fromDocuments, now: 1_700_000_000)
         #expect(fromDocuments.count == fromTrees.count)
         for (a, b) in zip(fromTrees.records, fromDocuments.records) {
+            #expect(a.event == b.event, "a stage sees the same event both ways")
             #expect(a.mapping == b.mapping)
             #expect(a.outcome == b.outcome)
             #expect(a.fields == b.fields)
@@ -90,6 +91,17 @@ private struct CountryFromEvent: Stage {
         #expect(batch.records.first?.event == Self.events[0])
         try await custom.process(&batch)
         #expect(batch.records.first?.fields["locale"] == "en-NZ")
+    }
+
+    /// An event that is not an object comes back as a rejected record, not silently dropped.
+    @Test func anEventThatIsNotAnObjectIsReportedRejected() async throws {
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: DryRunSink())
+        let records = try await engine.process(events: [[1, 2], Self.events[0], "text"])
+        #expect(records.map(\.line) == [1, 2, 3])
+        #expect(records[0].outcome == .rejected(reason: "an event must be a JSON object, got array"))
+        #expect(records[0].mapping.isEmpty)
+        #expect(records[1].outcome == .sent)
+        #expect(records[2].outcome == .rejected(reason: "an event must be a JSON object, got string"))
     }
 
     @Test(arguments: [

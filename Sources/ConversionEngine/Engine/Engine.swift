@@ -129,12 +129,18 @@ public struct Engine: Sendable {
 
     /// Appends to `batch` one record per enabled mapping whose trigger matches `event`.
     /// A mapping or schema failure yields a rejected record; only a non-object event throws.
+    /// Each record's ``Record/event`` holds what the pipeline's stages declare they read
+    /// (``Stage/eventNeeds``), as when routing a document.
     public func route(_ event: JSON, line: Int, into batch: inout Batch) throws(EventError) {
         guard case .object = event else {
             throw EventError("an event must be a JSON object, got \(event.typeName)")
         }
+        var needed: JSON?
         for compiled in active where compiled.trigger.matches(event) {
-            batch.append(Self.record(for: event, line: line, using: compiled))
+            if needed == nil { needed = eventParts.event(from: event) }
+            var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: needed!, fields: JSONObject())
+            Self.fill(&record, using: compiled) { try compiled.mapping.evaluate(event) }
+            batch.append(consume record)
         }
     }
 
@@ -184,14 +190,18 @@ public struct Engine: Sendable {
         try await pipeline.run(&batch, now: now ?? Self.currentTime(), logger: logger, observe: observe)
     }
 
-    /// Routes and processes `events` in one batch; lines count from 1.
+    /// Routes and processes `events` in one batch; lines count from 1. An event that is not
+    /// a JSON object comes back as a rejected record with no mapping (`mapping` is empty) and
+    /// the reason.
     public func process(events: [JSON], now: Int64? = nil) async throws -> [Record] {
         var batch = Batch()
         for (i, event) in events.enumerated() {
             do {
                 try route(event, line: i + 1, into: &batch)
             } catch {
-                continue
+                var record = Record(line: i + 1, mapping: "", action: "", event: event, fields: JSONObject())
+                record.reject(error.message)
+                batch.append(consume record)
             }
         }
         try await process(&batch, now: now)

@@ -47,6 +47,26 @@ struct EventParts: Sendable {
         }
     }
 
+    /// The same part of an event given as a tree (an object), so that both ways of routing
+    /// give a stage the same event.
+    func event(from tree: JSON) -> JSON {
+        switch plan {
+        case .nothing:
+            return .object(JSONObject())
+        case .everything:
+            return tree
+        case .paths(let paths):
+            var event = JSONObject()
+            for path in paths {
+                var value: JSON? = tree
+                for key in path.names { value = value?.objectValue?[key] }
+                guard let value else { continue }
+                Self.insert(value, at: path.names[...], into: &event)
+            }
+            return .object(event)
+        }
+    }
+
     private static func insert(_ value: JSON, at keys: ArraySlice<String>, into object: inout JSONObject) {
         let key = keys.first!
         if keys.count == 1 {

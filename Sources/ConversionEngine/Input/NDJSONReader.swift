@@ -55,7 +55,7 @@ public struct NDJSONReader: ~Copyable {
                 lineNumber += 1
                 var lineEnd = newline
                 if lineEnd > start, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let range = start..<lineEnd
+                let range = withoutByteOrderMark(start..<lineEnd)
                 start = newline + 1
                 scanned = start
                 if range.count > maxLineBytes { return .tooLong(number: lineNumber, bytes: range.count) }
@@ -64,7 +64,7 @@ public struct NDJSONReader: ~Copyable {
             if atEOF {
                 guard start < end else { return nil }
                 lineNumber += 1
-                let range = start..<end
+                let range = withoutByteOrderMark(start..<end)
                 start = end
                 scanned = end
                 if range.count > maxLineBytes { return .tooLong(number: lineNumber, bytes: range.count) }
@@ -75,6 +75,15 @@ public struct NDJSONReader: ~Copyable {
             }
             try fill()
         }
+    }
+
+    /// The first line without a UTF-8 byte-order mark (`EF BB BF`), which editors and
+    /// spreadsheet exports put at the start of a file; it is not part of the first event.
+    private func withoutByteOrderMark(_ range: Range<Int>) -> Range<Int> {
+        guard lineNumber == 1, range.count >= 3, buffer[range.lowerBound] == 0xEF, buffer[range.lowerBound + 1] == 0xBB,
+            buffer[range.lowerBound + 2] == 0xBF
+        else { return range }
+        return range.lowerBound + 3..<range.upperBound
     }
 
     /// Calls `body` with the bytes of a line returned by ``next()``.

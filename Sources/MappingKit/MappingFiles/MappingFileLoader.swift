@@ -191,7 +191,9 @@ struct MappingFileLoader {
 
     mutating func checkPath(_ text: String, at path: String) {
         guard let problem = PathSyntax.problem(in: text) else { return }
-        diagnostics.append(Diagnostic(.error, "malformed path '\(text)': \(problem.message)", file: file, at: mark(inScalarAt: path, offset: problem.offset)))
+        diagnostics.append(Diagnostic(
+            problem.isWarning ? .warning : .error, "\(problem.isWarning ? "path" : "malformed path") '\(text)': \(problem.message)",
+            file: file, at: mark(inScalarAt: path, offset: problem.offset)))
     }
 
     // MARK: - Locations

@@ -5,6 +5,8 @@ enum PathSyntax {
         /// 0-based character offset of the offending character.
         var offset: Int
         var message: String
+        /// The path works, but likely not as meant: a warning, not an error.
+        var isWarning = false
     }
 
     static func problem(in path: String) -> Problem? {
@@ -21,6 +23,7 @@ enum PathSyntax {
         }
         var i = start
         var segmentIsEmpty = true
+        var warning: Problem?
         while i < chars.count {
             let c = chars[i]
             switch c {
@@ -49,12 +52,18 @@ enum PathSyntax {
                     segmentIsEmpty = false
                 } else {
                     segmentIsEmpty = false  // a literal '[' in a key, as Segment reads it
+                    if warning == nil, !chars[(i + 1)...].contains("]") {
+                        warning = Problem(
+                            offset: i,
+                            message: "'[' is never closed, so it is read as part of the key, as Segment does; write ['key'] or [0] to look inside",
+                            isWarning: true)
+                    }
                 }
             default:
                 segmentIsEmpty = false
             }
             i += 1
         }
-        return nil
+        return warning
     }
 }

@@ -1,7 +1,7 @@
 import ConversionEngine
 
 /// How to reach TikTok and how to treat events. The access token is never printed:
-/// `description` and `dump` show it as `<redacted>`.
+/// `description`, `debugDescription` and `dump` show it as `<redacted>`.
 public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// TikTok Events API access token (header `Access-Token`).
     public var accessToken: String?
@@ -68,6 +68,18 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
     }
 
     public var debugDescription: String { description }
+}
+
+extension TikTokSettings: CustomReflectable {
+    /// `dump` and mirrors show the settings without the token.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "accessToken": accessToken == nil ? "<unset>" : "<redacted>", "eventSetID": eventSetID as Any,
+            "partnerName": partnerName as Any, "defaultCountryCode": defaultCountryCode as Any,
+            "testEventCode": testEventCode as Any, "consentCategory": consentCategory, "requireConsent": requireConsent,
+            "pipeline": pipeline as Any,
+        ])
+    }
 }
 
 /// A settings problem, worded for the person running the tool. Never contains the token.
