@@ -243,11 +243,11 @@ struct TikTokStyleErrors<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             let (code, message): (Int, String) = switch error.status {
             case .notFound: (40400, "Not found: \(request.uri.path) is not an Events API path")
             case .contentTooLarge: (40002, "Invalid parameter: the request body is too large")
-            default: (error.status.code >= 500 ? 50000 : 40000, error.body ?? error.status.reasonPhrase)
+            default: (error.status.code >= 500 ? 50000 : 40000, error.status.reasonPhrase)
             }
             let body: JSON = ["code": .int(code), "message": .string(message), "request_id": .string("mock-error")]
             return Response(

@@ -55,6 +55,49 @@ struct MockTikTokTests {
         }
     }
 
+    /// TikTok reads test_event_code at the top level; the stand-in counts those events apart and
+    /// refuses the code inside an element, where TikTok would ignore it.
+    @Test func readsTheTestEventCodeAtTheTopLevelOnly() async throws {
+        try await withMockTikTok { mock, endpoint throws in
+            let live = envelope([TestEvents.element(0), TestEvents.element(1)])
+            let test = #"{"event_source":"offline","event_source_id":"set-1","test_event_code":"TEST1","data":[\#(TestEvents.element(2).serialized())]}"#
+            #expect(try await post(live, to: endpoint.eventsURL).code == 0)
+            #expect(try await post(test, to: endpoint.eventsURL).code == 0)
+            var inside = TestEvents.element(3).objectValue!
+            inside["test_event_code"] = "TEST1"
+            let refused = try await post(envelope([TestEvents.element(4), .object(inside)]), to: endpoint.eventsURL)
+            #expect(refused.code == 40002)
+            #expect(refused.message.contains("data[1].test_event_code") && refused.message.contains("top level"), "\(refused.message)")
+            #expect(mock.stats.uniqueEvents == 2 && mock.stats.testEvents == 1)
+        }
+    }
+
+    /// Unknown paths and oversized bodies are answered in TikTok's JSON, as a client reads them.
+    @Test func answersErrorsInTikTokJSON() async throws {
+        try await withMockTikTok(.init(maxBodyBytes: 1_000)) { _, endpoint throws in
+            let missing = try await post("{}", to: endpoint.baseURL + "/open_api/v1.3/nowhere/")
+            #expect(missing.status == 404 && missing.code != nil && missing.message.contains("not an Events API path"))
+            guard case .misconfigured = missing.outcome() else {
+                Issue.record("a 404 means the endpoint is wrong: \(missing.outcome())")
+                return
+            }
+            let large = try await post(envelope((0..<20).map { TestEvents.element($0) }), to: endpoint.eventsURL)
+            #expect(large.status == 413, "\(large.status)")
+            #expect(large.code == 40002 && large.message.contains("too large"), "\(large.describe())")
+        }
+    }
+
+    /// A connection that sends nothing is closed after the idle timeout.
+    @Test func closesIdleConnections() async throws {
+        try await withMockTikTok(.init(idleTimeout: .milliseconds(300))) { _, endpoint throws in
+            let port = try #require(Int(endpoint.baseURL.split(separator: ":").last.map(String.init) ?? ""))
+            let socket = try LoopbackSocket(port: port)
+            let start = ContinuousClock.now
+            #expect(socket.readUntilClosed(timeout: .seconds(10)), "the stand-in closed the connection")
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
     @Test func refusesMoreThanAThousandEvents() async throws {
         try await withMockTikTok { _, endpoint throws in
             let reply = try await post(envelope((0..<1_001).map { TestEvents.element($0) }), to: endpoint.eventsURL)

@@ -13,6 +13,34 @@ struct OutboxTests {
         try await body(try Outbox(path: directory.file("outbox.sqlite")), directory)
     }
 
+    /// A confirmation commits without waiting for the disk; an enqueue after it must still wait,
+    /// whatever level the writer was left at (here: as if restoring FULL had failed).
+    @Test func anEnqueueAlwaysCommitsDurably() async throws {
+        try await withOutbox { outbox, _ in
+            try await outbox.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+            let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5))
+            try await outbox.confirm(claimed.map(\.id))
+            try await outbox.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try await outbox.enqueue(TestEvents.messages(10..<20), destination: Self.destination)
+            let level = try await outbox.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(level == 2, "FULL (2) after an enqueue, not NORMAL (1)")
+        }
+    }
+
+    /// Every failure is an OutboxError in words; a damaged file stays refused for good.
+    @Test func aDamagedFileIsRefusedAtOpenWithAnOutboxError() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("outbox.sqlite")
+        try Data(repeating: 0x41, count: 8_192).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try Outbox(path: path)
+        } throws: { error in
+            (error as? OutboxError)?.isDamaged == true && "\(error)".contains("damaged")
+        }
+        #expect(try Outbox.check(path: path).isSound == false)
+    }
+
     @Test func reEnqueuingTheSameKeysIsIdempotent() async throws {
         try await withOutbox { outbox, _ throws in
             let first = try await outbox.enqueue(TestEvents.messages(0..<10), destination: Self.destination)

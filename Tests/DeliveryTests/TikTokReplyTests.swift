@@ -23,6 +23,8 @@ struct TikTokReplyTests {
         (413, "", .refused),
         (200, #"{"code":40002,"message":"Invalid parameter: event_source_id is required"}"#, .misconfigured),
         (404, "not found", .misconfigured),
+        (200, #"{"code":20001,"message":"Partial success"}"#, .refused),
+        (200, #"{"code":20001,"message":"data[3].user.email[0]: invalid"}"#, .refused),
     ]
 
     @Test(arguments: cases)
@@ -41,6 +43,14 @@ struct TikTokReplyTests {
     @Test func aRefusalNamesTheSuspectRowAndKeepsTikTokMessage() {
         let reply = TikTokReply(status: 200, body: Array(#"{"code":40002,"message":"Invalid parameter: data[7].event: is required"}"#.utf8))
         #expect(reply.outcome() == .refused(reason: "TikTok 40002: Invalid parameter: data[7].event: is required", suspect: 7))
+    }
+
+    /// 20001 (partial success): the rows are isolated and sent again; those TikTok took carry
+    /// the same event_id and are deduplicated, the refused ones end as dead letters.
+    @Test func aPartialSuccessIsolatesTheRowsLikeARefusal() {
+        let reply = TikTokReply(status: 200, body: Array(#"{"code":20001,"message":"Partial success: data[2].event_time: out of range"}"#.utf8))
+        #expect(reply.outcome() == .refused(reason: "partial success, TikTok 20001: Partial success: data[2].event_time: out of range", suspect: 2))
+        #expect(!reply.succeeded)
     }
 
     @Test(arguments: [("data[12].user", 12), ("data[0]: bad", 0), ("no row named", nil), ("data[x]", nil), ("data[3", nil)] as [(String, Int?)])

@@ -44,8 +44,17 @@ extension Outbox {
     /// Checks the outbox file at `path` without changing it: SQLite's `quick_check` of every
     /// page (which reads the whole file), and the counts where they can be read.
     ///
-    /// - Throws: ``OutboxError`` when the file cannot be opened at all.
+    /// - Throws: ``OutboxError`` when the file cannot be read at all (a file SQLite does not
+    ///   recognise is reported as damaged, not thrown).
     public static func check(path: String) throws -> OutboxCheck {
+        do {
+            return try inspect(path: path)
+        } catch let error as OutboxError where error.isDamaged {
+            return OutboxCheck(problems: [error.message], pending: nil, deadLetters: nil, batches: nil)
+        }
+    }
+
+    private static func inspect(path: String) throws -> OutboxCheck {
         try withReadOnlyCopy(of: path) { db in
             let problems: [String]
             do {

@@ -33,6 +33,12 @@ public struct TikTokReply: Sendable, Hashable {
     /// - 40002 and other 4xxxx codes, HTTP 400/413: the contents were refused — isolate the bad rows;
     ///   but a refusal of the envelope (`event_source…`, naming no row) or HTTP 404/405 means the
     ///   configuration is wrong — stop, keep everything.
+    /// - 20001, partial success (some rows taken, some not): handled as a refusal of the rows, so
+    ///   the batch is split (around the row the message names, else in halves) and sent again
+    ///   until the refused rows stand alone as dead letters. The rows TikTok took are sent again
+    ///   with the same `event_id`, which it deduplicates: nothing is lost or counted twice, even
+    ///   though the reply does not say which rows were taken. Any other code in 2xxxx that is not
+    ///   0 is read the same way.
     public func outcome(retryAfter: Duration? = nil) -> TransportOutcome {
         let detail = describe()
         switch (status, code) {
@@ -44,6 +50,8 @@ public struct TikTokReply: Sendable, Hashable {
             return .accepted
         case (_, let code?) where code >= 50000:
             return .retryable(reason: detail, retryAfter: retryAfter)
+        case (200..<300, 20001?):
+            return .refused(reason: "partial success, \(detail)", suspect: Self.suspectRow(in: message))
         case (200..<300, .some), (400, _), (413, _):
             let suspect = Self.suspectRow(in: message)
             if suspect == nil, message.contains("event_source") { return .misconfigured(reason: detail) }

@@ -49,3 +49,34 @@ final class BlackHole {
         for descriptor in descriptors { close(descriptor) }
     }
 }
+
+/// A plain TCP connection to a loopback port that sends nothing.
+final class LoopbackSocket {
+    private let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard descriptor >= 0, connected == 0 else { throw ToolError("cannot connect to port \(port)") }
+    }
+
+    /// Whether the peer closed the connection (a read returned 0) within `timeout`.
+    func readUntilClosed(timeout: Duration) -> Bool {
+        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count == 0 { return true }
+            if count < 0 { return false }
+        }
+    }
+
+    deinit { close(descriptor) }
+}

@@ -16,14 +16,24 @@ enum Fixtures {
         }
     }
 
-    /// The entries of a vector file (a JSON array of objects), optionally of one `kind`.
+    /// How many entries of each kind the vector files hold: a parameterized test over a kind
+    /// that came back empty would pass without testing anything.
+    static let vectorCounts = [
+        "fql.json": ["match": 127, "parse": 29, "generate": 10],
+        "mapping.json": ["transform": 163, "validate": 20, "fieldValueKeys": 6],
+    ]
+
+    /// The entries of a vector file (a JSON array of objects), optionally of one `kind`; an
+    /// unknown or empty kind stops the run.
     static func vectors(_ name: String, kind: String? = nil) -> [Vector] {
         guard case .array(let entries) = json(name) else { fatalError("\(name) is not an array") }
-        return entries.compactMap { entry in
+        let vectors = entries.compactMap { entry -> Vector? in
             guard case .object(let o) = entry else { return nil }
             if let kind, o["kind"]?.stringValue != kind { return nil }
             return Vector(fields: o)
         }
+        precondition(!vectors.isEmpty, "\(name) has no vectors\(kind.map { " of kind '\($0)'" } ?? "")")
+        return vectors
     }
 }
 

@@ -19,13 +19,19 @@ enum Fixtures {
         }
     }
 
-    /// The entries of `tiktok.json` of one `kind`.
+    /// How many entries of each kind `tiktok.json` holds: a parameterized test over a kind that
+    /// came back empty would pass without testing anything.
+    static let vectorCounts = ["action": 35, "formatter": 11, "preset": 4]
+
+    /// The entries of `tiktok.json` of one `kind`; an unknown or empty kind stops the run.
     static func vectors(kind: String) -> [Vector] {
         guard case .array(let entries) = json("tiktok.json") else { fatalError("tiktok.json is not an array") }
-        return entries.compactMap { entry in
+        let vectors = entries.compactMap { entry -> Vector? in
             guard case .object(let o) = entry, o["kind"]?.stringValue == kind else { return nil }
             return Vector(fields: o)
         }
+        precondition(!vectors.isEmpty, "tiktok.json has no vectors of kind '\(kind)'")
+        return vectors
     }
 
     /// Each line of an NDJSON fixture, parsed.
