@@ -58,6 +58,8 @@ import Testing
     @Test(arguments: [
         #"properties.a < "10""#, #"properties.a >= "-2.5e3""#, #"userId > "7""#, #"properties.a <= 1000000000000000000000"#, #"properties.a > 0.0000001"#,
         #"contains(name, 1000000000000000000000)"#, #"name = 'say "hi"'"#,
+        // Found by fuzzing: a pattern of one character ends with "", written back as "*".
+        #"!match(properties.rtvalue, ":")"#, #"match(event, "")"#,
         #"properties.a = 0.1"#, #"name != 12"#, #"event = "5""#, #"properties.b < "0x10""#,
     ])
     func comparisonsRoundTripThroughCanonicalSource(source: String) throws {

@@ -205,8 +205,10 @@ extension TriggerMatcher.Predicate {
         case .notContains: self = .notContains(ExactText(text))
         case .startsWith: self = .startsWith(ExactText(text))
         case .notStartsWith: self = .notStartsWith(ExactText(text))
-        case .endsWith: self = .endsWith(ExactText(text))
-        case .notEndsWith: self = .notEndsWith(ExactText(text))
+        // Ending with "" and starting with "" both mean "is text"; one form of it keeps a
+        // trigger and its canonical text (`match(f, "*")`) equivalent.
+        case .endsWith: self = text.isEmpty ? .startsWith(ExactText(text)) : .endsWith(ExactText(text))
+        case .notEndsWith: self = text.isEmpty ? .notStartsWith(ExactText(text)) : .notEndsWith(ExactText(text))
         case .exists: self = .exists
         case .notExists: self = .notExists
         case .isTrue: self = .isTrue
