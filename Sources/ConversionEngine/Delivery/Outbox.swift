@@ -40,9 +40,10 @@ public final class Outbox: Sendable {
         /// How long a writer waits for another process holding the file (and an opener for
         /// another process opening it).
         public var busyTimeout: TimeInterval
-        /// Files up to this size get SQLite's `quick_check` of every page when opened (about a
-        /// second per 500 MB here); larger ones get the check of the small tables only, and
-        /// damage among their stored batches is found when they are read. 0 skips the check.
+        /// Files up to this size get SQLite's `quick_check` of every page when opened (measured
+        /// on a 280 MB outbox: 0.15 s with the file in the page cache, 1.8 s read cold from
+        /// disk); larger ones get the check of the small tables only, and damage among their
+        /// stored batches is found when they are read. 0 skips the check.
         public var integrityCheckLimit: Int
 
         public init(synchronousCommits: Bool = true, busyTimeout: TimeInterval = 10, integrityCheckLimit: Int = 256 << 20) {
