@@ -22,6 +22,17 @@ struct OutboxHardeningTests {
         SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The outbox's balance, which every summary must keep, whatever path the run took.
+    private func expectAddsUp(_ summary: JSON, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            int(summary, "pending_before") + int(summary, "queued") + int(summary, "added_elsewhere")
+                == int(summary, "sent") + int(summary, "dead_lettered") + int(summary, "pending"),
+            "the summary adds up: \(summary)", sourceLocation: sourceLocation)
+        #expect(int(summary, "accepted") == int(summary, "queued") + int(summary, "duplicates"), sourceLocation: sourceLocation)
+        #expect(int(summary, "records") == int(summary, "accepted") + int(summary, "rejected") + int(summary, "skipped"),
+                sourceLocation: sourceLocation)
+    }
+
     /// No SQLite text reaches the user on its own.
     private func expectNoRawSQLite(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for raw in ["SQLite error", "already exists", "PRAGMA", "database is locked"] {
@@ -87,6 +98,7 @@ struct OutboxHardeningTests {
             in: directory, name: "run-recovered")
         #expect(await deliver.wait() == 0, "\(deliver.stderr)")
         let summary = try lastJSONLine(deliver)
+        expectAddsUp(summary)
         #expect(int(summary, "pending_before") == saved && int(summary, "sent") == saved && int(summary, "pending") == 0)
         #expect(try await mock.uniqueEvents() == saved, "exactly the saved events reached the stand-in")
         let stats = try await mock.stats()
@@ -115,11 +127,7 @@ struct OutboxHardeningTests {
             let statuses = [await first.wait(), await second.wait()]
             for tool in [first, second] {
                 expectNoRawSQLite(tool.stderr + tool.stdout)
-                let summary = try lastJSONLine(tool)
-                #expect(
-                    int(summary, "pending_before") + int(summary, "queued") + int(summary, "added_elsewhere")
-                        == int(summary, "sent") + int(summary, "dead_lettered") + int(summary, "pending"),
-                    "the summary adds up: \(summary)")
+                expectAddsUp(try lastJSONLine(tool))
             }
             #expect(statuses.sorted() == [0, 6], "one delivers, the other stops before reading: \(statuses)")
             let loser = statuses[0] == 6 ? first : second
@@ -128,6 +136,29 @@ struct OutboxHardeningTests {
             delivered = try await mock.uniqueEvents()
             #expect(delivered == events, "every event once, after attempt \(attempt)")
         }
+        await mock.stop()
+    }
+
+    /// Interrupted twice (stop reading, then stop sending): exit 5, events kept, figures add up.
+    @Test func anInterruptedRunKeepsItsEventsAndItsSummaryAddsUp() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("events.ndjson")
+        try SegmentEvents.write(to: input, valid: 20_000, invalid: 100)
+        let mock = try await MockProcess(["--latency-ms", "300"], in: directory)
+        let run = try ToolProcess(
+            ["run", "--input", input, "--endpoint", mock.baseURL, "--outbox", directory.file("outbox.sqlite"),
+             "--access-token", RunCommandTests.token, "--event-set-id", RunCommandTests.eventSetID, "--json-summary",
+             "--batch-size", "100", "--concurrency", "1"],
+            in: directory, name: "interrupted")
+        try await waitUntil { (try? await mock.stats())?["requests"]?.doubleValue ?? 0 >= 1 }
+        run.signal(SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        run.signal(SIGINT)
+        #expect(await run.wait() == 5, "\(run.stderr)")
+        let summary = try lastJSONLine(run)
+        expectAddsUp(summary)
+        #expect(summary["interrupted"] == true && int(summary, "pending") > 0)
         await mock.stop()
     }
 
@@ -157,6 +188,7 @@ struct OutboxHardeningTests {
         #expect(status == 4, "exit 4: TikTok unavailable")
         #expect(run.stderr.contains("gave up"))
         let summary = try lastJSONLine(run)
+        expectAddsUp(summary)
         #expect(int(summary, "pending") == 500 && int(summary, "accepted") == 500, "every event is kept")
         #expect(int(summary, "retried") > 0, "network errors count as retries")
         #expect(ContinuousClock.now - start < .seconds(60), "the defaults give up within a minute")
