@@ -32,7 +32,7 @@ extension TikTokEventsClient {
             if reply.code == nil { return .unreachable(reply.describe()) }
             return .refused(reply)
         } catch {
-            return .unreachable(Self.describe(error))
+            return .unreachable(Self.describe(error, endpoint: endpoint.baseURL))
         }
     }
 }

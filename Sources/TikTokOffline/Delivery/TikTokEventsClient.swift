@@ -94,7 +94,7 @@ public struct TikTokEventsClient: BatchTransport {
             }
             return outcome
         } catch {
-            return .retryable(reason: "network: \(Self.describe(error))", retryAfter: nil)
+            return .retryable(reason: "network: \(Self.describe(error, endpoint: endpoint.baseURL))", retryAfter: nil)
         }
     }
 
@@ -119,8 +119,25 @@ public struct TikTokEventsClient: BatchTransport {
         return .seconds(min(seconds, 600))
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
+    /// A network failure in words: what happened and, where it helps, what to check.
+    static func describe(_ error: any Error, endpoint: String = "") -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "no connection to \(endpoint) within the connect timeout (host down or unreachable?)"
+            case .deadlineExceeded: return "no reply from \(endpoint) within the request timeout"
+            case .readTimeout: return "\(endpoint) stopped answering mid-reply"
+            case .remoteConnectionClosed: return "\(endpoint) closed the connection"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused by \(endpoint) (nothing listens there: check --endpoint)"
+            case ECONNRESET: return "\(endpoint) reset the connection"
+            case EHOSTUNREACH, ENETUNREACH: return "\(endpoint) is unreachable from this host"
+            default: return "\(endpoint): \(error)"
+            }
+        }
         return String(describing: type(of: error)) + ": \(error)"
     }
 }
