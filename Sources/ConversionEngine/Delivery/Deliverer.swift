@@ -91,7 +91,7 @@ public final class Deliverer: Sendable {
     private let logger: Logger
     private let metrics = DeliveryMetrics()
     private let state: Mutex<State>
-    private let lock = Mutex<DeliveryLock?>(nil)
+    private let lock = Mutex<FileLock?>(nil)
     /// How often workers look for destinations they do not know yet while input arrives.
     private static let discoveryInterval: Duration = .milliseconds(500)
 
@@ -126,9 +126,9 @@ public final class Deliverer: Sendable {
     /// Takes the outbox's delivery lock now instead of in ``run()``: throws
     /// ``DeliveryFailure/busy(_:)`` when another process holds it. Held until ``run()`` returns.
     public func takeDeliveryLock() throws(DeliveryFailure) {
-        try lock.withLock { (held: inout DeliveryLock?) throws(DeliveryFailure) in
+        try lock.withLock { (held: inout FileLock?) throws(DeliveryFailure) in
             guard held == nil else { return }
-            guard let taken = DeliveryLock(outboxPath: outbox.path) else {
+            guard let taken = FileLock.tryLock(outbox.path + ".deliver-lock") else {
                 throw DeliveryFailure.busy("another process is delivering from \(outbox.path)")
             }
             held = taken

@@ -94,7 +94,7 @@ public final class Outbox: Sendable {
 
     /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date
     /// (an outbox written by an earlier version keeps every pending message). Several
-    /// processes may open one file at once: they take turns (see ``OpeningLock``). A damaged
+    /// processes may open one file at once: they take turns (see ``FileLock``). A damaged
     /// file is found before anything is written to it.
     ///
     /// - Throws: ``OutboxError``; kind `.damaged` when the integrity check finds damage.
@@ -120,7 +120,7 @@ public final class Outbox: Sendable {
         self.path = path
         self.synchronous = synchronous
         do {
-            let opening = try OpeningLock(path: path, timeout: configuration.busyTimeout)
+            let opening = try FileLock.wait(for: path + ".open-lock", upTo: configuration.busyTimeout, outboxPath: path)
             defer { opening.unlock() }
             // Checked before the pool opens it: opening in WAL mode writes to the file.
             try Self.checkIntegrity(path: path, limit: configuration.integrityCheckLimit)
