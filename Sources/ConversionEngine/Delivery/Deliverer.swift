@@ -148,6 +148,7 @@ public final class Deliverer: Sendable {
             report.failure = .alreadyRunning
             return report
         }
+        defer { state.withLock { $0.running = false } }
         do {
             try takeDeliveryLock()
         } catch {

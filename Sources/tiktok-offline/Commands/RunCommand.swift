@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let httpClient = TikTokEventsClient.makeHTTPClient(connectTimeout: .seconds(connectTimeout))
         do {
-            try await run(outbox: outbox, route: route, ingest: ingest, sink: sink, httpClient: httpClient)
+            try await ingestAndDeliver(outbox: outbox, route: route, ingest: ingest, sink: sink, httpClient: httpClient)
             try await httpClient.shutdown()
         } catch {
             try? await httpClient.shutdown()
@@ -107,7 +107,8 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func run(outbox: Outbox, route: TikTokRoute, ingest: NDJSONIngest, sink: OutboxSink, httpClient: HTTPClient) async throws {
+    /// Reads the input into the outbox while delivering from it, then prints the summary.
+    private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: NDJSONIngest, sink: OutboxSink, httpClient: HTTPClient) async throws {
         let deliverer = Deliverer(
             outbox: outbox,
             transport: TikTokEventsClient(
