@@ -91,6 +91,8 @@ public final class Outbox: Sendable {
     private let leases = Mutex(Leases())
     /// Set once the file is found damaged: every later call throws it.
     private let damage = Mutex<OutboxError?>(nil)
+    /// The writer connection's `PRAGMA synchronous` as last set by ``write(_:_:)``; nil when unknown.
+    private let writerLevel = Mutex<String?>(nil)
 
     /// Opens (creating if needed) the outbox file at `path` and brings its schema up to date
     /// (an outbox written by an earlier version keeps every pending message). Several
@@ -174,15 +176,32 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction committed with the configured durability, or without
-    /// waiting for the disk when `durable` is false. Each write sets its own level, so no write
-    /// ever inherits a weaker one from another.
-    func write<T: Sendable>(durable: Bool = true, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    /// How a write transaction's commit reaches the disk.
+    enum Commit {
+        /// With the configured durability (``Configuration/synchronousCommits``).
+        case durable
+        /// Without waiting for the disk (losing it to a power cut is harmless).
+        case fast
+        /// The transaction writes nothing (it only reads under the writer's lock).
+        case nothingWritten
+    }
+
+    /// Runs `body` in a write transaction. Each write sets the `synchronous` level its commit
+    /// needs (when the writer is not at it already), so no write ever inherits a weaker one.
+    func write<T: Sendable>(_ commit: Commit = .durable, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try throwIfDamaged()
-        let level = durable ? synchronous : "NORMAL"
+        let level: String? = switch commit {
+        case .durable: synchronous
+        case .fast: "NORMAL"
+        case .nothingWritten: nil
+        }
         do {
             return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(level)")
+                if let level, self.writerLevel.withLock({ $0 }) != level {
+                    self.writerLevel.withLock { $0 = nil }
+                    try db.execute(sql: "PRAGMA synchronous = \(level)")
+                    self.writerLevel.withLock { $0 = level }
+                }
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -470,7 +489,7 @@ public final class Outbox: Sendable {
     /// still arriving.
     public func claim(destination: String, limits: BatchLimits, minimumCount: Int = 1) async throws -> [OutboxEntry] {
         // Inside the writer's queue, so that no confirm or enqueue commits while the claim looks.
-        try await write(durable: false) { db in
+        try await write(.nothingWritten) { db in
             try self.leases.withLock { leases in
                 let start = leases.scannedThrough[destination] ?? 0
                 if minimumCount > 1 {
@@ -612,7 +631,7 @@ public final class Outbox: Sendable {
     /// it along with its own.
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await write(durable: false) { db in try Self.settle(ids, db) }
+        try await write(.fast) { db in try Self.settle(ids, db) }
         leases.withLock { $0.forget(ids) }
     }
 
@@ -665,7 +684,7 @@ public final class Outbox: Sendable {
     /// Counts a failed attempt on claimed messages (they stay claimed).
     public func recordFailure(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
-        try await write(durable: false) { db in
+        try await write(.fast) { db in
             let upsert = try RawStatement(db, sql: """
                 INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, 1, ?)
                 ON CONFLICT (batch, position) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error
