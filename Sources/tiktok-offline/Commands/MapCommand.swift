@@ -21,7 +21,7 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let source = try MappingSource.load(mapping)
+            let source = try BareMapping.load(mapping)
             let compiled: Mapping
             do {
                 compiled = try Mapping(source.json)
@@ -41,12 +41,12 @@ struct MapCommand: ParsableCommand {
 }
 
 /// A bare mapping read from a YAML or JSON file, with where its parts were written when known.
-struct MappingSource {
+struct BareMapping {
     var json: JSON
     var file: String
     var sourceMap: SourceMap?
 
-    static func load(_ path: String) throws -> MappingSource {
+    static func load(_ path: String) throws -> BareMapping {
         let text: String
         do {
             text = try FileText.read(path, maxBytes: Input.maxDocumentBytes)
@@ -57,14 +57,14 @@ struct MappingSource {
         if looksLikeJSON, let json = try? JSON.parse(text) {
             // JSON keeps exact numbers; YAML, when it reads the same text, adds positions.
             let map = try? YAML.parse(text, file: path)?.toJSONWithSourceMap().sourceMap
-            return MappingSource(json: json, file: path, sourceMap: map)
+            return BareMapping(json: json, file: path, sourceMap: map)
         }
         do {
             guard let document = try YAML.parse(text, file: path) else {
                 throw Failure("\(path): error: the file is empty; expected one mapping object")
             }
             let (json, map) = try document.toJSONWithSourceMap()
-            return MappingSource(json: json, file: path, sourceMap: map)
+            return BareMapping(json: json, file: path, sourceMap: map)
         } catch let error as YAMLError {
             throw Failure(Diagnostic(.error, error.message, file: path, at: error.mark).description)
         }

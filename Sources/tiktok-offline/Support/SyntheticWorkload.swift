@@ -3,10 +3,10 @@ import MappingKit
 /// Realistic Segment events for benchmarks: the preset events in the proportions of a
 /// shop's traffic, with products, identifiers in properties or traits, click ids, string
 /// prices, and some events no preset matches. Deterministic for a given seed.
-public struct SyntheticWorkload: Sendable {
-    public var seed: UInt64
+struct SyntheticWorkload: Sendable {
+    var seed: UInt64
 
-    public init(seed: UInt64 = 0x5EED) {
+    init(seed: UInt64 = 0x5EED) {
         self.seed = seed
     }
 
@@ -18,7 +18,7 @@ public struct SyntheticWorkload: Sendable {
     ]
 
     /// `count` events as NDJSON text (one event per line).
-    public func ndjson(count: Int) -> [UInt8] {
+    func ndjson(count: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count * 900)
         var random = SplitMix(state: seed)
