@@ -14,13 +14,7 @@ public enum MappingSource: Sendable {
     public func load() throws(EngineError) -> [MappingFile] {
         switch self {
         case .directory(let path):
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: path)
-            } catch {
-                throw EngineError("\(path): cannot read the mappings folder (\(error.localizedDescription))")
-            }
-            let files = names.filter(Self.isMappingFileName).sorted().map { (path as NSString).appendingPathComponent($0) }
+            let files = try Self.mappingFiles(inFolder: path)
             if files.isEmpty { throw EngineError("\(path): no mapping files (*.yaml, *.yml, *.json) in this folder") }
             return try MappingSource.files(files).load()
         case .files(let paths):
@@ -48,6 +42,18 @@ public enum MappingSource: Sendable {
             if !problems.isEmpty { throw EngineError(problems.joined(separator: "\n")) }
             return loaded
         }
+    }
+
+    /// The mapping files directly inside `folder`, by name: what `.directory(folder)` loads
+    /// (subfolders such as `actions/` are not mappings). The one place a folder is scanned.
+    public static func mappingFiles(inFolder folder: String) throws(EngineError) -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw EngineError("\(folder): cannot read the mappings folder (\(error.localizedDescription))")
+        }
+        return names.filter(isMappingFileName).sorted().map { (folder as NSString).appendingPathComponent($0) }
     }
 
     /// True for the names a mappings folder is searched for: `*.yaml`, `*.yml`, `*.json`, not hidden.

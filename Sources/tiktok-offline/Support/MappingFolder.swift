@@ -33,9 +33,11 @@ enum MappingFolder {
                 entries.append(Entry(path: path))
                 continue
             }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            entries += names.filter(ConversionEngine.MappingSource.isMappingFileName).sorted()
-                .map { Entry(path: (path as NSString).appendingPathComponent($0)) }
+            do {
+                entries += try ConversionEngine.MappingSource.mappingFiles(inFolder: path).map { Entry(path: $0) }
+            } catch {
+                throw Failure(error.description)
+            }
         }
         return entries
     }

@@ -23,11 +23,12 @@ struct MappingOptions: ParsableArguments {
                 return mappings.map { .directory($0) } ?? ShippedPresets.source
             }
             guard let mappings else { return .files(mappingFiles) }
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: mappings) else {
-                throw CommandError("\(mappings): cannot read the mappings folder")
+            let folderFiles: [String]
+            do {
+                folderFiles = try ConversionEngine.MappingSource.mappingFiles(inFolder: mappings)
+            } catch {
+                throw CommandError(error.description)
             }
-            let folderFiles = names.filter(ConversionEngine.MappingSource.isMappingFileName).sorted()
-                .map { (mappings as NSString).appendingPathComponent($0) }
             return .files(folderFiles + mappingFiles)
         }
     }
