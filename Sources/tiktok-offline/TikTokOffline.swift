@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct TikTokOffline: AsyncParsableCommand {
@@ -20,4 +21,22 @@ struct TikTokOffline: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Runs the chosen command; a ``CommandError`` is printed as worded (see its `printed`),
+    /// anything else as ArgumentParser prints it.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CommandError {
+            Terminal.error(error.printed)
+            Foundation.exit(ExitCode.failure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

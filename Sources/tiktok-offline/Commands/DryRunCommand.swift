@@ -43,9 +43,3 @@ struct DryRunCommand: AsyncParsableCommand {
         try await runner.run(input: fd, output: 1)
     }
 }
-
-/// A configuration problem: printed as is, exits non-zero.
-struct CommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -26,7 +26,7 @@ struct MapCommand: ParsableCommand {
             do {
                 compiled = try Mapping(source.json)
             } catch let failure as MappingValidationError {
-                throw Failure(source.describe(failure))
+                throw CommandError(source.describe(failure))
             }
             let payload = try Input.event(event) ?? .object(JSONObject())
             do {
@@ -34,7 +34,7 @@ struct MapCommand: ParsableCommand {
                     print(result.serialized())
                 }
             } catch {
-                throw Failure("error: \(error)")
+                throw CommandError("error: \(error)")
             }
         }
     }
@@ -51,7 +51,7 @@ struct BareMapping {
         do {
             text = try FileText.read(path, maxBytes: Input.maxDocumentBytes)
         } catch {
-            throw Failure("error: \(error)")
+            throw CommandError("error: \(error)")
         }
         let looksLikeJSON = text.drop { $0.isWhitespace }.first.map { $0 == "{" || $0 == "[" } ?? false
         if looksLikeJSON, let json = try? JSON.parse(text) {
@@ -61,12 +61,12 @@ struct BareMapping {
         }
         do {
             guard let document = try YAML.parse(text, file: path) else {
-                throw Failure("\(path): error: the file is empty; expected one mapping object")
+                throw CommandError("\(path): error: the file is empty; expected one mapping object")
             }
             let (json, map) = try document.toJSONWithSourceMap()
             return BareMapping(json: json, file: path, sourceMap: map)
         } catch let error as YAMLError {
-            throw Failure(Diagnostic(.error, error.message, file: path, at: error.mark).description)
+            throw CommandError(Diagnostic(.error, error.message, file: path, at: error.mark).description)
         }
     }
 

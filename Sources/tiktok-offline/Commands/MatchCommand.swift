@@ -24,7 +24,7 @@ struct MatchCommand: ParsableCommand {
                 var message = "error: invalid trigger at column \(error.column): \(error.message)"
                 if let expected = error.expected { message += " (expected \(expected))" }
                 let caret = String(repeating: " ", count: max(0, error.column - 1)) + "^"
-                throw Failure("\(message)\n  \(trigger)\n  \(caret)")
+                throw CommandError("\(message)\n  \(trigger)\n  \(caret)")
             }
             let payload = try Input.event(event)
             print(payload.map(compiled.matches) ?? false)

@@ -13,11 +13,11 @@ enum Input {
             do {
                 return (Data(try FileText.read(path, maxBytes: maxDocumentBytes).utf8), path)
             } catch {
-                throw Failure("\(error)")
+                throw CommandError("\(error)")
             }
         }
         let data = FileHandle.standardInput.readData(ofLength: maxDocumentBytes + 1)
-        guard data.count <= maxDocumentBytes else { throw Failure("<stdin> is larger than \(maxDocumentBytes) bytes") }
+        guard data.count <= maxDocumentBytes else { throw CommandError("<stdin> is larger than \(maxDocumentBytes) bytes") }
         return (data, "<stdin>")
     }
 
@@ -31,36 +31,7 @@ enum Input {
         switch parsed {
         case .success(let event): return event
         case .failure(let error):
-            throw Failure("\(name):\(error.line):\(error.column): error: the event is not valid JSON: \(error.message)")
-        }
-    }
-}
-
-/// A problem already worded for the user: printed as is on stderr, then the tool exits 1.
-struct Failure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-enum Terminal {
-    static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-extension ParsableCommand {
-    /// Runs `body`, printing any `Failure` (or other error) as one line on stderr and exiting 1.
-    func reportingFailures(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as Failure {
-            Terminal.error(failure.description)
-            throw ExitCode.failure
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            Terminal.error("error: \(error)")
-            throw ExitCode.failure
+            throw CommandError("\(name):\(error.line):\(error.column): error: the event is not valid JSON: \(error.message)")
         }
     }
 }

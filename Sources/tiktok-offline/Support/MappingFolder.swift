@@ -27,7 +27,7 @@ enum MappingFolder {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw Failure("\(path): no such file or folder")
+                throw CommandError("\(path): no such file or folder")
             }
             guard isDirectory.boolValue else {
                 entries.append(Entry(path: path))
@@ -36,7 +36,7 @@ enum MappingFolder {
             do {
                 entries += try ConversionEngine.MappingSource.mappingFiles(inFolder: path).map { Entry(path: $0) }
             } catch {
-                throw Failure(error.description)
+                throw CommandError(error.description)
             }
         }
         return entries
