@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct BenchCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct BenchCommandTests {
     static let outboxStep = "outbox (store, claim, confirm)"
 
     @Test(arguments: [(flags: [String](), outbox: true), (flags: ["--no-outbox"], outbox: false)])

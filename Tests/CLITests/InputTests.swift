@@ -3,7 +3,7 @@ import MappingKit
 import Testing
 
 /// How the tool reads its NDJSON input.
-@Suite struct InputTests {
+@Suite(.timeLimit(.minutes(2))) struct InputTests {
     static let order = #"{"type":"track","event":"Order Completed","messageId":"m-1","properties":{"email":"a@example.com","revenue":5}}"#
 
     /// A UTF-8 byte-order mark before the first event (spreadsheet and editor exports) is not a bad line.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct LintCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct LintCommandTests {
     /// The acceptance case: a misspelt directive, an invalid trigger and a malformed path are
     /// all reported, each at its own line and column.
     @Test func reportsEveryProblemWithItsLocation() throws {

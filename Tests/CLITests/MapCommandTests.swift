@@ -4,7 +4,7 @@ import Testing
 
 /// `map` is a contract other tools depend on: mapped JSON on stdout and exit 0; nothing for
 /// no value; one located line on stderr and a non-zero exit for bad input.
-@Suite struct MapCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct MapCommandTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let vector: JSONObject
         var testDescription: String { vector["name"]?.stringValue ?? "?" }

@@ -2,7 +2,7 @@ import Foundation
 import MappingKit
 import Testing
 
-@Suite struct MatchCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct MatchCommandTests {
     @Test(arguments: [
         (#"event = "Order Completed""#, #"{"event":"Order Completed"}"#, "true"),
         (#"event = "Order Completed""#, #"{"event":"Signed Up"}"#, "false"),

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite struct TestCommandTests {
+@Suite(.timeLimit(.minutes(2))) struct TestCommandTests {
     static let mapping = """
         name: Purchases
         trigger: event = "Order Completed"

@@ -4,7 +4,7 @@ import Testing
 
 /// `test_event_code` reaches TikTok's Test Events tab only at the top level of the request body
 /// (DIFFERENCES.md 11): whichever way it is set, dry-run shows it there and not in `data`.
-@Suite struct TestEventCodeTests {
+@Suite(.timeLimit(.minutes(2))) struct TestEventCodeTests {
     static let order = #"{"type":"track","event":"Order Completed","messageId":"m-1","properties":{"email":"a@example.com","revenue":5}}"#
 
     static let mapping = """

@@ -3,7 +3,7 @@ import MappingKit
 import Testing
 
 /// `tiktok-offline run` as a real process against `tiktok-offline mock-tiktok` on loopback.
-@Suite("run against the stand-in (processes)", .serialized)
+@Suite("run against the stand-in (processes)", .serialized, .timeLimit(.minutes(5)))
 struct RunCommandTests {
     static let token = "test-token"
     static let eventSetID = "test-event-set-id"
