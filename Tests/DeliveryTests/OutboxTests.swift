@@ -38,7 +38,7 @@ struct OutboxTests {
         } throws: { error in
             (error as? OutboxError)?.isDamaged == true && "\(error)".contains("damaged")
         }
-        #expect(try Outbox.check(path: path).isSound == false)
+        #expect(try await Outbox.check(path: path).isSound == false)
     }
 
     @Test func reEnqueuingTheSameKeysIsIdempotent() async throws {

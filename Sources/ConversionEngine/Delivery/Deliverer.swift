@@ -376,7 +376,9 @@ public final class Deliverer: Sendable {
                 guard state.outage.failing else { return nil }
                 defer { state.outage = Outage() }
                 return .recovered(state.outage.failedAttempts, now - state.outage.since)
-            case .retryable(let reason, _), .unauthorized(let reason), .misconfigured(let reason):
+            case .unauthorized, .misconfigured:
+                return nil  // not an outage: delivery stops, and says why (``fail(_:)``)
+            case .retryable(let reason, _):
                 if !state.outage.failing {
                     state.outage = Outage(failing: true, since: now, lastReport: now, failedAttempts: 1)
                     return .started(reason)

@@ -46,30 +46,29 @@ extension Outbox {
     ///
     /// - Throws: ``OutboxError`` when the file cannot be read at all (a file SQLite does not
     ///   recognise is reported as damaged, not thrown).
-    public static func check(path: String) throws -> OutboxCheck {
+    public static func check(path: String) async throws -> OutboxCheck {
         do {
-            return try inspect(path: path)
+            return try await withPrivateCopy(of: path) { copy in try await copy.writeWithoutTransaction { db in inspect(db, path: path) } }
         } catch let error as OutboxError where error.isDamaged {
             return OutboxCheck(problems: [error.message], pending: nil, deadLetters: nil, batches: nil)
         }
     }
 
-    private static func inspect(path: String) throws -> OutboxCheck {
-        try withReadOnlyCopy(of: path) { db in
-            let problems: [String]
-            do {
-                problems = try quickCheck(db)
-            } catch {
-                problems = [OutboxError(error, path: path).message]
-            }
-            let batches = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_batches")
-            let stored = try? Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM outbox_batches")
-            let settled = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_settled")
-            let dead = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters")
-            var pending: Int?
-            if let stored, let settled { pending = stored - settled }
-            return OutboxCheck(problems: problems, pending: pending, deadLetters: dead, batches: batches)
+    /// The quick_check and the counts, each read on its own so that damage in one leaves the others.
+    private static func inspect(_ db: Database, path: String) -> OutboxCheck {
+        let problems: [String]
+        do {
+            problems = try quickCheck(db)
+        } catch {
+            problems = [OutboxError(error, path: path).message]
         }
+        let batches = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_batches")
+        let stored = try? Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM outbox_batches")
+        let settled = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_settled")
+        let dead = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dead_letters")
+        var pending: Int?
+        if let stored, let settled { pending = stored - settled }
+        return OutboxCheck(problems: problems, pending: pending, deadLetters: dead, batches: batches)
     }
 
     /// Copies every readable pending message and dead letter of the (damaged) outbox file at
@@ -87,11 +86,11 @@ extension Outbox {
         // Read in steps of a thousand rows, each written to the target before the next is read,
         // outside transactions: SQLite may end one on meeting damage, and each row should be
         // read or lost on its own.
-        let ids = try withReadOnlyCopy(of: damagedPath) { db in
-            (batches: (try? maxID(db, table: "outbox_batches")) ?? 0, deadLetters: (try? maxID(db, table: "dead_letters")) ?? 0)
-        }
         var recovery = OutboxRecovery()
-        try await withReadOnlyCopyAsync(of: damagedPath) { source in
+        try await withPrivateCopy(of: damagedPath) { source in
+            let ids = try await source.writeWithoutTransaction { db in
+                (batches: (try? maxID(db, table: "outbox_batches")) ?? 0, deadLetters: (try? maxID(db, table: "dead_letters")) ?? 0)
+            }
             var batch: Int64 = 1
             while batch <= ids.batches {
                 // A thousand rows at a time: reading stays in one transaction per step.
@@ -257,33 +256,16 @@ extension Outbox {
         return try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM \(table)") ?? 0
     }
 
-    /// Runs `body` on a copy of the outbox file (and its write-ahead log) in a temporary
-    /// folder, so that reading it never changes the original.
-    private static func withReadOnlyCopy<T>(of path: String, _ body: (Database) throws -> T) throws -> T {
-        try withCopy(of: path) { copy in
-            // Outside a transaction: SQLite may end one on meeting damage, and each statement
-            // should succeed or fail on its own. Only the private copy is touched.
-            let queue = try DatabaseQueue(path: copy)
-            return try queue.inDatabase(body)
-        }
-    }
-
-    private static func withReadOnlyCopyAsync<T>(of path: String, _ body: (DatabaseQueue) async throws -> T) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-recovery-\(UUID().uuidString)")
+    /// Runs `body` on a private copy of the outbox file (and its write-ahead log) in a temporary
+    /// folder, so that reading it never changes the original. `body` should read outside
+    /// transactions (`writeWithoutTransaction`): SQLite may end one on meeting damage, and each
+    /// statement should succeed or fail on its own. Only the copy is touched.
+    private static func withPrivateCopy<T>(of path: String, _ body: (DatabaseQueue) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-copy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = try copyFiles(of: path, into: directory)
         do {
             return try await body(try DatabaseQueue(path: copy))
-        } catch {
-            throw OutboxError(error, path: path)
-        }
-    }
-
-    private static func withCopy<T>(of path: String, _ body: (String) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-check-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        do {
-            return try body(try copyFiles(of: path, into: directory))
         } catch {
             throw OutboxError(error, path: path)
         }

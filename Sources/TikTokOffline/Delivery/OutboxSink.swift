@@ -24,27 +24,20 @@ public final class OutboxSink: EventSink {
     public var enqueued: EnqueueResult { totals.withLock { $0 } }
 
     public func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws {
-        // One outbox destination per test code (TikTok reads it per request), in input order.
-        var messages: [OutboxMessage] = []
-        var accepted: [Int] = []
-        var byCode: [String?: (messages: [OutboxMessage], accepted: [Int])] = [:]
+        // One outbox destination per test code (TikTok reads it per request), each in input order.
+        var groups: [(code: String?, messages: [OutboxMessage], accepted: [Int])] = []
         for index in batch.pendingIndices {
             guard let message = OutboxMessage(tiktokRecord: batch.records[index]) else { continue }
             let code = builder.testEventCode(for: batch.records[index].fields)
-            if code == route.testEventCode {
-                messages.append(message)
-                accepted.append(index)
+            if let group = groups.firstIndex(where: { $0.code == code }) {
+                groups[group].messages.append(message)
+                groups[group].accepted.append(index)
             } else {
-                byCode[code, default: ([], [])].messages.append(message)
-                byCode[code, default: ([], [])].accepted.append(index)
+                groups.append((code, [message], [index]))
             }
         }
-        var groups = [(route, messages, accepted)]
-        for (code, group) in byCode.sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) {
-            groups.append((route.withTestEventCode(code), group.messages, group.accepted))
-        }
-        for (route, messages, accepted) in groups where !messages.isEmpty {
-            let result = try await outbox.enqueue(messages, destination: route.outboxDestination)
+        for (code, messages, accepted) in groups {
+            let result = try await outbox.enqueue(messages, destination: route.withTestEventCode(code).outboxDestination)
             totals.withLock { totals in
                 totals.inserted += result.inserted
                 totals.duplicates += result.duplicates

@@ -47,15 +47,17 @@ public struct TikTokRequestBuilder: Sendable {
         return testEventCode
     }
 
-    /// The whole request body for `data` elements, all of one test code (nil: live events).
+    /// The whole request body for `data` elements, all of one test code (nil: live events), as
+    /// a value (the bytes are ``writeBody(serializedData:testEventCode:into:)``'s; a test holds
+    /// the two to the same layout).
     public func body(data: [JSON], testEventCode: String?) -> JSON {
-        var text: [UInt8] = []
-        writeBody(serializedData: data.map { element in
-            var bytes: [UInt8] = []
-            element.serialize(into: &bytes)
-            return bytes
-        }, testEventCode: testEventCode, into: &text)
-        return text.withUnsafeBytes { try! JSON.parse(bytes: $0) }
+        var body = JSONObject(minimumCapacity: 5)
+        body.appendUnchecked("event_source", "offline")
+        body.appendUnchecked("event_source_id", .string(eventSetID))
+        if let partnerName { body.appendUnchecked("partner_name", .string(partnerName)) }
+        if let testEventCode, !testEventCode.isEmpty { body.appendUnchecked("test_event_code", .string(testEventCode)) }
+        body.appendUnchecked("data", .array(data))
+        return .object(body)
     }
 
     /// Appends the body around already serialized `data` elements (as

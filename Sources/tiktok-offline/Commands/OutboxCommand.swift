@@ -30,7 +30,7 @@ struct OutboxCommand: AsyncParsableCommand {
         func run() async throws {
             let check: OutboxCheck
             do {
-                check = try Outbox.check(path: outbox)
+                check = try await Outbox.check(path: outbox)
             } catch {
                 throw OutboxStatus.exit(for: OutboxError(error, path: outbox))
             }
