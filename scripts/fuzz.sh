@@ -6,6 +6,9 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: json trigger mapping-file path
 #
+# With FUZZ_RUNS=N each target instead runs N inputs from a fixed seed, so that a run is
+# repeatable (CI uses this: what it finds, the same command finds again).
+#
 # Inputs that found something are kept in .build/fuzz/crashes/; the grown corpora in
 # .build/fuzz/corpus/, reused by the next run. Replay one with:
 #   FUZZ_TARGET=json SWIFT_BACKTRACE=enable=no Fuzz/.build/debug/mappingkit-fuzz FILE
@@ -54,9 +57,14 @@ PY
 
 status=0
 for target in "${targets[@]}"; do
-  echo "fuzzing $target for ${seconds}s…" >&2
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    limit=(-runs="$FUZZ_RUNS" -seed=1); label="$FUZZ_RUNS inputs, seed 1"
+  else
+    limit=(-max_total_time="$seconds"); label="${seconds}s"
+  fi
+  echo "fuzzing $target ($label)…" >&2
   if ! SWIFT_BACKTRACE=enable=no FUZZ_TARGET="$target" "$binary" \
-      -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      "${limit[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
       -artifact_prefix="$work/crashes/$target-" "$work/corpus/$target" > "$work/$target.log" 2>&1; then
     echo "fuzz target $target failed; its log: $work/$target.log" >&2
     grep -E "Fatal error|ERROR: |Test unit written" "$work/$target.log" >&2 || tail -20 "$work/$target.log" >&2

@@ -60,6 +60,8 @@ import Testing
         #"contains(name, 1000000000000000000000)"#, #"name = 'say "hi"'"#,
         // Found by fuzzing: a pattern of one character ends with "", written back as "*".
         #"!match(properties.rtvalue, ":")"#, #"match(event, "")"#,
+        // Found by fuzzing: an escaped dot makes a name that starts or ends with '.'.
+        #"!properties.\\\\\\\es\\\\.\.a != 5"#, #"properties.a\..b = 1"#, #"properties.\.a = 1"#,
         #"properties.a = 0.1"#, #"name != 12"#, #"event = "5""#, #"properties.b < "0x10""#,
     ])
     func comparisonsRoundTripThroughCanonicalSource(source: String) throws {

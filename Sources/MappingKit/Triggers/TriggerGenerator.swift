@@ -89,15 +89,25 @@ enum TriggerGenerator {
     }
 
     /// Segment escapes every character outside `[A-Za-z0-9._-]` with `\`. So that the text
-    /// lexes back, a segment that starts with a digit or `-`, or is a keyword, also has its
-    /// first character escaped.
+    /// lexes back, a name that starts with a digit or `-`, or is a keyword, also has its first
+    /// character escaped, and a `.` is written as a separator only between two non-empty names
+    /// (elsewhere, as from `\.` in the source, it is escaped into the name it belongs to).
     private static func escaped(_ path: String) -> String {
+        let scalars = Array(path.unicodeScalars)
+        var names: [[Unicode.Scalar]] = [[]]
+        for (i, c) in scalars.enumerated() {
+            if c == ".", !names[names.count - 1].isEmpty, i + 1 < scalars.count, scalars[i + 1] != "." {
+                names.append([])
+            } else {
+                names[names.count - 1].append(c)
+            }
+        }
         var out = String.UnicodeScalarView()
-        let segments = path.split(separator: ".", omittingEmptySubsequences: false)
-        for (i, segment) in segments.enumerated() {
+        for (i, name) in names.enumerated() {
             if i > 0 { out.append(".") }
-            let isKeyword = segment == "and" || segment == "or" || segment == "null"
-            for (j, c) in segment.unicodeScalars.enumerated() {
+            let text = String(String.UnicodeScalarView(name))
+            let isKeyword = text == "and" || text == "or" || text == "null"
+            for (j, c) in name.enumerated() {
                 let plain = TriggerLexer.isLetter(c) || TriggerLexer.isDigit(c) || c == "_" || c == "-"
                 let startsBadly = j == 0 && (TriggerLexer.isDigit(c) || c == "-" || isKeyword)
                 if !plain || startsBadly { out.append("\\") }
