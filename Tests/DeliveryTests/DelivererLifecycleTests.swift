@@ -23,7 +23,7 @@ private final class FlakyTransport: BatchTransport {
             defer { count -= 1 }
             return count > 0
         }
-        return fail ? .retryable(reason: "network: connection refused", retryAfter: nil) : .accepted
+        return fail ? .retryable(reason: "network: connection refused", retryAfter: nil) : .accepted(receipt: nil)
     }
 }
 

@@ -17,7 +17,7 @@ import Testing
         #expect(lines[0]["body"]?["data"]?.arrayValue?.count == 1)
         #expect(lines[1]["line"] == 2)
         #expect(lines[1]["mapping"] == "Page View")
-        #expect(summary.sent == 2 && summary.events == 2 && summary.badLines == 0)
+        #expect(summary.accepted == 2 && summary.received == 2 && summary.badLines == 0)
     }
 
     @Test func badLinesAreReportedAndTheRunGoesOn() async throws {

@@ -17,8 +17,9 @@ extension BatchTransport {
 
 /// What a destination did with one request.
 public enum TransportOutcome: Sendable, Hashable {
-    /// Every entry was taken.
-    case accepted
+    /// Every entry was taken. `receipt` is the destination's id for the request (TikTok's
+    /// `request_id`), for logs and live views; nil when it gave none.
+    case accepted(receipt: String?)
     /// Nothing was taken but a later attempt may succeed (rate limit, server error, network failure).
     case retryable(reason: String, retryAfter: Duration?)
     /// The request was refused because of its contents (e.g. one bad row). `suspect` is the index of

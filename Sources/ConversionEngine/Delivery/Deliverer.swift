@@ -92,18 +92,23 @@ public final class Deliverer: Sendable {
     private let metrics = DeliveryMetrics()
     private let state: Mutex<State>
     private let lock = Mutex<FileLock?>(nil)
+    private let onSettled: (@Sendable (DeliverySettlement) -> Void)?
     /// How often workers look for destinations they do not know yet while input arrives.
     private static let discoveryInterval: Duration = .milliseconds(500)
 
     /// - Parameter destinations: the outbox destination keys this deliverer may send to (the
     ///   transport must know each of them).
+    /// - Parameter onSettled: told of every event delivered or dead-lettered, once it is
+    ///   recorded in the outbox (for live views); called from the delivery tasks, so keep it short.
     public init(
         outbox: Outbox,
         transport: any BatchTransport,
         destinations: [String],
         configuration: Configuration = .init(),
-        logger: Logger = Logger(label: "delivery")
+        logger: Logger = Logger(label: "delivery"),
+        onSettled: (@Sendable (DeliverySettlement) -> Void)? = nil
     ) {
+        self.onSettled = onSettled
         self.outbox = outbox
         self.transport = transport
         self.state = Mutex(State(destinations: destinations))
@@ -260,10 +265,11 @@ public final class Deliverer: Sendable {
             if case .retryable = outcome {} else { await noteAttempt(outcome, nextRetry: nil) }
 
             switch outcome {
-            case .accepted:
+            case .accepted(let receipt):
                 try await outbox.confirm(ids)
                 state.withLock { $0.report.sent += batch.count }
                 metrics.sent.increment(by: batch.count)
+                onSettled?(DeliverySettlement(destination: destination, keys: batch.map(\.key), outcome: .delivered(receipt: receipt)))
                 return
 
             case .retryable(let reason, let retryAfter):
@@ -288,6 +294,8 @@ public final class Deliverer: Sendable {
                     try await outbox.deadLetter([(batch[batch.startIndex].id, reason)])
                     state.withLock { $0.report.deadLettered += 1 }
                     metrics.deadLettered.increment()
+                    onSettled?(DeliverySettlement(
+                        destination: destination, keys: [batch[batch.startIndex].key], outcome: .deadLettered(reason: reason)))
                     logger.warning("event refused, kept as a dead letter", metadata: [
                         "key": "\(batch[batch.startIndex].key)", "reason": "\(reason)",
                     ])

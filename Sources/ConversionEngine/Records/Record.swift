@@ -7,7 +7,7 @@ import MappingKit
 /// ``skip(_:)`` or ``markSent()``; once settled, later stages leave it alone.
 public struct Record: Sendable {
     /// Where the event came from: its 1-based position in the input (a line number for NDJSON).
-    public let line: Int
+    public internal(set) var line: Int
     /// The name of the mapping that fired.
     public let mapping: String
     /// The action the mapping feeds, e.g. `reportOfflineEvent`.

@@ -47,7 +47,7 @@ public struct TikTokReply: Sendable, Hashable {
         case (429, _), (408, _), (500..., _), (_, 40100?):
             return .retryable(reason: detail, retryAfter: retryAfter)
         case (200..<300, 0?):
-            return .accepted
+            return .accepted(receipt: requestID)
         case (_, let code?) where code >= 50000:
             return .retryable(reason: detail, retryAfter: retryAfter)
         case (200..<300, 20001?):

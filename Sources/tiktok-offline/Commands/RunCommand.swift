@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let sink = OutboxSink(outbox: outbox, route: route)
         let engine = try mappings.engine(settings: settings, sink: sink)
-        let ingest = NDJSONIngest(engine: engine, batchSize: batchSize)
+        let ingest = Ingest(engine: engine)
 
         let httpClient = TikTokEventsClient.makeHTTPClient(connectTimeout: .seconds(connectTimeout))
         do {
@@ -108,7 +108,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Reads the input into the outbox while delivering from it, then prints the summary.
-    private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: NDJSONIngest, sink: OutboxSink, httpClient: HTTPClient) async throws {
+    private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: Ingest, sink: OutboxSink, httpClient: HTTPClient) async throws {
         let deliverer = Deliverer(
             outbox: outbox,
             transport: TikTokEventsClient(
@@ -164,11 +164,15 @@ struct RunCommand: AsyncParsableCommand {
         let progressTask = Task { await progress.run() }
 
         async let delivery = deliverer.run()
-        let totals: NDJSONIngest.Totals
+        let totals: Ingest.Totals
         do {
-            totals = try await ingest.run(input: input.descriptor) { rejection in
-                reasons[rejection.reason, default: 0] += 1
-                rejectsFile?.write(rejection)
+            var source = NDJSONSource(fileDescriptor: input.descriptor)
+            // Four batches at once keep the cores busy while earlier ones wait for their commit.
+            totals = try await ingest.run(&source, batchSize: batchSize, parallelBatches: 4) { ingested in
+                for rejection in ingested.rejections {
+                    reasons[rejection.reason, default: 0] += 1
+                    rejectsFile?.write(rejection)
+                }
             }
         } catch {
             deliverer.stop()
@@ -236,7 +240,7 @@ enum RunExitStatus: Int32 {
 
 /// The figures of one run, and how they add up.
 struct RunSummary {
-    var totals: NDJSONIngest.Totals
+    var totals: Ingest.Totals
     var enqueued: EnqueueResult
     var report: DeliveryReport
     var pendingBefore: Int
@@ -313,11 +317,11 @@ struct RunSummary {
 /// A progress bar on a terminal; a summary line every few seconds otherwise. Writes to stderr.
 actor ProgressDisplay {
     private let start: ContinuousClock.Instant
-    private let read: @Sendable () -> (NDJSONIngest.Totals, DeliveryReport)
+    private let read: @Sendable () -> (Ingest.Totals, DeliveryReport)
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var drewBar = false
 
-    init(start: ContinuousClock.Instant, read: @escaping @Sendable () -> (NDJSONIngest.Totals, DeliveryReport)) {
+    init(start: ContinuousClock.Instant, read: @escaping @Sendable () -> (Ingest.Totals, DeliveryReport)) {
         self.start = start
         self.read = read
     }
@@ -388,7 +392,7 @@ final class RejectsFile {
         self.handle = handle
     }
 
-    func write(_ rejection: NDJSONIngest.Rejection) {
+    func write(_ rejection: Ingest.Rejection) {
         var line: JSONObject = ["line": .int(rejection.line)]
         if let mapping = rejection.mapping { line["mapping"] = .string(mapping) }
         line["error"] = .string(rejection.reason)

@@ -10,7 +10,7 @@ enum DryRunHarness {
     static func run(
         _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
         trace: Bool = false, enableAll: Bool = true
-    ) async throws -> (lines: [JSON], text: String, summary: DryRunner.Summary) {
+    ) async throws -> (lines: [JSON], text: String, summary: Ingest.Totals) {
         let directory = FileManager.default.temporaryDirectory
         let inputPath = directory.appendingPathComponent("dry-run-in-\(UUID().uuidString)").path
         let outputPath = directory.appendingPathComponent("dry-run-out-\(UUID().uuidString)").path
@@ -35,7 +35,7 @@ enum DryRunHarness {
     }
 
     static func run(_ text: String, settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
-                    trace: Bool = false) async throws -> (lines: [JSON], text: String, summary: DryRunner.Summary) {
+                    trace: Bool = false) async throws -> (lines: [JSON], text: String, summary: Ingest.Totals) {
         try await run(Array(text.utf8), settings: settings, trace: trace)
     }
 }

@@ -1,0 +1,34 @@
+/// Where ``Ingest/run(_:batchSize:parallelBatches:observe:consume:)`` reads events from: a
+/// reader that cuts its input into ``RawEvents`` batches. A new input format is a new source,
+/// not a new loop.
+public protocol EventSource {
+    /// The next events, up to `count`; empty at the end of the input. `expectedBytes` (the
+    /// previous batch's size) lets a source reserve its storage up front.
+    mutating func next(upTo count: Int, expectedBytes: Int) throws -> RawEvents
+}
+
+/// Newline-delimited JSON from a file descriptor (left open): one event per non-blank line,
+/// numbered by line. Lines over the size limit are handed on as oversize entries.
+public final class NDJSONSource: EventSource {
+    private var reader: NDJSONReader
+
+    public init(fileDescriptor: Int32, maxLineBytes: Int = 1 << 20) {
+        reader = NDJSONReader(fileDescriptor: fileDescriptor, maxLineBytes: maxLineBytes)
+    }
+
+    public func next(upTo count: Int, expectedBytes: Int) throws -> RawEvents {
+        var events = RawEvents(reservingCount: count, bytes: expectedBytes + expectedBytes / 8)
+        while events.count < count, let line = try reader.next() {
+            switch line {
+            case .tooLong(let number, let size):
+                events.appendOversize(number: number, size: size)
+            case .text(let number, let range):
+                reader.withBytes(range) { bytes in
+                    guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return }
+                    events.append(number: number, bytes)
+                }
+            }
+        }
+        return events
+    }
+}

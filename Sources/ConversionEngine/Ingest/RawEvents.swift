@@ -1,0 +1,60 @@
+/// A batch of events as raw JSON text, copied together into one buffer so that another task
+/// can parse them: what every input source hands to ``Ingest``.
+///
+/// Each entry has a number: its position in the source (a line number for NDJSON, a position in
+/// the request for HTTP), counted from 1. The numbers come back on the records and rejections,
+/// so they must grow through a batch. An entry over the size limit keeps its number and size
+/// but no bytes; ``Ingest`` reports it as refused.
+public struct RawEvents: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public var number: Int
+        /// Where the event's bytes are in ``RawEvents/storage``; nil for an event over the size limit.
+        public var bytes: Range<Int>?
+        /// The event's size in bytes.
+        public var size: Int
+    }
+
+    public private(set) var storage: [UInt8] = []
+    public private(set) var entries: [Entry] = []
+
+    /// - Parameters: `count` and `bytes` are reserved up front, so a batch of a known size is not regrown.
+    public init(reservingCount count: Int = 0, bytes: Int = 0) {
+        entries.reserveCapacity(count)
+        storage.reserveCapacity(bytes)
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Appends one event's text.
+    public mutating func append(number: Int, _ bytes: UnsafeRawBufferPointer) {
+        let start = storage.count
+        storage.append(contentsOf: bytes)
+        entries.append(Entry(number: number, bytes: start..<storage.count, size: bytes.count))
+    }
+
+    /// Appends one event's text.
+    public mutating func append(number: Int, _ bytes: some Collection<UInt8>) {
+        let start = storage.count
+        storage.append(contentsOf: bytes)
+        entries.append(Entry(number: number, bytes: start..<storage.count, size: bytes.count))
+    }
+
+    /// Records an event that was too large to keep: ``Ingest`` refuses it with its size.
+    public mutating func appendOversize(number: Int, size: Int) {
+        entries.append(Entry(number: number, bytes: nil, size: size))
+    }
+
+    /// Appends every event of `other`, numbered on from `firstNumber`; returns the numbers they got.
+    mutating func append(_ other: RawEvents, numberingFrom firstNumber: Int) -> Range<Int> {
+        let shift = storage.count
+        storage.append(contentsOf: other.storage)
+        for (offset, entry) in other.entries.enumerated() {
+            entries.append(Entry(
+                number: firstNumber + offset,
+                bytes: entry.bytes.map { $0.lowerBound + shift..<$0.upperBound + shift },
+                size: entry.size))
+        }
+        return firstNumber..<firstNumber + other.count
+    }
+}
