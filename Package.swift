@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MappingKit", targets: ["MappingKit"]),
         .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
+        .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
         .executable(name: "tiktok-offline", targets: ["tiktok-offline"]),
         .plugin(name: "LintMappings", targets: ["LintMappings"]),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -59,6 +61,24 @@ let package = Package(
             plugins: ["EmbedPresets"]
         ),
         .target(
+            name: "TikTokOfflineServer",
+            dependencies: [
+                "MappingKit",
+                "ConversionEngine",
+                "TikTokOffline",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "TikTokMock",
             dependencies: [
                 "MappingKit",
@@ -75,6 +95,7 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
+                "TikTokOfflineServer",
                 "TikTokMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

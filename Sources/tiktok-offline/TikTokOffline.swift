@@ -13,6 +13,7 @@ struct TikTokOffline: AsyncParsableCommand {
             TestCommand.self,
             DryRunCommand.self,
             RunCommand.self,
+            ServeCommand.self,
             CheckAuthCommand.self,
             DeadLettersCommand.self,
             OutboxCommand.self,

@@ -50,12 +50,13 @@ public final class IngestQueue: Service {
 
     public let configuration: Configuration
     private let current: Mutex<Ingest>
-    private let tracer: @Sendable () -> RecordTracer?
+    private let tracer: @Sendable (Engine) -> RecordTracer?
     private let state = Mutex(State())
 
-    /// - Parameter tracer: asked before each batch; when it returns a writer, every record's
-    ///   trace after every stage is collected into ``IngestedBatch/traces``.
-    public init(ingest: Ingest, configuration: Configuration = .init(), tracer: @escaping @Sendable () -> RecordTracer? = { nil }) {
+    /// - Parameter tracer: asked before each batch, with the engine it goes through; when it
+    ///   returns a writer, every record's trace after every stage is collected into
+    ///   ``IngestedBatch/traces``.
+    public init(ingest: Ingest, configuration: Configuration = .init(), tracer: @escaping @Sendable (Engine) -> RecordTracer? = { _ in nil }) {
         self.current = Mutex(ingest)
         self.configuration = configuration
         self.tracer = tracer
@@ -163,7 +164,8 @@ public final class IngestQueue: Service {
             let range = combined.append(submission.events, numberingFrom: (numbers.last?.range.upperBound ?? 1))
             numbers.append((range, submission.events.entries.map(\.number)))
         }
-        let tracer = tracer()
+        let ingest = self.ingest
+        let tracer = tracer(ingest.engine)
         var traces: [[String]] = []
         do {
             var result: IngestedBatch

@@ -37,29 +37,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "NDJSON input file (default: stdin).")
     var input: String?
 
-    @Option(help: "Events API base URL, e.g. http://127.0.0.1:8787 for mock-tiktok.")
-    var endpoint: String = TikTokEndpoint.production.baseURL
+    @OptionGroup var delivery: DeliveryOptions
 
     @Option(help: "The outbox file (SQLite), created if missing.")
     var outbox: String = defaultOutboxPath
-
-    @Option(help: "Most events per request (TikTok accepts up to 1,000).")
-    var batchSize: Int = 1_000
-
-    @Option(help: "Most bytes of events per request.")
-    var batchBytes: Int = 4 << 20
-
-    @Option(help: "Requests in flight at once.")
-    var concurrency: Int = 4
-
-    @Option(help: "Attempts per request before giving up (the events stay in the outbox).")
-    var maxAttempts: Int = 8
-
-    @Option(help: "Seconds to wait for one request.")
-    var timeout: Int = 30
-
-    @Option(help: "Seconds to wait for a connection to TikTok (an unreachable host fails this fast).")
-    var connectTimeout: Int = 5
 
     @Option(help: "Write every refused line and record as NDJSON to this file.")
     var rejects: String?
@@ -73,13 +54,6 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Faster commits that survive a crash of the process but not a power cut.")
     var relaxedDurability = false
 
-    func validate() throws {
-        guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000") }
-        guard batchBytes > 0, concurrency > 0, maxAttempts > 0, timeout > 0, connectTimeout > 0 else {
-            throw ValidationError("--batch-bytes, --concurrency, --max-attempts, --timeout and --connect-timeout must be positive")
-        }
-    }
-
     func run() async throws {
         let logger = Logger(label: "tiktok-offline.run")
         var metricsServer: Task<Void, any Error>?
@@ -87,17 +61,13 @@ struct RunCommand: AsyncParsableCommand {
         defer { metricsServer?.cancel() }
 
         let settings = try settings.resolve(requireAccessToken: true)
-        guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
-            throw CommandError("settings: an access token and an event set id are required")
-        }
-        let route = TikTokRoute(
-            eventSetID: eventSetID, partnerName: settings.partnerName, accessToken: token, testEventCode: settings.testEventCode)
+        let route = try TikTokRoute(settings: settings)
         let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let sink = OutboxSink(outbox: outbox, route: route)
         let engine = try mappings.engine(settings: settings, sink: sink)
         let ingest = Ingest(engine: engine)
 
-        let httpClient = TikTokEventsClient.makeHTTPClient(connectTimeout: .seconds(connectTimeout))
+        let httpClient = delivery.makeHTTPClient()
         do {
             try await ingestAndDeliver(outbox: outbox, route: route, ingest: ingest, sink: sink, httpClient: httpClient)
             try await httpClient.shutdown()
@@ -109,18 +79,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Reads the input into the outbox while delivering from it, then prints the summary.
     private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: Ingest, sink: OutboxSink, httpClient: HTTPClient) async throws {
-        let deliverer = Deliverer(
-            outbox: outbox,
-            transport: TikTokEventsClient(
-                endpoint: TikTokEndpoint(baseURL: endpoint), routes: [route], httpClient: httpClient, timeout: .seconds(timeout)),
-            destinations: [route.outboxDestination],
-            configuration: .init(
-                batch: .init(maxCount: batchSize, maxBytes: batchBytes),
-                concurrency: concurrency,
-                retry: RetryPolicy(maxAttempts: maxAttempts)
-            ),
-            logger: Logger(label: "tiktok-offline.delivery")
-        )
+        let deliverer = delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)
         let start = ContinuousClock.now
         // Before any input is read: a run that may not deliver reads nothing.
         do {
@@ -163,12 +122,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         let progressTask = Task { await progress.run() }
 
-        async let delivery = deliverer.run()
+        async let delivered = deliverer.run()
         let totals: Ingest.Totals
         do {
             var source = NDJSONSource(fileDescriptor: input.descriptor)
             // Four batches at once keep the cores busy while earlier ones wait for their commit.
-            totals = try await ingest.run(&source, batchSize: batchSize, parallelBatches: 4) { ingested in
+            totals = try await ingest.run(&source, batchSize: self.delivery.batchSize, parallelBatches: 4) { ingested in
                 for rejection in ingested.rejections {
                     reasons[rejection.reason, default: 0] += 1
                     rejectsFile?.write(rejection)
@@ -176,14 +135,14 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch {
             deliverer.stop()
-            _ = await delivery
+            _ = await delivered
             progressTask.cancel()
             if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
             if let error = error as? OutboxError { throw OutboxStatus.exit(for: error) }
             throw CommandError("reading events stopped: \(error)")
         }
         deliverer.finishInput()
-        let report = await delivery
+        let report = await delivered
         progressTask.cancel()
         await progress.finish()
 
@@ -437,10 +396,16 @@ enum TerminationSignals {
 
 /// Bootstraps swift-metrics with Prometheus and serves `GET /metrics` on loopback.
 enum MetricsEndpoint {
-    /// Starts serving; prints the URL on stderr (useful with port 0).
-    static func start(port: Int, logger: Logger) async throws -> Task<Void, any Error> {
+    /// Makes swift-metrics report to a new Prometheus registry, and returns it.
+    static func bootstrap() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+
+    /// Starts serving; prints the URL on stderr (useful with port 0).
+    static func start(port: Int, logger: Logger) async throws -> Task<Void, any Error> {
+        let registry = bootstrap()
         let router = Router()
         router.get("/metrics") { _, _ in
             var buffer: [UInt8] = []

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AsyncHTTPClient
 import ConversionEngine
 import Foundation
+import Logging
 import MappingKit
 import TikTokOffline
 
@@ -84,5 +86,57 @@ struct SettingsOptions: ParsableArguments {
             throw CommandError("settings: \(error.message)")
         }
         return resolved
+    }
+}
+
+/// How to deliver to TikTok: shared by `run` and `serve`.
+struct DeliveryOptions: ParsableArguments {
+    @Option(help: "Events API base URL, e.g. http://127.0.0.1:8787 for mock-tiktok.")
+    var endpoint: String = TikTokEndpoint.production.baseURL
+
+    @Option(help: "Most events per request (TikTok accepts up to 1,000).")
+    var batchSize: Int = 1_000
+
+    @Option(help: "Most bytes of events per request.")
+    var batchBytes: Int = 4 << 20
+
+    @Option(help: "Requests in flight at once.")
+    var concurrency: Int = 4
+
+    @Option(help: "Attempts per request before giving up (the events stay in the outbox).")
+    var maxAttempts: Int = 8
+
+    @Option(help: "Seconds to wait for one request.")
+    var timeout: Int = 30
+
+    @Option(help: "Seconds to wait for a connection to TikTok (an unreachable host fails this fast).")
+    var connectTimeout: Int = 5
+
+    func validate() throws {
+        guard (1...1_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1000") }
+        guard batchBytes > 0, concurrency > 0, maxAttempts > 0, timeout > 0, connectTimeout > 0 else {
+            throw ValidationError("--batch-bytes, --concurrency, --max-attempts, --timeout and --connect-timeout must be positive")
+        }
+    }
+
+    func makeHTTPClient() -> HTTPClient {
+        TikTokEventsClient.makeHTTPClient(connectTimeout: .seconds(connectTimeout))
+    }
+
+    /// A deliverer from `outbox` to TikTok for `route` (and the pending test codes of its event set).
+    func deliverer(
+        outbox: Outbox, route: TikTokRoute, httpClient: HTTPClient, onSettled: (@Sendable (DeliverySettlement) -> Void)? = nil
+    ) -> Deliverer {
+        Deliverer(
+            outbox: outbox,
+            transport: TikTokEventsClient(
+                endpoint: TikTokEndpoint(baseURL: endpoint), routes: [route], httpClient: httpClient, timeout: .seconds(timeout)),
+            destinations: [route.outboxDestination],
+            configuration: .init(
+                batch: .init(maxCount: batchSize, maxBytes: batchBytes), concurrency: concurrency,
+                retry: RetryPolicy(maxAttempts: maxAttempts)),
+            logger: Logger(label: "tiktok-offline.delivery"),
+            onSettled: onSettled
+        )
     }
 }

@@ -1,0 +1,125 @@
+import ArgumentParser
+import ConversionEngine
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import TikTokOffline
+import TikTokOfflineServer
+
+/// `tiktok-offline serve`: Segment's HTTP API and webhooks in, TikTok out, as a service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Take events over HTTP (Segment's Tracking API and Webhooks) and deliver them to TikTok.",
+        discussion: """
+            Answers 200 only once every event of a request is stored in the outbox; delivers in the \
+            background. SIGHUP reloads the mappings and settings (a bad configuration is logged and the \
+            old one stays); SIGTERM or Ctrl-C stops accepting, finishes the requests in flight, drains \
+            delivery for at most --drain-timeout seconds and exits 0. Write keys, the webhook secret and \
+            the admin token may also come from TIKTOK_OFFLINE_WRITE_KEYS (comma-separated), \
+            TIKTOK_OFFLINE_WEBHOOK_SECRET and TIKTOK_OFFLINE_ADMIN_TOKEN, which keeps them out of the \
+            process list. See docs/serve.md.
+            """
+    )
+
+    @OptionGroup var mappings: MappingOptions
+    @OptionGroup var settings: SettingsOptions
+    @OptionGroup var delivery: DeliveryOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8088
+
+    @Option(help: "The outbox file (SQLite), created if missing.")
+    var outbox: String = RunCommand.defaultOutboxPath
+
+    @Option(name: .customLong("write-key"), help: "A write key that may send events (repeatable).")
+    var writeKeys: [String] = []
+
+    @Option(help: "Secret of Segment's Webhooks destination; enables POST /webhook.")
+    var webhookSecret: String?
+
+    @Option(help: "Bearer token for /debug and /metrics; they answer 404 without one.")
+    var adminToken: String?
+
+    @Option(help: "Largest event in bytes.")
+    var maxEventBytes = 32 * 1024
+
+    @Option(help: "Largest request body in bytes (inflated, if gzipped).")
+    var maxRequestBytes = 500 * 1024
+
+    @Option(help: "Most connections open at once.")
+    var maxConnections = 1_024
+
+    @Option(help: "Seconds delivery may go on draining the outbox after SIGTERM.")
+    var drainTimeout = 10
+
+    @Flag(help: "Faster commits that survive a crash of the process but not a power cut.")
+    var relaxedDurability = false
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0 else {
+            throw ValidationError("--max-event-bytes, --max-connections must be positive, --max-request-bytes at least --max-event-bytes")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let keys = writeKeys + (environment["TIKTOK_OFFLINE_WRITE_KEYS"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        guard !keys.isEmpty else {
+            throw CommandError("serve needs at least one --write-key (or TIKTOK_OFFLINE_WRITE_KEYS): every event must be authenticated")
+        }
+        var configuration = TikTokOfflineServer.Configuration(writeKeys: keys)
+        configuration.host = host
+        configuration.port = port
+        configuration.webhookSecret = webhookSecret ?? environment["TIKTOK_OFFLINE_WEBHOOK_SECRET"]
+        configuration.adminToken = adminToken ?? environment["TIKTOK_OFFLINE_ADMIN_TOKEN"]
+        configuration.maxEventBytes = maxEventBytes
+        configuration.maxRequestBytes = maxRequestBytes
+        configuration.maxConnections = maxConnections
+        configuration.drainTimeout = .seconds(drainTimeout)
+
+        let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
+        let (mappings, settings) = (self.mappings, self.settings)
+        let load: @Sendable () throws -> TikTokOfflineServer.LiveConfiguration = {
+            let resolved = try settings.resolve(requireAccessToken: true)
+            let route = try TikTokRoute(settings: resolved)
+            let engine = try mappings.engine(settings: resolved, sink: OutboxSink(outbox: outbox, route: route))
+            return .init(ingest: Ingest(engine: engine), route: route, builder: TikTokRequestBuilder(settings: resolved))
+        }
+        let httpClient = delivery.makeHTTPClient()
+        let delivery = self.delivery
+        let server = try TikTokOfflineServer(
+            configuration: configuration, outbox: outbox, load: load,
+            makeDeliverer: { live, onSettled in
+                delivery.deliverer(outbox: outbox, route: live.route, httpClient: httpClient, onSettled: onSettled)
+            },
+            registry: MetricsEndpoint.bootstrap())
+        do {
+            try await server.run { host, port in
+                Terminal.error("listening on http://\(host):\(port)")
+            }
+            try await httpClient.shutdown()
+        } catch {
+            try? await httpClient.shutdown()
+            throw CommandError("serve stopped: \(error)")
+        }
+        if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
+    }
+}
+
+extension TikTokRoute {
+    /// The route of resolved settings (an access token and an event set id are required).
+    init(settings: TikTokSettings) throws {
+        guard let token = settings.accessToken, let eventSetID = settings.eventSetID else {
+            throw CommandError("settings: an access token and an event set id are required")
+        }
+        self.init(eventSetID: eventSetID, partnerName: settings.partnerName, accessToken: token, testEventCode: settings.testEventCode)
+    }
+}
