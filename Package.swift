@@ -147,12 +147,35 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "TikTokOfflineServerTests",
+            dependencies: [
+                "tiktok-offline",
+                "TikTokOfflineServer",
+                "ProcessTesting",
+                "MappingKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["tiktok-offline", "MappingKit"]
+        ),
+        .target(
+            name: "ProcessTesting",
+            dependencies: [
+                "MappingKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/ProcessTesting"
         ),
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
+                "ProcessTesting",
                 "tiktok-offline",
                 "MappingKit",
                 "ConversionEngine",

@@ -21,7 +21,8 @@ import Synchronization
 /// and bodies over the limit (413) are answered in TikTok's JSON too, and a connection that
 /// sends nothing for ``MockTikTokConfiguration/idleTimeout`` is closed.
 ///
-/// Test hooks: `GET /__stats` returns ``MockTikTokStats`` as JSON; `POST /__revoke` revokes the
+/// Test hooks: `GET /__stats` returns ``MockTikTokStats`` as JSON, `GET /__event_ids` the live
+/// events' ids (``eventIDs``); `POST /__revoke` revokes the
 /// `Access-Token` it carries (later requests with it get code 40105).
 ///
 /// ```swift
@@ -58,6 +59,14 @@ public final class MockTikTok: Sendable {
 
     /// What the stand-in has counted so far.
     public var stats: MockTikTokStats { state.withLock { $0.stats } }
+
+    /// The `event_id` of every live event taken so far, sorted (`GET /__event_ids`): what a test
+    /// checks acknowledged events against, one by one.
+    public var eventIDs: [String] {
+        state.withLock { state in
+            state.seen.compactMap { key in key.split(separator: "\u{1F}", maxSplits: 1).last.map(String.init) }
+        }.sorted()
+    }
 
     /// Starts listening and returns the bound port.
     public func start() async throws -> Int {
@@ -121,6 +130,10 @@ public final class MockTikTok: Sendable {
         }
         router.get("/__stats") { _, _ in
             Self.json(String(decoding: try JSONEncoder.stats.encode(self.stats), as: UTF8.self))
+        }
+        router.get("/__event_ids") { _, _ in
+            let ids = self.eventIDs
+            return Self.json(String(decoding: try JSONEncoder().encode(["event_ids": ids]), as: UTF8.self))
         }
         router.post("/__revoke") { request, _ in
             guard let token = request.headers[.accessToken], !token.isEmpty else {

@@ -1,3 +1,4 @@
+import ProcessTesting
 import ConversionEngine
 import Foundation
 import MappingKit

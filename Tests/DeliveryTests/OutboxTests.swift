@@ -1,4 +1,5 @@
 @testable import ConversionEngine
+import ProcessTesting
 import Foundation
 import GRDB
 import Testing

@@ -1,3 +1,4 @@
+import ProcessTesting
 import Foundation
 import MappingKit
 import Testing

@@ -1,3 +1,4 @@
+import ProcessTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc

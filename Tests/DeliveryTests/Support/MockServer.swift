@@ -42,11 +42,3 @@ func envelope(_ elements: [JSON], eventSetID: String = "set-1") -> String {
     return #"{"event_source":"offline","event_source_id":"\#(eventSetID)","data":[\#(data)]}"#
 }
 
-/// Polls `condition` until it holds; fails the test after `timeout` instead of hanging.
-func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        try #require(ContinuousClock.now < deadline, "timed out waiting")
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}

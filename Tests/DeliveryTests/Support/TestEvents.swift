@@ -30,17 +30,3 @@ enum TestEvents {
         range.map { OutboxMessage(tiktokEvent: element($0)) }
     }
 }
-
-/// A fresh directory under the system's temporary directory, removed by `cleanup()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "delivery-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}

@@ -4,8 +4,8 @@ import MappingKit
 import Testing
 
 /// The built `tiktok-offline` executable, next to the test bundle (or `$TIKTOK_OFFLINE_BINARY`).
-enum ToolBinary {
-    static var path: String {
+public enum ToolBinary {
+    public static var path: String {
         if let path = ProcessInfo.processInfo.environment["TIKTOK_OFFLINE_BINARY"] { return path }
         #if os(Linux)
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -20,14 +20,14 @@ enum ToolBinary {
 }
 
 /// A child process of the tool with its output captured in files (no pipe can fill up and block it).
-final class ToolProcess: @unchecked Sendable {
-    let process = Process()
-    let stdoutPath: String
-    let stderrPath: String
+public final class ToolProcess: @unchecked Sendable {
+    public let process = Process()
+    public let stdoutPath: String
+    public let stderrPath: String
     private let exit: AsyncStream<Int32>
     private let exitContinuation: AsyncStream<Int32>.Continuation
 
-    init(_ arguments: [String], in directory: TemporaryDirectory, name: String, environment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], in directory: TemporaryDirectory, name: String, environment: [String: String] = [:]) throws {
         let binary = ToolBinary.path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ToolError("the tiktok-offline executable is not at \(binary); build it first (swift build)")
@@ -50,17 +50,17 @@ final class ToolProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Waits for the process to end and returns its exit status.
     @discardableResult
-    func wait() async -> Int32 {
+    public func wait() async -> Int32 {
         for await status in exit { return status }
         return process.terminationStatus
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -68,11 +68,11 @@ final class ToolProcess: @unchecked Sendable {
 }
 
 /// `tiktok-offline mock-tiktok` on an ephemeral loopback port.
-final class MockProcess: Sendable {
-    let tool: ToolProcess
-    let baseURL: String
+public final class MockProcess: Sendable {
+    public let tool: ToolProcess
+    public let baseURL: String
 
-    init(_ flags: [String] = [], in directory: TemporaryDirectory) async throws {
+    public init(_ flags: [String] = [], in directory: TemporaryDirectory) async throws {
         let tool = try ToolProcess(["mock-tiktok", "--port", "0"] + flags, in: directory, name: "mock-\(UUID().uuidString.prefix(8))")
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
@@ -89,20 +89,43 @@ final class MockProcess: Sendable {
     }
 
     /// `GET /__stats`.
-    func stats() async throws -> JSON {
+    public func stats() async throws -> JSON {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/__stats"), timeout: .seconds(10))
         return try JSON.parse(bytes: try await response.body.collect(upTo: 1 << 16).readableBytesView)
     }
 
-    func uniqueEvents() async throws -> Int { try await stats()["unique_events"]?.doubleValue.map { Int($0) } ?? -1 }
+    public func uniqueEvents() async throws -> Int { try await stats()["unique_events"]?.doubleValue.map { Int($0) } ?? -1 }
 
-    func stop() async {
+    public func stop() async {
         tool.signal(SIGTERM)
         await tool.wait()
     }
 }
 
-struct ToolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ToolError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A fresh directory under the system's temporary directory, removed by `cleanup()`.
+public struct TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init() throws {
+        path = NSTemporaryDirectory() + "tiktok-offline-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    public func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Polls `condition` until it holds; fails the test after `timeout` instead of hanging.
+public func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        try #require(ContinuousClock.now < deadline, "timed out waiting")
+        try await Task.sleep(for: .milliseconds(5))
+    }
 }

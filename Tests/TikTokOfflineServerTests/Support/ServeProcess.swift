@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Foundation
+import MappingKit
+import NIOCore
+import NIOHTTP1
+import ProcessTesting
+import Testing
+
+/// `tiktok-offline serve` on an ephemeral loopback port, delivering to a mock-tiktok.
+final class ServeProcess: Sendable {
+    static let writeKey = "wk-test"
+    static let adminToken = "admin-test"
+    static let webhookSecret = "whsec-test"
+
+    let tool: ToolProcess
+    let baseURL: String
+
+    /// Starts serve and waits for its "listening on" line.
+    init(mock: MockProcess, in directory: TemporaryDirectory, outbox: String? = nil, flags: [String] = [], name: String = "serve") async throws {
+        let arguments = [
+            "serve", "--port", "0", "--outbox", outbox ?? directory.file("outbox.sqlite"), "--endpoint", mock.baseURL,
+            "--access-token", "test-token", "--event-set-id", "set-1", "--write-key", Self.writeKey,
+            "--admin-token", Self.adminToken, "--webhook-secret", Self.webhookSecret,
+        ] + flags
+        let tool = try ToolProcess(arguments, in: directory, name: "\(name)-\(UUID().uuidString.prefix(6))")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            if let line = tool.stderr.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                baseURL = String(line.dropFirst("listening on ".count))
+                break
+            }
+            guard tool.process.isRunning, ContinuousClock.now < deadline else {
+                throw ToolError("serve did not start: \(tool.stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        self.tool = tool
+    }
+
+    static var basicAuth: String { "Basic " + Data("\(writeKey):".utf8).base64EncodedString() }
+
+    struct Reply: Sendable {
+        var status: Int
+        var body: String
+        var json: JSON? { try? JSON.parse(body) }
+    }
+
+    func post(_ path: String, _ body: [UInt8], headers: [(String, String)] = [("Authorization", basicAuth)]) async throws -> Reply {
+        try await Self.request(baseURL + path, method: .POST, body: body, headers: headers)
+    }
+
+    func post(_ path: String, json: String, headers: [(String, String)] = [("Authorization", basicAuth)]) async throws -> Reply {
+        try await post(path, Array(json.utf8), headers: [("Content-Type", "application/json")] + headers)
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await Self.request(baseURL + path, method: .GET, body: nil, headers: headers)
+    }
+
+    static func request(_ url: String, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)]) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), body: String(buffer: bytes))
+    }
+
+    /// SIGTERM, and the exit status once it has drained and stopped.
+    func stop() async -> Int32 {
+        tool.signal(SIGTERM)
+        return await tool.wait()
+    }
+}
+
+/// Segment events for the tests: "Order Completed" fires the enabled Complete Payment preset.
+enum SegmentCalls {
+    static func orderCompleted(_ n: Int, messageID: String? = nil, type: Bool = false, padding: Int = 0) -> String {
+        var fields = [
+            #""userId":"user-\#(n)""#, #""event":"Order Completed""#,
+            #""messageId":"\#(messageID ?? "msg-\(n)")""#,
+            #""properties":{"order_id":"order-\#(n)","revenue":\#(n % 90 + 10).5,"currency":"USD","email":"Buyer\#(n)@Example.com"\#(padding > 0 ? #","note":""# + String(repeating: "x", count: padding) + #"""# : "")}"#,
+        ]
+        if type { fields.insert(#""type":"track""#, at: 0) }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    static func batch(_ range: Range<Int>, prefix: String = "msg") -> String {
+        #"{"batch":["# + range.map { orderCompleted($0, messageID: "\(prefix)-\($0)", type: true) }.joined(separator: ",") + "]}"
+    }
+}
