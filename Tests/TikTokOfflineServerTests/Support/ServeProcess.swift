@@ -4,6 +4,7 @@ import MappingKit
 import NIOCore
 import NIOHTTP1
 import ProcessTesting
+import Synchronization
 import Testing
 
 /// `tiktok-offline serve` on an ephemeral loopback port, delivering to a mock-tiktok.
@@ -89,4 +90,11 @@ enum SegmentCalls {
     static func batch(_ range: Range<Int>, prefix: String = "msg") -> String {
         #"{"batch":["# + range.map { orderCompleted($0, messageID: "\(prefix)-\($0)", type: true) }.joined(separator: ",") + "]}"
     }
+}
+
+/// A value that concurrent client tasks share.
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
 }

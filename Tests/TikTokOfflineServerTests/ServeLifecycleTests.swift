@@ -1,0 +1,150 @@
+import Foundation
+import MappingKit
+import ProcessTesting
+import Synchronization
+import Testing
+
+/// serve as a long-running process: killed, stopped and reconfigured while clients send.
+@Suite("serve: lifecycle (processes)", .timeLimit(.minutes(10)))
+struct ServeLifecycleTests {
+    /// ≥ 100,000 events from 16 concurrent clients in batches of 100; the service is SIGKILLed
+    /// once a third are acknowledged and restarted on the same outbox, the clients carry on
+    /// (resending what was not acknowledged); every acknowledged event must reach the stand-in.
+    @Test func nothingAcknowledgedIsLostWhenTheServiceIsKilled() async throws {
+        let total = ProcessInfo.processInfo.environment["SERVE_DURABILITY_EVENTS"].flatMap(Int.init) ?? 100_000
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let outbox = directory.file("outbox.sqlite")
+        let first = try await ServeProcess(mock: mock, in: directory, outbox: outbox, name: "first")
+        let target = Shared(first.baseURL)
+        let nextBatch = Shared(0)
+        let acknowledged = Shared(Set<String>())
+        let batches = (total + 99) / 100
+
+        let clients = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        while true {
+                            let batch = nextBatch.withLock { next in
+                                defer { next += 1 }
+                                return next
+                            }
+                            guard batch < batches else { return }
+                            let range = batch * 100..<min(total, batch * 100 + 100)
+                            let body = Array(SegmentCalls.batch(range, prefix: "kill").utf8)
+                            let deadline = ContinuousClock.now + .seconds(120)
+                            while true {
+                                let url = target.withLock { $0 }
+                                if let reply = try? await ServeProcess.request(
+                                    url + "/v1/batch", method: .POST, body: body,
+                                    headers: [("Authorization", ServeProcess.basicAuth), ("Content-Type", "application/json")]),
+                                   reply.status == 200 {
+                                    try #require(!reply.body.contains("refused"), "\(reply.body)")
+                                    acknowledged.withLock { ids in for n in range { ids.insert("kill-\(n)") } }
+                                    break
+                                }
+                                try #require(ContinuousClock.now < deadline, "batch \(batch) was never acknowledged")
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+
+        try await waitUntil(timeout: .seconds(300)) { acknowledged.withLock { $0.count } >= total / 3 }
+        first.tool.signal(SIGKILL)
+        #expect(await first.tool.wait() == SIGKILL)
+        let ackedBeforeKill = acknowledged.withLock { $0.count }
+        let second = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: ["--drain-timeout", "120"], name: "second")
+        target.withLock { $0 = second.baseURL }
+        try await clients.value
+        #expect(await second.stop() == 0, "\(second.tool.stderr)")
+
+        let acked = acknowledged.withLock { $0 }
+        let delivered = Set(try await Self.eventIDs(mock))
+        #expect(acked.count == total && ackedBeforeKill < total)
+        let missing = acked.subtracting(delivered)
+        #expect(missing.isEmpty, "\(missing.count) acknowledged events never reached the stand-in, e.g. \(missing.prefix(5))")
+        await mock.stop()
+    }
+
+    /// A broken mapping on SIGHUP is logged with its place and the old configuration stays;
+    /// a fixed one takes over.
+    @Test func aHangupReloadsAGoodConfigurationAndKeepsTheOldOneOverABadOne() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let folder = directory.file("mappings")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let preset = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("mappings/complete-payment.yaml")
+        let original = try String(contentsOf: preset, encoding: .utf8)
+        let file = folder + "/complete-payment.yaml"
+        try original.write(toFile: file, atomically: true, encoding: .utf8)
+
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: ["--mappings", folder])
+        func stored() async throws -> Int {
+            let metrics = try await serve.get("/metrics", headers: [("Authorization", "Bearer \(ServeProcess.adminToken)")]).body
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"ingest_events_total{route="/v1/track",outcome="stored"}"#) }
+            return line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? 0
+        }
+        #expect(try await serve.post("/v1/track", json: SegmentCalls.orderCompleted(1)).status == 200)
+        #expect(try await stored() == 1)
+
+        try (original + "\nmapping: [unclosed\n").write(toFile: file, atomically: true, encoding: .utf8)
+        serve.tool.signal(SIGHUP)
+        try await waitUntil { serve.tool.stderr.contains("reload failed") }
+        #expect(serve.tool.stderr.contains("complete-payment.yaml:"), "the error names the file and place: \(serve.tool.stderr)")
+        #expect(try await serve.post("/v1/track", json: SegmentCalls.orderCompleted(2)).status == 200)
+        #expect(try await stored() == 2, "the old mapping still fires")
+
+        try original.replacingOccurrences(of: #"event = "Order Completed""#, with: #"event = "Order Refunded""#)
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        serve.tool.signal(SIGHUP)
+        try await waitUntil { serve.tool.stderr.contains("configuration reloaded") }
+        #expect(try await serve.post("/v1/track", json: SegmentCalls.orderCompleted(3)).status == 200)
+        #expect(try await stored() == 2, "the new mapping no longer fires for Order Completed")
+        let refunded = SegmentCalls.orderCompleted(4).replacingOccurrences(of: "Order Completed", with: "Order Refunded")
+        #expect(try await serve.post("/v1/track", json: refunded).status == 200)
+        #expect(try await stored() == 3)
+        #expect(await serve.stop() == 0)
+        #expect(try await mock.uniqueEvents() == 3)
+        await mock.stop()
+    }
+
+    /// SIGTERM while requests are arriving: every acknowledged event is delivered before exit 0.
+    @Test func aStopFinishesWhatIsInFlightAndDrainsDelivery() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(["--latency-ms", "20"], in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: ["--drain-timeout", "60"])
+        let acknowledged = Shared(Set<String>())
+        let senders = (0..<8).map { client in
+            Task {
+                for round in 0..<1_000 {
+                    let start = (client * 1_000 + round) * 10
+                    guard let reply = try? await serve.post("/v1/batch", json: SegmentCalls.batch(start..<start + 10, prefix: "stop")),
+                          reply.status == 200 else { return }
+                    acknowledged.withLock { ids in for n in start..<start + 10 { ids.insert("stop-\(n)") } }
+                }
+            }
+        }
+        try await waitUntil { acknowledged.withLock { $0.count } >= 2_000 }
+        serve.tool.signal(SIGTERM)
+        for sender in senders { await sender.value }
+        #expect(await serve.tool.wait() == 0, "\(serve.tool.stderr)")
+        let acked = acknowledged.withLock { $0 }
+        let delivered = Set(try await Self.eventIDs(mock))
+        #expect(acked.isSubset(of: delivered), "\(acked.subtracting(delivered).count) acknowledged events were not delivered")
+        await mock.stop()
+    }
+
+    static func eventIDs(_ mock: MockProcess) async throws -> [String] {
+        let reply = try await ServeProcess.request(mock.baseURL + "/__event_ids", method: .GET, body: nil, headers: [])
+        return try #require(reply.json?["event_ids"]?.arrayValue).compactMap(\.stringValue)
+    }
+}
