@@ -27,8 +27,12 @@ public final class ToolProcess: @unchecked Sendable {
     private let exit: AsyncStream<Int32>
     private let exitContinuation: AsyncStream<Int32>.Continuation
 
-    public init(_ arguments: [String], in directory: TemporaryDirectory, name: String, environment: [String: String] = [:]) throws {
-        let binary = ToolBinary.path
+    /// Runs the tool (or `executable` with `prefix` before `arguments`, for another program).
+    public init(
+        _ arguments: [String], in directory: TemporaryDirectory, name: String, environment: [String: String] = [:],
+        executable: String? = nil, prefix: [String] = []
+    ) throws {
+        let binary = executable ?? ToolBinary.path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ToolError("the tiktok-offline executable is not at \(binary); build it first (swift build)")
         }
@@ -37,7 +41,7 @@ public final class ToolProcess: @unchecked Sendable {
         try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
         try #require(FileManager.default.createFile(atPath: stderrPath, contents: nil))
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        process.arguments = prefix + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
