@@ -12,6 +12,9 @@ final class DebugFeed: Sendable {
     struct Message: Sendable {
         var testEventCode: String?
         var json: JSON
+        /// Shown to every viewer whatever code it watches: an event refused before its test code
+        /// could be read (bad JSON, a mapping that failed) may be the one the viewer is waiting for.
+        var toEveryViewer = false
     }
 
     private struct Subscriber {
@@ -86,7 +89,8 @@ final class DebugFeed: Sendable {
                     state.storedOrder.removeFirst(excess)
                 }
             }
-            return state.subscribers.values.filter { $0.testEventCode == nil || $0.testEventCode == message.testEventCode }
+            return state.subscribers.values
+                .filter { $0.testEventCode == nil || $0.testEventCode == message.testEventCode || message.toEveryViewer }
                 .map(\.continuation)
         }
         for target in targets { target.yield(message.json) }

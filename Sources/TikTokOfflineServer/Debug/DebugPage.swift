@@ -80,7 +80,7 @@ enum DebugPage {
       if (message.trace && message.trace.length) {
         const box = document.createElement("details");
         const summary = document.createElement("summary");
-        summary.textContent = "trace (" + message.trace.length + " stages)";
+        summary.textContent = "trace (" + message.trace.length + (message.trace.length === 1 ? " stage)" : " stages)");
         const pre = document.createElement("pre");
         pre.textContent = message.trace.map(step => JSON.stringify(step)).join("\n");
         box.appendChild(summary);

@@ -124,13 +124,13 @@ extension TikTokOfflineServer {
             feed.publish(.init(testEventCode: nil, json: [
                 "message_id": decoded.messageIDs[refusal.index].map(JSON.string) ?? .null, "mapping": .null,
                 "outcome": "rejected", "reason": .string(refusal.reason),
-            ]))
+            ], toEveryViewer: true))
         }
         for error in ingested.eventErrors {
             feed.publish(.init(testEventCode: nil, json: [
                 "message_id": decoded.messageIDs[error.line - 1].map(JSON.string) ?? .null, "mapping": .null,
                 "outcome": "rejected", "reason": .string(error.reason),
-            ]))
+            ], toEveryViewer: true))
         }
         for (i, record) in ingested.batch.records.enumerated() {
             let code = builder.testEventCode(for: record.fields)
@@ -157,7 +157,11 @@ extension TikTokOfflineServer {
             if i < ingested.traces.count {
                 json["trace"] = .array(ingested.traces[i].compactMap { try? JSON.parse($0) })
             }
-            feed.publish(.init(testEventCode: code, json: .object(json)), awaiting: key, messageID: messageID, mapping: record.mapping)
+            // A record refused before its fields were made has no code to read: every viewer sees it.
+            let unknownCode = code == nil && !record.outcome.isSentOrSkipped
+            feed.publish(
+                .init(testEventCode: code, json: .object(json), toEveryViewer: unknownCode),
+                awaiting: key, messageID: messageID, mapping: record.mapping)
         }
     }
 
@@ -180,4 +184,13 @@ extension TikTokOfflineServer {
 
 extension Duration {
     var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension Outcome {
+    fileprivate var isSentOrSkipped: Bool {
+        switch self {
+        case .sent, .skipped: true
+        case .rejected, .pending: false
+        }
+    }
 }

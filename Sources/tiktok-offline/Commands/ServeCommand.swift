@@ -95,17 +95,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let httpClient = delivery.makeHTTPClient()
         let delivery = self.delivery
-        let server = try TikTokOfflineServer(
-            configuration: configuration, outbox: outbox, load: load,
-            makeDeliverer: { live, onSettled in
-                delivery.deliverer(outbox: outbox, route: live.route, httpClient: httpClient, onSettled: onSettled)
-            },
-            registry: MetricsEndpoint.bootstrap())
         do {
+            let server = try TikTokOfflineServer(
+                configuration: configuration, outbox: outbox, load: load,
+                makeDeliverer: { live, onSettled in
+                    delivery.deliverer(outbox: outbox, route: live.route, httpClient: httpClient, onSettled: onSettled)
+                },
+                registry: MetricsEndpoint.bootstrap())
             try await server.run { host, port in
                 Terminal.error("listening on http://\(host):\(port)")
             }
             try await httpClient.shutdown()
+        } catch let error as CommandError {
+            try? await httpClient.shutdown()
+            throw error
         } catch {
             try? await httpClient.shutdown()
             throw CommandError("serve stopped: \(error)")
