@@ -182,9 +182,6 @@ extension TikTokOfflineServer {
     }
 }
 
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
 
 extension Outcome {
     fileprivate var isSentOrSkipped: Bool {
