@@ -157,8 +157,10 @@ public final class TikTokOfflineServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT (or cancellation). `onListening` is called with the bound
-    /// address once connections are accepted.
+    /// address once connections are accepted. Throws ``DeliveryFailure/busy(_:)`` at once,
+    /// before listening, when another process delivers from the outbox.
     public func run(onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }) async throws {
+        try delivery?.takeDeliveryLock()
         let host = configuration.host
         let app = Application(
             router: makeRouter(),

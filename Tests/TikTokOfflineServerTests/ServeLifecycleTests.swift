@@ -143,6 +143,40 @@ struct ServeLifecycleTests {
         await mock.stop()
     }
 
+    /// One delivering process per outbox: a second serve on the same file refuses to start.
+    @Test func aSecondServiceOnTheSameOutboxRefusesToStart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let first = try await ServeProcess(mock: mock, in: directory)
+        let second = try ToolProcess(
+            ["serve", "--port", "0", "--outbox", directory.file("outbox.sqlite"), "--endpoint", mock.baseURL,
+             "--access-token", "t", "--event-set-id", "s", "--write-key", "k"], in: directory, name: "second")
+        #expect(await second.wait() == 6)
+        #expect(second.stderr.contains("another process is delivering"), "\(second.stderr)")
+        #expect(!second.stderr.contains("listening on"))
+        #expect(await first.stop() == 0)
+        await mock.stop()
+    }
+
+    /// TikTok refusing the token stops delivery: /readyz says why, events are still accepted and kept.
+    @Test func refusedCredentialsMakeTheServiceUnreadyButEventsAreKept() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(["--bad-token"], in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory)
+        #expect(try await serve.post("/v1/batch", json: SegmentCalls.batch(0..<3)).status == 200)
+        try await waitUntil { try await serve.get("/readyz").status == 503 }
+        let readiness = try await serve.get("/readyz")
+        #expect(readiness.json?["reason"]?.stringValue?.contains("refused the access token") == true, "\(readiness.body)")
+        #expect(try await serve.post("/v1/batch", json: SegmentCalls.batch(3..<5)).status == 200)
+        #expect(await serve.stop() == 0)
+        let check = try ToolProcess(["outbox", "check", "--outbox", directory.file("outbox.sqlite")], in: directory, name: "check")
+        #expect(await check.wait() == 0)
+        #expect(check.stdout.contains("5"), "the five events wait in the outbox: \(check.stdout)")
+        await mock.stop()
+    }
+
     static func eventIDs(_ mock: MockProcess) async throws -> [String] {
         let reply = try await ServeProcess.request(mock.baseURL + "/__event_ids", method: .GET, body: nil, headers: [])
         return try #require(reply.json?["event_ids"]?.arrayValue).compactMap(\.stringValue)

@@ -18,6 +18,8 @@ public final class DeliveryService: Service {
     private let logger: Logger
     private struct State {
         var current: Deliverer?
+        /// Made by ``takeDeliveryLock()``, run first.
+        var prepared: Deliverer?
         var totals = DeliveryReport()
         var failure: DeliveryFailure?
         var shuttingDown = false
@@ -55,6 +57,15 @@ public final class DeliveryService: Service {
         }
     }
 
+    /// Makes the first deliverer now and takes the outbox's delivery lock with it, so that a
+    /// process can refuse to start when another one delivers from the outbox
+    /// (``DeliveryFailure/busy(_:)``).
+    public func takeDeliveryLock() throws(DeliveryFailure) {
+        let deliverer = makeDeliverer()
+        try deliverer.takeDeliveryLock()
+        state.withLock { $0.prepared = deliverer }
+    }
+
     /// Ends a wait after a failure: delivery starts again with a new deliverer.
     public func restart() {
         let wake = state.withLock { state in
@@ -67,7 +78,10 @@ public final class DeliveryService: Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             while !isShuttingDown {
-                let deliverer = makeDeliverer()
+                let deliverer = state.withLock { state in
+                    defer { state.prepared = nil }
+                    return state.prepared
+                } ?? makeDeliverer()
                 state.withLock { $0.current = deliverer; $0.failure = nil }
                 if isShuttingDown { deliverer.finishInput() }
                 let report = await deliverer.run()

@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             Answers 200 only once every event of a request is stored in the outbox; delivers in the \
             background. SIGHUP reloads the mappings and settings (a bad configuration is logged and the \
             old one stays); SIGTERM or Ctrl-C stops accepting, finishes the requests in flight, drains \
-            delivery for at most --drain-timeout seconds and exits 0. Write keys, the webhook secret and \
+            delivery for at most --drain-timeout seconds and exits 0. Exit 1: bad configuration; 6: \
+            another process delivers from the outbox; 7: the outbox is damaged. Write keys, the webhook secret and \
             the admin token may also come from TIKTOK_OFFLINE_WRITE_KEYS (comma-separated), \
             TIKTOK_OFFLINE_WEBHOOK_SECRET and TIKTOK_OFFLINE_ADMIN_TOKEN, which keeps them out of the \
             process list. See docs/serve.md.
@@ -109,6 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as CommandError {
             try? await httpClient.shutdown()
             throw error
+        } catch let failure as DeliveryFailure {
+            try? await httpClient.shutdown()
+            Terminal.error("error: \(failure). Stop it first, or give this service its own --outbox.")
+            throw ExitCode(RunExitStatus.outboxBusy.rawValue)
         } catch {
             try? await httpClient.shutdown()
             throw CommandError("serve stopped: \(error)")
