@@ -64,6 +64,22 @@ public final class ToolProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// The rest of the first line of stdout (or stderr) that starts with `prefix`, once the
+    /// process has written it; fails if the process ends or `timeout` passes first.
+    public func line(startingWith prefix: String, onStderr: Bool = false, timeout: Duration = .seconds(60)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let output = onStderr ? stderr : stdout
+            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
+                return String(line.dropFirst(prefix.count))
+            }
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                throw ToolError("no line starting with \"\(prefix)\" (\(process.isRunning ? "timed out" : "the process ended")): \(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     deinit {
@@ -78,17 +94,7 @@ public final class MockProcess: Sendable {
 
     public init(_ flags: [String] = [], in directory: TemporaryDirectory) async throws {
         let tool = try ToolProcess(["mock-tiktok", "--port", "0"] + flags, in: directory, name: "mock-\(UUID().uuidString.prefix(8))")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            if let line = tool.stdout.split(separator: "\n").first(where: { $0.hasPrefix("mock-tiktok listening on ") }) {
-                baseURL = String(line.dropFirst("mock-tiktok listening on ".count))
-                break
-            }
-            guard tool.process.isRunning, ContinuousClock.now < deadline else {
-                throw ToolError("mock-tiktok did not start: \(tool.stderr)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        baseURL = try await tool.line(startingWith: "mock-tiktok listening on ", timeout: .seconds(30))
         self.tool = tool
     }
 

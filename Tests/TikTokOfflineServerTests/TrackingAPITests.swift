@@ -106,20 +106,16 @@ struct TrackingAPITests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let mock = try await MockProcess(in: directory)
-        let serve = try await ServeProcess(mock: mock, in: directory, flags: [])
-        _ = serve
         let bare = try ToolProcess(
             ["serve", "--port", "0", "--outbox", directory.file("bare.sqlite"), "--endpoint", mock.baseURL,
              "--access-token", "t", "--event-set-id", "s", "--write-key", "k"], in: directory, name: "bare")
-        try await waitUntil { bare.stderr.contains("listening on ") }
-        let url = String(bare.stderr.split(separator: "\n").first { $0.hasPrefix("listening on ") }!.dropFirst("listening on ".count))
+        let url = try await bare.line(startingWith: "listening on ", onStderr: true)
         for path in ["/debug", "/debug/events", "/metrics"] {
             #expect(try await ServeProcess.request(url + path, method: .GET, body: nil, headers: []).status == 404, "\(path)")
         }
         #expect(try await ServeProcess.request(url + "/webhook", method: .POST, body: [], headers: []).status == 404)
         bare.signal(SIGTERM)
         #expect(await bare.wait() == 0)
-        #expect(await serve.stop() == 0)
         await mock.stop()
     }
 

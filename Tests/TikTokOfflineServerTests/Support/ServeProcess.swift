@@ -24,17 +24,7 @@ final class ServeProcess: Sendable {
             "--admin-token", Self.adminToken, "--webhook-secret", Self.webhookSecret,
         ] + flags
         let tool = try ToolProcess(arguments, in: directory, name: "\(name)-\(UUID().uuidString.prefix(6))")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while true {
-            if let line = tool.stderr.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
-                baseURL = String(line.dropFirst("listening on ".count))
-                break
-            }
-            guard tool.process.isRunning, ContinuousClock.now < deadline else {
-                throw ToolError("serve did not start: \(tool.stderr)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        baseURL = try await tool.line(startingWith: "listening on ", onStderr: true)
         self.tool = tool
     }
 
