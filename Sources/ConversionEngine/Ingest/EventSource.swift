@@ -2,9 +2,9 @@
 /// reader that cuts its input into ``RawEvents`` batches. A new input format is a new source,
 /// not a new loop.
 public protocol EventSource {
-    /// The next events, up to `count`; empty at the end of the input. `expectedBytes` (the
-    /// previous batch's size) lets a source reserve its storage up front.
-    mutating func next(upTo count: Int, expectedBytes: Int) throws -> RawEvents
+    /// Appends the next events, up to `count`, to `events` (which the caller has emptied);
+    /// appends none at the end of the input.
+    mutating func read(upTo count: Int, into events: inout RawEvents) throws
 }
 
 /// Newline-delimited JSON from a file descriptor (left open): one event per non-blank line,
@@ -16,8 +16,7 @@ public final class NDJSONSource: EventSource {
         reader = NDJSONReader(fileDescriptor: fileDescriptor, maxLineBytes: maxLineBytes)
     }
 
-    public func next(upTo count: Int, expectedBytes: Int) throws -> RawEvents {
-        var events = RawEvents(reservingCount: count, bytes: expectedBytes + expectedBytes / 8)
+    public func read(upTo count: Int, into events: inout RawEvents) throws {
         while events.count < count, let line = try reader.next() {
             switch line {
             case .tooLong(let number, let size):
@@ -29,6 +28,5 @@ public final class NDJSONSource: EventSource {
                 }
             }
         }
-        return events
     }
 }

@@ -80,8 +80,17 @@ public final class Ingest: Sendable {
     /// `observe` sees the batch after each stage. Throws only when the whole batch cannot
     /// proceed (for example: the outbox cannot be written); its records are then not accepted.
     public func process(_ events: RawEvents, observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil) async throws -> IngestedBatch {
-        var result = IngestedBatch()
         var document = JSONDocument()
+        return try await process(events, reusing: &document, observe: observe)
+    }
+
+    /// ``process(_:observe:)`` parsing into `document`, which keeps its grown storage for the
+    /// next batch (a loop that processes batches one after another allocates it once).
+    func process(
+        _ events: RawEvents, reusing document: inout JSONDocument, observe: ((_ stage: String, _ batch: Batch) -> Void)?
+    ) async throws -> IngestedBatch {
+        var result = IngestedBatch()
+        result.batch.records.reserveCapacity(events.count + events.count / 4)
         result.totals.received = events.count
         events.storage.withUnsafeBytes { storage in
             for entry in events.entries {
@@ -142,16 +151,23 @@ public final class Ingest: Sendable {
         precondition(observe == nil || parallelBatches == 1, "a stage observer needs batches processed one at a time")
         var inFlight: [Task<IngestedBatch, any Error>] = []
         defer { inFlight.forEach { $0.cancel() } }
-        var expectedBytes = 0
+        // One batch at a time reuses its buffers; batches in flight each need their own.
+        var events = RawEvents()
+        var document = JSONDocument()
         while !state.withLock({ $0.stopping }) {
-            let events = try source.next(upTo: batchSize, expectedBytes: expectedBytes)
-            if events.isEmpty { break }
-            expectedBytes = events.storage.count
             if parallelBatches == 1 {
-                try await consume(try await process(events, observe: observe))
+                events.removeAll()
+            } else {
+                events = RawEvents(reservingCount: batchSize, bytes: events.storage.count + events.storage.count / 8)
+            }
+            try source.read(upTo: batchSize, into: &events)
+            if events.isEmpty { break }
+            if parallelBatches == 1 {
+                try await consume(try await process(events, reusing: &document, observe: observe))
                 continue
             }
-            inFlight.append(Task { try await self.process(events) })
+            let batch = events
+            inFlight.append(Task { try await self.process(batch) })
             if inFlight.count >= parallelBatches { try await consume(try await inFlight.removeFirst().value) }
         }
         while !inFlight.isEmpty { try await consume(try await inFlight.removeFirst().value) }

@@ -24,12 +24,19 @@ public struct RawEvents: Sendable {
     }
 
     public var count: Int { entries.count }
+
+    /// Removes every event, keeping the storage for the next batch.
+    public mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+    }
     public var isEmpty: Bool { entries.isEmpty }
 
     /// Appends one event's text.
     public mutating func append(number: Int, _ bytes: UnsafeRawBufferPointer) {
         let start = storage.count
-        storage.append(contentsOf: bytes)
+        // As typed bytes, so that the append is one copy rather than a loop over a raw buffer.
+        storage.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
         entries.append(Entry(number: number, bytes: start..<storage.count, size: bytes.count))
     }
 
