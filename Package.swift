@@ -152,6 +152,8 @@ let package = Package(
             dependencies: [
                 "tiktok-offline",
                 "TikTokOfflineServer",
+                "TikTokOffline",
+                "ConversionEngine",
                 "ProcessTesting",
                 "MappingKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
