@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MappingKit
 import ProcessTesting
 import Synchronization
@@ -181,4 +182,69 @@ struct ServeLifecycleTests {
         let reply = try await ServeProcess.request(mock.baseURL + "/__event_ids", method: .GET, body: nil, headers: [])
         return try #require(reply.json?["event_ids"]?.arrayValue).compactMap(\.stringValue)
     }
+}
+
+/// Slow and idle clients against a real serve.
+@Suite("serve: slow clients (processes)", .timeLimit(.minutes(2)))
+struct SlowClientTests {
+    /// A client that sends headers and part of its body, then nothing, is cut off after the
+    /// request timeout (408 or a closed connection), stores nothing, and holds nobody up.
+    @Test func aStalledRequestIsCutOffAndOthersAreServed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: ["--request-timeout", "1"])
+        let port = try #require(URL(string: serve.baseURL)?.port)
+        let socket = try RawClient(port: port)
+        let body = SegmentCalls.batch(0..<3)
+        socket.send("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Authorization: \(ServeProcess.basicAuth)\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + String(body.prefix(40)))
+        let idle = try RawClient(port: port)
+        #expect(try await serve.post("/v1/batch", json: SegmentCalls.batch(10..<12)).status == 200, "others are served meanwhile")
+        let start = ContinuousClock.now
+        let answer = socket.receiveUntilClosed(timeout: .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(5), "cut off after about the timeout")
+        #expect(answer.isEmpty || answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(idle.receiveUntilClosed(timeout: .seconds(10)).isEmpty, "an idle connection is closed too")
+        #expect(await serve.stop() == 0)
+        #expect(try await mock.uniqueEvents() == 2)
+        await mock.stop()
+    }
+}
+
+/// A plain TCP client on loopback, for requests no HTTP library would send.
+final class RawClient {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ToolError("cannot connect to port \(port)") }
+    }
+
+    func send(_ text: String) {
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Everything the server sends until it closes the connection (or `timeout` passes).
+    func receiveUntilClosed(timeout: Duration) -> String {
+        var timeval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    deinit { close(descriptor) }
 }

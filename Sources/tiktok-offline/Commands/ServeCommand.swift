@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most connections open at once.")
     var maxConnections = 1_024
 
+    @Option(help: "Seconds a client may take to send its request body; an idle or stalled connection is closed after as long.")
+    var requestTimeout = 30
+
     @Option(help: "Seconds delivery may go on draining the outbox after SIGTERM.")
     var drainTimeout = 10
 
@@ -63,8 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0 else {
-            throw ValidationError("--max-event-bytes, --max-connections must be positive, --max-request-bytes at least --max-event-bytes")
+        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0, requestTimeout > 0 else {
+            throw ValidationError(
+                "--max-event-bytes, --max-connections and --request-timeout must be positive, --max-request-bytes at least --max-event-bytes")
         }
     }
 
@@ -85,6 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxRequestBytes = maxRequestBytes
         configuration.maxConnections = maxConnections
         configuration.drainTimeout = .seconds(drainTimeout)
+        configuration.idleTimeout = .seconds(requestTimeout)
+        configuration.bodyTimeout = .seconds(requestTimeout)
 
         let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let (mappings, settings) = (self.mappings, self.settings)
