@@ -70,7 +70,7 @@ public final class TikTokOfflineServer: Sendable {
     public typealias DelivererFactory = @Sendable (LiveConfiguration, _ onSettled: @escaping @Sendable (DeliverySettlement) -> Void) -> Deliverer
 
     public let configuration: Configuration
-    public let outbox: Outbox
+    public let outbox: any OutboxStore
     let credentials: Credentials
     let queue: IngestQueue
     let delivery: DeliveryService?
@@ -87,7 +87,7 @@ public final class TikTokOfflineServer: Sendable {
     ///   - makeDeliverer: nil to only accept events (another process delivers them).
     ///   - registry: where `/metrics` reads from (bootstrap swift-metrics with it first).
     public init(
-        configuration: Configuration, outbox: Outbox, load: @escaping @Sendable () throws -> LiveConfiguration,
+        configuration: Configuration, outbox: any OutboxStore, load: @escaping @Sendable () throws -> LiveConfiguration,
         makeDeliverer: DelivererFactory?, registry: PrometheusCollectorRegistry? = nil,
         logger: Logger = Logger(label: "tiktok-offline.serve")
     ) throws {

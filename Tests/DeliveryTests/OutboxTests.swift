@@ -94,7 +94,7 @@ struct OutboxTests {
         try await withOutbox { outbox, _ throws in
             try await outbox.enqueue(TestEvents.messages(0..<3), destination: Self.destination)
             #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10), minimumCount: 10).isEmpty)
-            let byteBound = Outbox.BatchLimits(maxCount: 10, maxBytes: 1)
+            let byteBound = OutboxBatchLimits(maxCount: 10, maxBytes: 1)
             #expect(try await outbox.claim(destination: Self.destination, limits: byteBound, minimumCount: 10).count == 1, "a batch full by bytes goes")
             #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).count == 2)
         }

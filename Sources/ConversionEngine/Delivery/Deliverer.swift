@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Drains an ``Outbox`` through a ``BatchTransport``: batches, bounded concurrency, retries,
+/// Drains an ``OutboxStore`` through a ``BatchTransport``: batches, bounded concurrency, retries,
 /// isolation of refused rows, and a clean stop on bad credentials.
 ///
 /// ```
@@ -20,9 +20,9 @@ import Synchronization
 /// batch linger briefly so requests stay large. ``stop()`` finishes the requests in flight, gives
 /// their unsent events back to the outbox, and makes ``run()`` return.
 ///
-/// One deliverer per outbox file at a time: ``run()`` holds a lock file next to the outbox
-/// (`<outbox>.deliver-lock`) and fails at once (``DeliveryFailure/busy(_:)``) if another process
-/// holds it. ``takeDeliveryLock()`` takes it earlier, so a caller can refuse to start before
+/// ``run()`` holds the store's delivery lock (``OutboxStore/lockForDelivery()``: for the SQLite
+/// ``Outbox``, one deliverer per file, through `<outbox>.deliver-lock`) and fails at once
+/// (``DeliveryFailure/busy(_:)``) if another process holds it. ``takeDeliveryLock()`` takes it earlier, so a caller can refuse to start before
 /// reading any input. One ``run()`` at a time per instance; a second call returns at once with
 /// ``DeliveryFailure/alreadyRunning``.
 ///
@@ -36,7 +36,7 @@ import Synchronization
 /// ``run()`` is the same as ``stop()``.
 public final class Deliverer: Sendable {
     public struct Configuration: Sendable {
-        public var batch: Outbox.BatchLimits
+        public var batch: OutboxBatchLimits
         /// Requests in flight at once.
         public var concurrency: Int
         public var retry: RetryPolicy
@@ -48,7 +48,7 @@ public final class Deliverer: Sendable {
         public var outageReportInterval: Duration
 
         public init(
-            batch: Outbox.BatchLimits = .init(maxCount: 1_000, maxBytes: 4 << 20),
+            batch: OutboxBatchLimits = .init(maxCount: 1_000, maxBytes: 4 << 20),
             concurrency: Int = 4,
             retry: RetryPolicy = .init(),
             linger: Duration = .milliseconds(50),
@@ -85,13 +85,13 @@ public final class Deliverer: Sendable {
         var failedAttempts = 0
     }
 
-    public let outbox: Outbox
+    public let outbox: any OutboxStore
     public let configuration: Configuration
     private let transport: any BatchTransport
     private let logger: Logger
     private let metrics = DeliveryMetrics()
     private let state: Mutex<State>
-    private let lock = Mutex<FileLock?>(nil)
+    private let lock = Mutex<(any OutboxDeliveryLock)?>(nil)
     private let onSettled: (@Sendable (DeliverySettlement) -> Void)?
     /// How often workers look for destinations they do not know yet while input arrives.
     private static let discoveryInterval: Duration = .milliseconds(500)
@@ -101,7 +101,7 @@ public final class Deliverer: Sendable {
     /// - Parameter onSettled: told of every event delivered or dead-lettered, once it is
     ///   recorded in the outbox (for live views); called from the delivery tasks, so keep it short.
     public init(
-        outbox: Outbox,
+        outbox: any OutboxStore,
         transport: any BatchTransport,
         destinations: [String],
         configuration: Configuration = .init(),
@@ -131,12 +131,9 @@ public final class Deliverer: Sendable {
     /// Takes the outbox's delivery lock now instead of in ``run()``: throws
     /// ``DeliveryFailure/busy(_:)`` when another process holds it. Held until ``run()`` returns.
     public func takeDeliveryLock() throws(DeliveryFailure) {
-        try lock.withLock { (held: inout FileLock?) throws(DeliveryFailure) in
+        try lock.withLock { (held: inout (any OutboxDeliveryLock)?) throws(DeliveryFailure) in
             guard held == nil else { return }
-            guard let taken = FileLock.tryLock(outbox.path + ".deliver-lock") else {
-                throw DeliveryFailure.busy("another process is delivering from \(outbox.path)")
-            }
-            held = taken
+            held = try outbox.lockForDelivery()
         }
     }
 
@@ -160,7 +157,7 @@ public final class Deliverer: Sendable {
             fail(error)
             return progress
         }
-        defer { lock.withLock { $0?.unlock(); $0 = nil } }
+        defer { lock.withLock { $0?.release(); $0 = nil } }
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<configuration.concurrency {

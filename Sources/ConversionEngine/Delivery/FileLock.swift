@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An exclusive advisory lock (`flock`) on a lock file of its own next to the outbox; the
 /// kernel drops it if the process dies.
@@ -17,8 +18,10 @@ import Darwin
 ///
 /// Always a file of its own, never the database: closing any descriptor of the database file
 /// would drop the POSIX locks SQLite holds on it in this process.
-final class FileLock {
+final class FileLock: OutboxDeliveryLock, @unchecked Sendable {
+    // Unchecked: the descriptor changes only in unlock(), under `mutex`.
     private var descriptor: Int32
+    private let mutex = Mutex(())
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
@@ -50,11 +53,15 @@ final class FileLock {
     }
 
     func unlock() {
-        guard descriptor >= 0 else { return }
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
-        descriptor = -1
+        mutex.withLock { _ in
+            guard descriptor >= 0 else { return }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            descriptor = -1
+        }
     }
+
+    func release() { unlock() }
 
     deinit { unlock() }
 }

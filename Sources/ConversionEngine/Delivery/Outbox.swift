@@ -31,7 +31,7 @@ import Synchronization
 /// // send…
 /// try await outbox.confirm(batch.map(\.id))
 /// ```
-public final class Outbox: Sendable {
+public final class Outbox: OutboxStore {
     /// How the outbox file is opened.
     public struct Configuration: Sendable {
         /// `true` (default): a commit is on disk before `enqueue` returns, so accepted events survive
@@ -50,19 +50,6 @@ public final class Outbox: Sendable {
             self.synchronousCommits = synchronousCommits
             self.busyTimeout = busyTimeout
             self.integrityCheckLimit = integrityCheckLimit
-        }
-    }
-
-    /// Bounds on one claimed batch.
-    public struct BatchLimits: Sendable, Hashable {
-        public var maxCount: Int
-        /// Sum of payload sizes; a single larger message is still claimed alone.
-        public var maxBytes: Int
-
-        public init(maxCount: Int, maxBytes: Int = .max) {
-            precondition(maxCount > 0 && maxBytes > 0, "batch limits must be positive")
-            self.maxCount = maxCount
-            self.maxBytes = maxBytes
         }
     }
 
@@ -85,6 +72,8 @@ public final class Outbox: Sendable {
     }
 
     public let path: String
+    /// The file's path.
+    public var location: String { path }
     let pool: DatabasePool
     /// The `PRAGMA synchronous` level of ordinary commits.
     private let synchronous: String
@@ -487,7 +476,7 @@ public final class Outbox: Sendable {
     /// Returns an empty array (and leases nothing) when fewer than `minimumCount` are available and
     /// the byte limit is not reached, which lets a sender wait for a fuller batch while input is
     /// still arriving.
-    public func claim(destination: String, limits: BatchLimits, minimumCount: Int = 1) async throws -> [OutboxEntry] {
+    public func claim(destination: String, limits: OutboxBatchLimits, minimumCount: Int) async throws -> [OutboxEntry] {
         // Inside the writer's queue, so that no confirm or enqueue commits while the claim looks.
         try await write(.nothingWritten) { db in
             try self.leases.withLock { leases in
@@ -749,7 +738,7 @@ public final class Outbox: Sendable {
     // MARK: Inspecting
 
     /// Message counts, for one destination or for all.
-    public func counts(destination: String? = nil) async throws -> OutboxCounts {
+    public func counts(destination: String?) async throws -> OutboxCounts {
         let leased = leases.withLock { leases in
             destination.map { destination in leases.destinationOf.values.count { $0 == destination } } ?? leases.destinationOf.count
         }
@@ -783,5 +772,16 @@ public final class Outbox: Sendable {
             }
             return entries
         }
+    }
+}
+
+extension Outbox {
+    /// One deliverer per file: an `flock` on `<outbox>.deliver-lock`, which the kernel drops if
+    /// the process dies. Throws ``DeliveryFailure/busy(_:)`` when another process holds it.
+    public func lockForDelivery() throws(DeliveryFailure) -> any OutboxDeliveryLock {
+        guard let lock = FileLock.tryLock(path + ".deliver-lock") else {
+            throw DeliveryFailure.busy("another process is delivering from \(path)")
+        }
+        return lock
     }
 }

@@ -11,11 +11,11 @@ import Synchronization
 /// ``Deliverer`` takes it from there. If the outbox cannot be written the batch throws and its
 /// records stay pending, so nothing is reported accepted that is not stored.
 public final class OutboxSink: EventSink {
-    public let outbox: Outbox
+    public let outbox: any OutboxStore
     public let route: TikTokRoute
     private let totals = Mutex(EnqueueResult(inserted: 0, duplicates: 0))
 
-    public init(outbox: Outbox, route: TikTokRoute) {
+    public init(outbox: any OutboxStore, route: TikTokRoute) {
         self.outbox = outbox
         self.route = route
     }
@@ -47,7 +47,7 @@ public final class OutboxSink: EventSink {
     }
 }
 
-extension Outbox {
+extension OutboxStore {
     /// Events pending for `route`'s event set, live and under every test code.
     public func pendingCount(for route: TikTokRoute) async throws -> Int {
         var pending = 0
