@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "MappingKit", targets: ["MappingKit"]),
         .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
+        .library(name: "Delivery", targets: ["Delivery"]),
+        .library(name: "OutboxSQLite", targets: ["OutboxSQLite"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
@@ -39,16 +41,33 @@ let package = Package(
             dependencies: [
                 "MappingKit",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
+            name: "Delivery",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "OutboxSQLite",
+            dependencies: [
+                "Delivery",
+                "MappingKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
             name: "TikTokOffline",
             dependencies: [
+                "Delivery",
                 "MappingKit",
                 "ConversionEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -63,6 +82,7 @@ let package = Package(
         .target(
             name: "TikTokOfflineServer",
             dependencies: [
+                "Delivery",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
@@ -92,6 +112,8 @@ let package = Package(
         .executableTarget(
             name: "tiktok-offline",
             dependencies: [
+                "Delivery",
+                "OutboxSQLite",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
@@ -150,6 +172,7 @@ let package = Package(
         .testTarget(
             name: "TikTokOfflineServerTests",
             dependencies: [
+                "Delivery",
                 "tiktok-offline",
                 "TikTokOfflineServer",
                 "TikTokOffline",
@@ -179,6 +202,8 @@ let package = Package(
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
+                "Delivery",
+                "OutboxSQLite",
                 "ProcessTesting",
                 "tiktok-offline",
                 "MappingKit",

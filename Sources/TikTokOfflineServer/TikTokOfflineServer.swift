@@ -1,3 +1,4 @@
+import Delivery
 import ConversionEngine
 import Foundation
 import Hummingbird

@@ -1,3 +1,5 @@
+import Delivery
+import OutboxSQLite
 @testable import ConversionEngine
 import ProcessTesting
 import Foundation

@@ -1,3 +1,4 @@
+import OutboxSQLite
 import ProcessTesting
 import ConversionEngine
 import Crypto

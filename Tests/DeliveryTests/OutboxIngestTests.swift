@@ -1,3 +1,5 @@
+import Delivery
+import OutboxSQLite
 import ProcessTesting
 import ConversionEngine
 import Foundation

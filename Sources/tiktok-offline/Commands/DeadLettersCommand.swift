@@ -1,3 +1,4 @@
+import OutboxSQLite
 import ArgumentParser
 import ConversionEngine
 import Foundation

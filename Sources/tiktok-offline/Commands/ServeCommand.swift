@@ -1,3 +1,4 @@
+import Delivery
 import ArgumentParser
 import ConversionEngine
 import Foundation

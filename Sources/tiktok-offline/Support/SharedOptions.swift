@@ -1,3 +1,5 @@
+import Delivery
+import OutboxSQLite
 import ArgumentParser
 import AsyncHTTPClient
 import ConversionEngine

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Delivery
 import Synchronization
 
 /// An exclusive advisory lock (`flock`) on a lock file of its own next to the outbox; the

@@ -43,6 +43,16 @@ public struct DeadLetter: Sendable, Hashable, Identifiable {
     public var reason: String
     public var attempts: Int
     public var failedAt: Date
+
+    public init(id: Int64, destination: String, key: String, payload: [UInt8], reason: String, attempts: Int, failedAt: Date) {
+        self.id = id
+        self.destination = destination
+        self.key = key
+        self.payload = payload
+        self.reason = reason
+        self.attempts = attempts
+        self.failedAt = failedAt
+    }
 }
 
 /// How many messages the outbox holds.

@@ -1,3 +1,5 @@
+import Delivery
+
 /// How the outbox keeps the messages of one `enqueue`: one row per batch instead of one per
 /// message, so storing, claiming and confirming a thousand events costs a few row operations
 /// instead of thousands.
