@@ -14,6 +14,7 @@ struct TikTokOffline: AsyncParsableCommand {
             DryRunCommand.self,
             RunCommand.self,
             ServeCommand.self,
+            DeliverCommand.self,
             CheckAuthCommand.self,
             DeadLettersCommand.self,
             OutboxCommand.self,

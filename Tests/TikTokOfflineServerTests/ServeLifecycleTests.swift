@@ -178,6 +178,22 @@ struct ServeLifecycleTests {
         await mock.stop()
     }
 
+    /// serve --no-deliver only stores; a `deliver` process sends what it acknowledged.
+    @Test func aStoreOnlyServiceLeavesDeliveryToDeliver() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: ["--no-deliver"])
+        #expect(try await serve.post("/v1/batch", json: SegmentCalls.batch(0..<40)).status == 200)
+        let deliver = try ToolProcess(
+            ["deliver", "--outbox", directory.file("outbox.sqlite"), "--endpoint", mock.baseURL,
+             "--access-token", "test-token", "--event-set-id", "set-1"], in: directory, name: "deliver")
+        #expect(await deliver.wait() == 0, "serve --no-deliver holds no delivery lock: \(deliver.stderr)")
+        #expect(try await mock.uniqueEvents() == 40)
+        #expect(await serve.stop() == 0)
+        await mock.stop()
+    }
+
     static func eventIDs(_ mock: MockProcess) async throws -> [String] {
         let reply = try await ServeProcess.request(mock.baseURL + "/__event_ids", method: .GET, body: nil, headers: [])
         return try #require(reply.json?["event_ids"]?.arrayValue).compactMap(\.stringValue)

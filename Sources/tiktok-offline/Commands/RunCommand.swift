@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the final summary as one JSON line on stdout.")
     var jsonSummary = false
 
+    @Flag(help: "Only store accepted events in the outbox and exit; another process (`deliver`, `serve`) sends them.")
+    var noDeliver = false
+
     @Flag(help: "Faster commits that survive a crash of the process but not a power cut.")
     var relaxedDurability = false
 
@@ -81,11 +84,11 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Reads the input into the outbox while delivering from it, then prints the summary.
     private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: Ingest, sink: OutboxSink, httpClient: HTTPClient) async throws {
-        let deliverer = delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)
+        let deliverer = noDeliver ? nil : delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)
         let start = ContinuousClock.now
         // Before any input is read: a run that may not deliver reads nothing.
         do {
-            try deliverer.takeDeliveryLock()
+            try deliverer?.takeDeliveryLock()
         } catch {
             let pending = try await OutboxStatus.pending(in: outbox, for: route)
             var report = DeliveryReport()
@@ -114,17 +117,17 @@ struct RunCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\nStopping: no more input is read; sending what is accepted (interrupt again to stop now).\n".utf8))
                     ingest.stop()
                 } else {
-                    deliverer.stop()
+                    deliverer?.stop()
                 }
             }
         }
         defer { signals.cancel() }
         let progress = ProgressDisplay(start: start) {
-            (ingest.totals, deliverer.progress)
+            (ingest.totals, deliverer?.progress ?? DeliveryReport())
         }
         let progressTask = Task { await progress.run() }
 
-        async let delivered = deliverer.run()
+        async let delivered = Self.deliver(with: deliverer)
         let totals: Ingest.Totals
         do {
             var source = NDJSONSource(fileDescriptor: input.descriptor)
@@ -136,14 +139,14 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
         } catch {
-            deliverer.stop()
+            deliverer?.stop()
             _ = await delivered
             progressTask.cancel()
             if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
             if let error = error as? OutboxError { throw OutboxStatus.exit(for: error) }
             throw CommandError("reading events stopped: \(error)")
         }
-        deliverer.finishInput()
+        deliverer?.finishInput()
         let report = await delivered
         progressTask.cancel()
         await progress.finish()
@@ -155,6 +158,12 @@ struct RunCommand: AsyncParsableCommand {
             seconds: (ContinuousClock.now - start).inSeconds,
             interrupted: interrupted.isSet
         ), reasons: reasons, outbox: outbox)
+    }
+
+    /// Runs `deliverer` to its end; nothing to report without one (`--no-deliver`).
+    private static func deliver(with deliverer: Deliverer?) async -> DeliveryReport {
+        guard let deliverer else { return DeliveryReport() }
+        return await deliverer.run()
     }
 
     /// Prints the summary and the reason delivery stopped, and exits with the matching status.

@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds delivery may go on draining the outbox after SIGTERM.")
     var drainTimeout = 10
 
+    @Flag(help: "Only store accepted events; another process (`deliver`) sends them.")
+    var noDeliver = false
+
     @Flag(help: "Faster commits that survive a crash of the process but not a power cut.")
     var relaxedDurability = false
 
@@ -103,12 +106,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let httpClient = delivery.makeHTTPClient()
         let delivery = self.delivery
+        var makeDeliverer: TikTokOfflineServer.DelivererFactory?
+        if !noDeliver {
+            makeDeliverer = { live, onSettled in
+                delivery.deliverer(outbox: outbox, route: live.route, httpClient: httpClient, onSettled: onSettled)
+            }
+        }
         do {
             let server = try TikTokOfflineServer(
                 configuration: configuration, outbox: outbox, load: load,
-                makeDeliverer: { live, onSettled in
-                    delivery.deliverer(outbox: outbox, route: live.route, httpClient: httpClient, onSettled: onSettled)
-                },
+                makeDeliverer: makeDeliverer,
                 registry: MetricsEndpoint.bootstrap())
             try await server.run { host, port in
                 Terminal.error("listening on http://\(host):\(port)")

@@ -63,13 +63,16 @@ struct RunSummary {
         pendingAfter.map { report.sent + report.deadLettered + $0 - pendingBefore - enqueued.inserted }
     }
 
-    func text(topReasons reasons: [String: Int], outbox: String) -> String {
-        var lines = [
+    /// The summary for people; without `input` (for `deliver`), only the delivery lines.
+    func text(topReasons reasons: [String: Int], outbox: String, input: Bool = true) -> String {
+        var lines = !input ? [] : [
             "received       \(totals.received) events (\(totals.badLines) unreadable lines)",
             "records        \(totals.records) (one per event and fired mapping)",
             "  accepted     \(totals.accepted) stored in the outbox (\(enqueued.duplicates) were already there)",
             "  rejected     \(totals.rejected) refused by the pipeline",
             "  skipped      \(totals.skipped)",
+        ]
+        lines += [
             "sent           \(report.sent) confirmed by TikTok (\(pendingBefore) were pending from an earlier run\(addedElsewhere.map { $0 != 0 ? ", \($0) were stored by other processes meanwhile" : "" } ?? ""))",
             "retried        \(report.retried) event sends repeated after rate limits or errors",
             "dead-lettered  \(report.deadLettered) refused by TikTok (\(deadLettersTotal) in the outbox: `tiktok-offline dead-letters list --outbox \(outbox)`)",

@@ -127,7 +127,7 @@ struct DeliveryOptions: ParsableArguments {
 
     /// A deliverer from `outbox` to TikTok for `route` (and the pending test codes of its event set).
     func deliverer(
-        outbox: Outbox, route: TikTokRoute, httpClient: HTTPClient, onSettled: (@Sendable (DeliverySettlement) -> Void)? = nil
+        outbox: any OutboxStore, route: TikTokRoute, httpClient: HTTPClient, onSettled: (@Sendable (DeliverySettlement) -> Void)? = nil
     ) -> Deliverer {
         Deliverer(
             outbox: outbox,
