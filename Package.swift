@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "OutboxSQLite", targets: ["OutboxSQLite"]),
+        .library(name: "OutboxPostgres", targets: ["OutboxPostgres"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -62,6 +65,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "OutboxPostgres",
+            dependencies: [
+                "Delivery",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(
@@ -203,6 +216,7 @@ let package = Package(
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
+                "OutboxPostgres",
                 "Delivery",
                 "OutboxSQLite",
                 "ProcessTesting",

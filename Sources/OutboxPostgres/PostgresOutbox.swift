@@ -1,0 +1,384 @@
+import Delivery
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The outbox in PostgreSQL, shared by any number of processes on any number of hosts.
+///
+/// Claims are leases in the database: a claimed row carries this worker's id and a deadline,
+/// taken with `FOR UPDATE SKIP LOCKED` in acceptance order per destination, so two workers never
+/// hold the same event. The worker renews its leases while it holds them and gives them back on
+/// ``release(_:)`` and ``close()``; a lease that lapses (worker killed, host gone) returns its
+/// events to the pool, and they are sent again with the same `event_id` (TikTok deduplicates).
+/// Enqueue is idempotent through a unique index on (destination, key). The schema is created on
+/// first use under an advisory lock, so processes that start together take turns.
+///
+/// ```swift
+/// let outbox = try await PostgresOutbox(url: "postgres://app@db.internal/events")
+/// defer { Task { await outbox.close() } }
+/// ```
+public final class PostgresOutbox: OutboxStore {
+    public struct Configuration: Sendable {
+        /// How long a claim holds without renewal; renewed every third of it while held.
+        public var leaseDuration: Duration
+        /// Most connections this process opens.
+        public var maxConnections: Int
+
+        public init(leaseDuration: Duration = .seconds(60), maxConnections: Int = 8) {
+            self.leaseDuration = leaseDuration
+            self.maxConnections = maxConnections
+        }
+    }
+
+    /// The URL without its password.
+    public let location: String
+    /// This process's name on the leases it takes.
+    public let workerID: String
+    public let configuration: Configuration
+    public var damageFound: OutboxError? { nil }
+
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let held = Mutex(Set<Int64>())
+    private let pendingReleases = Mutex<[Task<Void, Never>]>([])
+    private let renewal = Mutex<Task<Void, Never>?>(nil)
+    private static let schemaLock: Int64 = 0x7469_6b74_6f6b_0001
+
+    /// Connects to the database at `url` (`postgres://` or `postgresql://`; user, password, host,
+    /// port and database may also come from `PGUSER`, `PGPASSWORD`, `PGHOST`, `PGPORT`,
+    /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer) and creates or migrates
+    /// the schema. Throws ``OutboxError`` (kind `.unavailable` when the server cannot be reached).
+    public init(
+        url: String, configuration: Configuration = .init(), environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws {
+        let (clientConfiguration, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
+        self.location = location
+        self.configuration = configuration
+        self.workerID = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+        var quiet = Logger(label: "outbox.postgres")
+        quiet.logLevel = .critical
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: quiet)
+        self.client = client
+        running = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            running.cancel()
+            throw describe(error)
+        }
+        let every = configuration.leaseDuration / 3
+        renewal.withLock { task in
+            task = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: every)
+                    await self?.renewLeases()
+                }
+            }
+        }
+    }
+
+    /// Gives back every lease this process holds and disconnects.
+    public func close() async {
+        renewal.withLock { $0?.cancel() }
+        for task in pendingReleases.withLock({ $0 }) { await task.value }
+        let ids = held.withLock { ids in
+            defer { ids.removeAll() }
+            return Array(ids)
+        }
+        if !ids.isEmpty { try? await giveBack(ids) }
+        running.cancel()
+    }
+
+    /// Disconnects without giving anything back, as a killed process would: its leases lapse
+    /// on their own (for tests of what other workers then do).
+    public func abandon() async {
+        renewal.withLock { $0?.cancel() }
+        held.withLock { $0.removeAll() }
+        running.cancel()
+    }
+
+    // MARK: Schema
+
+    private func migrate() async throws {
+        try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.schemaLock))", logger: Self.logger)
+            do {
+                for statement in Self.schema { _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
+                throw error
+            }
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
+        }
+    }
+
+    static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS outbox_messages (
+            id bigserial PRIMARY KEY,
+            destination text NOT NULL,
+            key text NOT NULL,
+            payload bytea NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            last_error text,
+            enqueued_at timestamptz NOT NULL DEFAULT now(),
+            lease_owner text,
+            lease_until timestamptz
+        )
+        """,
+        "CREATE UNIQUE INDEX IF NOT EXISTS outbox_messages_destination_key ON outbox_messages (destination, key)",
+        "CREATE INDEX IF NOT EXISTS outbox_messages_claimable ON outbox_messages (destination, id)",
+        """
+        CREATE TABLE IF NOT EXISTS outbox_dead_letters (
+            id bigserial PRIMARY KEY,
+            destination text NOT NULL,
+            key text NOT NULL,
+            payload bytea NOT NULL,
+            reason text NOT NULL,
+            attempts integer NOT NULL,
+            failed_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+    ]
+
+    // MARK: OutboxStore
+
+    @discardableResult
+    public func enqueue(_ messages: [OutboxMessage], destination: String) async throws -> EnqueueResult {
+        guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
+        let keys = messages.map(\.key)
+        let payloads = messages.map { ByteBuffer(bytes: $0.payload) }
+        return try await run {
+            let rows = try await client.query("""
+                INSERT INTO outbox_messages (destination, key, payload)
+                SELECT \(destination), k, p FROM unnest(\(keys)::text[], \(payloads)::bytea[]) WITH ORDINALITY AS t(k, p, n)
+                ORDER BY n
+                ON CONFLICT (destination, key) DO NOTHING
+                RETURNING id
+                """, logger: Self.logger)
+            var inserted = 0
+            for try await _ in rows.decode(Int64.self) { inserted += 1 }
+            return EnqueueResult(inserted: inserted, duplicates: messages.count - inserted)
+        }
+    }
+
+    public func claim(destination: String, limits: OutboxBatchLimits, minimumCount: Int) async throws -> [OutboxEntry] {
+        try await run {
+            if minimumCount > 1 {
+                let available = try await client.query("""
+                    SELECT count(*) FROM (SELECT 1 FROM outbox_messages
+                    WHERE destination = \(destination) AND (lease_until IS NULL OR lease_until < now())
+                    LIMIT \(minimumCount)) AS s
+                    """, logger: Self.logger)
+                var count = 0
+                for try await value in available.decode(Int.self) { count = value }
+                if count < minimumCount { return [] }
+            }
+            let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
+            let rows = try await client.query("""
+                WITH picked AS (
+                    SELECT id FROM outbox_messages
+                    WHERE destination = \(destination) AND (lease_until IS NULL OR lease_until < now())
+                    ORDER BY id LIMIT \(limits.maxCount)
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE outbox_messages AS m
+                SET lease_owner = \(workerID), lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
+                FROM picked WHERE m.id = picked.id
+                RETURNING m.id, m.key, m.payload, m.attempts
+                """, logger: Self.logger)
+            var entries: [OutboxEntry] = []
+            for try await (id, key, payload, attempts) in rows.decode((Int64, String, ByteBuffer, Int).self) {
+                entries.append(OutboxEntry(id: id, key: key, payload: Array(payload.readableBytesView), attempts: attempts))
+            }
+            entries.sort { $0.id < $1.id }
+            var bytes = 0
+            var keep = 0
+            for entry in entries {
+                if keep > 0 && bytes + entry.payload.count > limits.maxBytes { break }
+                bytes += entry.payload.count
+                keep += 1
+            }
+            held.withLock { ids in for entry in entries { ids.insert(entry.id) } }
+            if keep < entries.count {
+                let surplus = entries[keep...].map(\.id)
+                try await giveBack(surplus)
+                entries.removeLast(entries.count - keep)
+            }
+            return entries
+        }
+    }
+
+    public func confirm(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await run {
+            try await client.query(
+                "DELETE FROM outbox_messages WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)", logger: Self.logger)
+        }
+        held.withLock { held in for id in ids { held.remove(id) } }
+    }
+
+    public func recordFailure(_ ids: [Int64], reason: String) async throws {
+        guard !ids.isEmpty else { return }
+        try await run {
+            try await client.query("""
+                UPDATE outbox_messages SET attempts = attempts + 1, last_error = \(reason)
+                WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
+                """, logger: Self.logger)
+        }
+    }
+
+    public func release(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        let task = Task { _ = try? await self.giveBack(ids) }
+        pendingReleases.withLock { tasks in
+            tasks.removeAll { $0.isCancelled }
+            tasks.append(task)
+        }
+    }
+
+    public func deadLetter(_ refusals: [(id: Int64, reason: String)]) async throws {
+        guard !refusals.isEmpty else { return }
+        try await run {
+            try await client.withTransaction(logger: Self.logger) { connection in
+                for (id, reason) in refusals {
+                    try await connection.query("""
+                        WITH moved AS (
+                            DELETE FROM outbox_messages WHERE id = \(id) AND lease_owner = \(workerID)
+                            RETURNING destination, key, payload, attempts)
+                        INSERT INTO outbox_dead_letters (destination, key, payload, reason, attempts)
+                        SELECT destination, key, payload, \(reason), attempts FROM moved
+                        """, logger: Self.logger)
+                }
+            }
+        }
+        held.withLock { held in for refusal in refusals { held.remove(refusal.id) } }
+    }
+
+    public func counts(destination: String?) async throws -> OutboxCounts {
+        try await run {
+            let filter = destination ?? ""
+            let rows = try await client.query("""
+                SELECT
+                  (SELECT count(*) FROM outbox_messages WHERE \(filter) = '' OR destination = \(filter)),
+                  (SELECT count(*) FROM outbox_messages WHERE (\(filter) = '' OR destination = \(filter)) AND lease_until >= now()),
+                  (SELECT count(*) FROM outbox_dead_letters WHERE \(filter) = '' OR destination = \(filter))
+                """, logger: Self.logger)
+            for try await (pending, leased, dead) in rows.decode((Int, Int, Int).self) {
+                return OutboxCounts(pending: pending, leased: leased, deadLetters: dead)
+            }
+            return OutboxCounts(pending: 0, leased: 0, deadLetters: 0)
+        }
+    }
+
+    public func pendingDestinations() async throws -> [String] {
+        try await run {
+            let rows = try await client.query("SELECT DISTINCT destination FROM outbox_messages ORDER BY destination", logger: Self.logger)
+            var destinations: [String] = []
+            for try await destination in rows.decode(String.self) { destinations.append(destination) }
+            return destinations
+        }
+    }
+
+    /// Any number of processes may deliver: each event is held by one lease at a time.
+    public func lockForDelivery() throws(DeliveryFailure) -> any OutboxDeliveryLock { SharedDelivery() }
+
+    // MARK: Leases
+
+    private func giveBack(_ ids: [Int64]) async throws {
+        held.withLock { held in for id in ids { held.remove(id) } }
+        try await run {
+            try await client.query("""
+                UPDATE outbox_messages SET lease_owner = NULL, lease_until = NULL
+                WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
+                """, logger: Self.logger)
+        }
+    }
+
+    private func renewLeases() async {
+        let ids = held.withLock { Array($0) }
+        guard !ids.isEmpty else { return }
+        let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
+        _ = try? await client.query("""
+            UPDATE outbox_messages SET lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
+            WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
+            """, logger: Self.logger)
+    }
+
+    // MARK: Errors and configuration
+
+    private static let logger = Logger(label: "outbox.postgres")
+
+    /// Runs `body`, turning what fails into an ``OutboxError`` that names no query and no payload.
+    private func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw describe(error)
+        }
+    }
+
+    private func describe(_ error: any Error) -> OutboxError {
+        if let error = error as? OutboxError { return error }
+        guard let error = error as? PSQLError else {
+            return OutboxError(kind: .other, path: location, message: "the outbox database failed (\(type(of: error)))")
+        }
+        let state = error.serverInfo?[.sqlState] ?? ""
+        let detail = error.serverInfo?[.message].map { " (\($0))" } ?? ""
+        switch (error.code, state) {
+        case (.server, let state) where state.hasPrefix("53"):
+            return OutboxError(kind: .full, path: location, message: "the outbox database is out of space or resources\(detail)")
+        case (.server, let state) where state.hasPrefix("28"):
+            return OutboxError(kind: .unavailable, path: location, message: "the outbox database refused the credentials\(detail)")
+        case (.server, let state) where state.hasPrefix("3D"):
+            return OutboxError(kind: .unavailable, path: location, message: "the outbox database does not exist\(detail)")
+        case (.server, _):
+            return OutboxError(kind: .other, path: location, message: "the outbox database refused a statement\(detail)")
+        default:
+            return OutboxError(kind: .unavailable, path: location, message: "cannot reach the outbox database (\(error.code))")
+        }
+    }
+
+    /// The client configuration for `url`, and the URL to show (without the password).
+    static func clientConfiguration(
+        url: String, environment: [String: String], configuration: Configuration
+    ) throws -> (PostgresClient.Configuration, String) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
+            throw OutboxError(kind: .unavailable, path: url, message: "not a postgres:// or postgresql:// URL")
+        }
+        let host = (components.host.flatMap { $0.isEmpty ? nil : $0 }) ?? environment["PGHOST"] ?? "127.0.0.1"
+        let port = components.port ?? environment["PGPORT"].flatMap(Int.init) ?? 5432
+        let user = (components.user.flatMap { $0.isEmpty ? nil : $0 }) ?? environment["PGUSER"] ?? "postgres"
+        let password = components.password ?? environment["PGPASSWORD"]
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let database = path.isEmpty ? environment["PGDATABASE"] ?? user : path
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? environment["PGSSLMODE"] ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslmode {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        client.options.maximumConnections = configuration.maxConnections
+        client.options.connectTimeout = .seconds(10)
+        var shown = URLComponents()
+        shown.scheme = components.scheme
+        shown.user = user
+        shown.host = host
+        shown.port = port
+        shown.path = "/" + database
+        return (client, shown.string ?? "postgres://\(host)/\(database)")
+    }
+}
+
+/// The delivery "lock" of a shared store: nothing to hold, leases do the work.
+private struct SharedDelivery: OutboxDeliveryLock {
+    func release() {}
+}
+
+extension Duration {
+    fileprivate var inMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}

@@ -1,0 +1,153 @@
+import Delivery
+import Foundation
+import OutboxPostgres
+import OutboxSQLite
+import ProcessTesting
+import Testing
+
+/// The promises every ``OutboxStore`` keeps, checked on each store: the SQLite file and
+/// PostgreSQL. PostgreSQL comes from `TIKTOK_OFFLINE_TEST_POSTGRES` (a server URL;
+/// `scripts/test.sh` starts a throwaway one); without it these tests fail, never pass silently.
+@Suite("Outbox contract", .timeLimit(.minutes(2)))
+struct OutboxContractTests {
+    enum Store: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    static let destination = "tiktok:set-1"
+
+    /// A fresh, empty store of `kind`; `close` disconnects it.
+    static func open(_ kind: Store, in directory: TemporaryDirectory, name: String = "outbox") async throws -> (any OutboxStore, close: () async -> Void) {
+        switch kind {
+        case .sqlite:
+            return (try Outbox(path: directory.file("\(name).sqlite")), {})
+        case .postgres:
+            let outbox = try await PostgresOutbox(url: try await TestDatabase.fresh(directory: directory))
+            return (outbox, { await outbox.close() })
+        }
+    }
+
+    @Test(arguments: Store.allCases)
+    func enqueueIsIdempotentPerDestinationAndKey(_ kind: Store) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (outbox, close) = try await Self.open(kind, in: directory)
+        #expect(try await outbox.enqueue(TestEvents.messages(0..<5), destination: Self.destination) == .init(inserted: 5, duplicates: 0))
+        #expect(try await outbox.enqueue(TestEvents.messages(3..<8), destination: Self.destination) == .init(inserted: 3, duplicates: 2))
+        #expect(try await outbox.enqueue(TestEvents.messages(0..<2), destination: "tiktok:other") == .init(inserted: 2, duplicates: 0))
+        #expect(try await outbox.counts(destination: Self.destination).pending == 8)
+        #expect(try await outbox.counts().pending == 10)
+        #expect(try await outbox.pendingDestinations() == ["tiktok:other", Self.destination].sorted())
+        await close()
+    }
+
+    @Test(arguments: Store.allCases)
+    func claimsComeInOrderOnceUntilReleased(_ kind: Store) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (outbox, close) = try await Self.open(kind, in: directory)
+        let messages = TestEvents.messages(0..<10)
+        try await outbox.enqueue(messages, destination: Self.destination)
+        let first = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
+        #expect(first.map(\.key) == messages[0..<4].map(\.key))
+        #expect(first.map(\.payload) == messages[0..<4].map(\.payload))
+        let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
+        #expect(second.map(\.key) == messages[4..<8].map(\.key), "claimed messages are not claimed again")
+        #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4), minimumCount: 3).isEmpty,
+                "fewer than the minimum available: none")
+        outbox.release(first.map(\.id))
+        try await waitUntil {
+            try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).map(\.key).contains(first[0].key)
+        }
+        await close()
+    }
+
+    @Test(arguments: Store.allCases)
+    func confirmedLeaveAndRefusedBecomeDeadLetters(_ kind: Store) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (outbox, close) = try await Self.open(kind, in: directory)
+        try await outbox.enqueue(TestEvents.messages(0..<6), destination: Self.destination)
+        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 6))
+        try await outbox.recordFailure([claimed[0].id], reason: "HTTP 503")
+        try await outbox.confirm(claimed[0..<4].map(\.id))
+        try await outbox.deadLetter([(claimed[4].id, "TikTok 40002: bad email")])
+        let counts = try await outbox.counts()
+        #expect(counts.pending == 1 && counts.deadLetters == 1)
+        outbox.release([claimed[5].id])
+        try await waitUntil { try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).count == 1 }
+        #expect(try await outbox.enqueue(TestEvents.messages(0..<1), destination: Self.destination).inserted == 1,
+                "a confirmed key may be stored again")
+        await close()
+    }
+
+    @Test(arguments: Store.allCases)
+    func aBatchStaysWithinItsByteLimitButTakesAnOversizedMessageAlone(_ kind: Store) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (outbox, close) = try await Self.open(kind, in: directory)
+        let messages = TestEvents.messages(0..<6)
+        try await outbox.enqueue(messages, destination: Self.destination)
+        let size = messages[0].payload.count
+        let batch = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10, maxBytes: size * 2 + size / 2))
+        #expect(batch.count == 2)
+        let alone = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10, maxBytes: 1))
+        #expect(alone.count == 1 && alone[0].key == messages[2].key)
+        await close()
+    }
+
+    // MARK: Shared by processes (PostgreSQL)
+
+    /// Two workers on one database never hold the same event; a worker that vanishes without
+    /// giving its claims back loses them when the lease lapses, and another sends them.
+    @Test func workersClaimDisjointlyAndALapsedLeaseReturnsItsEvents() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let url = try await TestDatabase.fresh(directory: directory)
+        let lease = PostgresOutbox.Configuration(leaseDuration: .milliseconds(600))
+        let a = try await PostgresOutbox(url: url, configuration: lease)
+        let b = try await PostgresOutbox(url: url, configuration: lease)
+        try await a.enqueue(TestEvents.messages(0..<100), destination: Self.destination)
+        async let fromA = a.claim(destination: Self.destination, limits: .init(maxCount: 60))
+        async let fromB = b.claim(destination: Self.destination, limits: .init(maxCount: 60))
+        let (claimedA, claimedB) = try await (fromA, fromB)
+        #expect(Set(claimedA.map(\.id)).isDisjoint(with: claimedB.map(\.id)))
+        #expect(claimedA.count + claimedB.count == 100)
+        #expect(try await a.counts().leased == 100)
+
+        await b.close()   // gives its claims back at once
+        let c = try await PostgresOutbox(url: url, configuration: lease)
+        let afterClose = try await c.claim(destination: Self.destination, limits: .init(maxCount: 100))
+        #expect(Set(afterClose.map(\.id)) == Set(claimedB.map(\.id)))
+
+        // `a` dies without a word: simulated by stopping its renewals and never confirming.
+        let vanished = try await PostgresOutbox(url: url, configuration: lease)
+        try await vanished.enqueue(TestEvents.messages(100..<110), destination: "tiktok:lapse")
+        let held = try await vanished.claim(destination: "tiktok:lapse", limits: .init(maxCount: 10))
+        #expect(try await c.claim(destination: "tiktok:lapse", limits: .init(maxCount: 10)).isEmpty, "held by a live lease")
+        await vanished.abandon()
+        try await waitUntil(timeout: .seconds(10)) {
+            try await c.claim(destination: "tiktok:lapse", limits: .init(maxCount: 10)).count == held.count
+        }
+        await a.close()
+        await c.close()
+    }
+}
+
+/// A database of its own for each test, on the server `TIKTOK_OFFLINE_TEST_POSTGRES` names.
+enum TestDatabase {
+    static func fresh(directory: TemporaryDirectory) async throws -> String {
+        guard let server = ProcessInfo.processInfo.environment["TIKTOK_OFFLINE_TEST_POSTGRES"], !server.isEmpty else {
+            throw ToolError("no PostgreSQL for the tests: set TIKTOK_OFFLINE_TEST_POSTGRES to a server URL, or run scripts/test.sh, which starts a throwaway one")
+        }
+        let name = "outbox_test_" + UUID().uuidString.prefix(8).lowercased()
+        let psql = try ToolProcess([server, "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"],
+                                   in: directory, name: "psql-\(name)", executable: "/usr/bin/psql")
+        guard await psql.wait() == 0 else { throw ToolError("cannot create a test database: \(psql.stderr)") }
+        guard var components = URLComponents(string: server) else { throw ToolError("TIKTOK_OFFLINE_TEST_POSTGRES is not a URL") }
+        components.path = "/" + name
+        components.query = "sslmode=disable"
+        return components.string!
+    }
+}
