@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Delivery",
                 "OutboxSQLite",
+                "OutboxPostgres",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",

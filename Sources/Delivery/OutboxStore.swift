@@ -48,6 +48,10 @@ public protocol OutboxStore: Sendable {
     /// A store that only one process may deliver from throws ``DeliveryFailure/busy(_:)`` when
     /// another holds it; a store with per-message claims that lapse may let any number deliver.
     func lockForDelivery() throws(DeliveryFailure) -> any OutboxDeliveryLock
+
+    /// Gives back what this process holds and disconnects; call it before the process exits.
+    /// Default: nothing to do.
+    func close() async
 }
 
 extension OutboxStore {
@@ -56,6 +60,8 @@ extension OutboxStore {
     }
 
     public func counts() async throws -> OutboxCounts { try await counts(destination: nil) }
+
+    public func close() async {}
 }
 
 /// The right to deliver from an ``OutboxStore``, until ``release()``.

@@ -49,11 +49,17 @@ public final class PostgresOutbox: OutboxStore {
 
     /// Connects to the database at `url` (`postgres://` or `postgresql://`; user, password, host,
     /// port and database may also come from `PGUSER`, `PGPASSWORD`, `PGHOST`, `PGPORT`,
-    /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer) and creates or migrates
-    /// the schema. Throws ``OutboxError`` (kind `.unavailable` when the server cannot be reached).
+    /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer; `?lease_seconds=N`
+    /// overrides ``Configuration/leaseDuration``) and creates or migrates the schema. Throws
+    /// ``OutboxError`` (kind `.unavailable` when the server cannot be reached).
     public init(
         url: String, configuration: Configuration = .init(), environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws {
+        var configuration = configuration
+        if let seconds = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "lease_seconds" })?.value.flatMap(Double.init),
+           seconds > 0 {
+            configuration.leaseDuration = .milliseconds(Int(seconds * 1000))
+        }
         let (clientConfiguration, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
         self.location = location
         self.configuration = configuration

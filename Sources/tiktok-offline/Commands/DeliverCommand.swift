@@ -41,8 +41,10 @@ struct DeliverCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try settings.resolve(requireAccessToken: true)
         let route = try TikTokRoute(settings: settings)
-        guard FileManager.default.fileExists(atPath: outbox) else { throw CommandError("\(outbox): no such outbox file") }
-        let outbox = try OutboxStatus.open(self.outbox)
+        guard OutboxStatus.isPostgres(outbox) || FileManager.default.fileExists(atPath: outbox) else {
+            throw CommandError("\(outbox): no such outbox file")
+        }
+        let outbox = try await OutboxStatus.openStore(self.outbox)
         let start = ContinuousClock.now
         let pendingBefore = try await OutboxStatus.pending(in: outbox, for: route)
         let httpClient = delivery.makeHTTPClient()
@@ -54,6 +56,7 @@ struct DeliverCommand: AsyncParsableCommand {
             try await httpClient.shutdown()
         } catch {
             try? await httpClient.shutdown()
+            await outbox.close()
             throw error
         }
 
@@ -62,6 +65,7 @@ struct DeliverCommand: AsyncParsableCommand {
             pendingAfter: try? await OutboxStatus.pending(in: outbox, for: route),
             deadLettersTotal: (try? await outbox.counts().deadLetters) ?? 0,
             seconds: (ContinuousClock.now - start).inSeconds, interrupted: interrupted)
+        await outbox.close()
         print(jsonSummary ? summary.json.serialized() : summary.text(topReasons: [:], outbox: self.outbox, input: false))
         if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
         if let failure = report.failure {
@@ -72,7 +76,7 @@ struct DeliverCommand: AsyncParsableCommand {
     }
 
     /// Until the outbox is empty for the event set; Ctrl-C stops after the requests in flight.
-    private func deliverPending(outbox: Outbox, route: TikTokRoute, httpClient: HTTPClient) async -> (DeliveryReport, Bool) {
+    private func deliverPending(outbox: any OutboxStore, route: TikTokRoute, httpClient: HTTPClient) async -> (DeliveryReport, Bool) {
         let deliverer = delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)
         deliverer.finishInput()
         let interrupted = InterruptFlag()
@@ -87,7 +91,7 @@ struct DeliverCommand: AsyncParsableCommand {
     }
 
     /// Until SIGTERM or Ctrl-C, as a ServiceLifecycle service that drains on shutdown.
-    private func deliverFollowing(outbox: Outbox, route: TikTokRoute, httpClient: HTTPClient) async throws -> (DeliveryReport, Bool) {
+    private func deliverFollowing(outbox: any OutboxStore, route: TikTokRoute, httpClient: HTTPClient) async throws -> (DeliveryReport, Bool) {
         let delivery = self.delivery
         let service = DeliveryService(drainTimeout: .seconds(drainTimeout), logger: Logger(label: "tiktok-offline.delivery")) {
             delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)

@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let settings = try settings.resolve(requireAccessToken: true)
         let route = try TikTokRoute(settings: settings)
-        let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
+        let outbox = try await OutboxStatus.openStore(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let sink = OutboxSink(outbox: outbox, route: route)
         let engine = try mappings.engine(settings: settings, sink: sink)
         let ingest = Ingest(engine: engine)
@@ -76,14 +76,16 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await ingestAndDeliver(outbox: outbox, route: route, ingest: ingest, sink: sink, httpClient: httpClient)
             try await httpClient.shutdown()
+            await outbox.close()
         } catch {
             try? await httpClient.shutdown()
+            await outbox.close()
             throw error
         }
     }
 
     /// Reads the input into the outbox while delivering from it, then prints the summary.
-    private func ingestAndDeliver(outbox: Outbox, route: TikTokRoute, ingest: Ingest, sink: OutboxSink, httpClient: HTTPClient) async throws {
+    private func ingestAndDeliver(outbox: any OutboxStore, route: TikTokRoute, ingest: Ingest, sink: OutboxSink, httpClient: HTTPClient) async throws {
         let deliverer = noDeliver ? nil : delivery.deliverer(outbox: outbox, route: route, httpClient: httpClient)
         let start = ContinuousClock.now
         // Before any input is read: a run that may not deliver reads nothing.
@@ -167,7 +169,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Prints the summary and the reason delivery stopped, and exits with the matching status.
-    private func finish(_ summary: RunSummary, reasons: [String: Int], outbox: Outbox) throws {
+    private func finish(_ summary: RunSummary, reasons: [String: Int], outbox: any OutboxStore) throws {
         if jsonSummary {
             print(summary.json.serialized())
         } else {

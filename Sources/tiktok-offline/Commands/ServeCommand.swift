@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.idleTimeout = .seconds(requestTimeout)
         configuration.bodyTimeout = .seconds(requestTimeout)
 
-        let outbox = try OutboxStatus.open(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
+        let outbox = try await OutboxStatus.openStore(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
         let (mappings, settings) = (self.mappings, self.settings)
         let load: @Sendable () throws -> TikTokOfflineServer.LiveConfiguration = {
             let resolved = try settings.resolve(requireAccessToken: true)
@@ -121,15 +121,19 @@ struct ServeCommand: AsyncParsableCommand {
                 Terminal.error("listening on http://\(host):\(port)")
             }
             try await httpClient.shutdown()
+            await outbox.close()
         } catch let error as CommandError {
             try? await httpClient.shutdown()
+            await outbox.close()
             throw error
         } catch let failure as DeliveryFailure {
             try? await httpClient.shutdown()
+            await outbox.close()
             Terminal.error("error: \(failure). Stop it first, or give this service its own --outbox.")
             throw ExitCode(RunExitStatus.outboxBusy.rawValue)
         } catch {
             try? await httpClient.shutdown()
+            await outbox.close()
             throw CommandError("serve stopped: \(error)")
         }
         if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }

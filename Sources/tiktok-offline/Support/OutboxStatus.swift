@@ -1,4 +1,5 @@
 import Delivery
+import OutboxPostgres
 import OutboxSQLite
 import ArgumentParser
 import ConversionEngine
@@ -8,7 +9,23 @@ import TikTokOffline
 /// Opening an outbox for a command, and the exit for each outbox problem, worded for the user
 /// (SQLite's own text never stands alone).
 enum OutboxStatus {
-    /// Opens the outbox; a problem ends the command with its status (7 damaged, 8 otherwise).
+    /// Whether `--outbox` names a PostgreSQL database rather than a SQLite file.
+    static func isPostgres(_ value: String) -> Bool {
+        value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
+    }
+
+    /// Opens the store `--outbox` names: a `postgres://` or `postgresql://` URL is a shared
+    /// PostgreSQL outbox, anything else a SQLite file. A problem ends the command with its status.
+    static func openStore(_ value: String, configuration: Outbox.Configuration = .init()) async throws -> any OutboxStore {
+        guard isPostgres(value) else { return try open(value, configuration: configuration) }
+        do {
+            return try await PostgresOutbox(url: value)
+        } catch let error as OutboxError {
+            throw exit(for: error)
+        }
+    }
+
+    /// Opens the SQLite outbox; a problem ends the command with its status (7 damaged, 8 otherwise).
     static func open(_ path: String, configuration: Outbox.Configuration = .init()) throws -> Outbox {
         do {
             return try Outbox(path: path, configuration: configuration)
@@ -37,11 +54,11 @@ enum OutboxStatus {
     }
 
     /// Events pending for `route` (live and test), or the exit for an unreadable outbox.
-    static func pending(in outbox: Outbox, for route: TikTokRoute) async throws -> Int {
+    static func pending(in outbox: any OutboxStore, for route: TikTokRoute) async throws -> Int {
         do {
             return try await outbox.pendingCount(for: route)
         } catch {
-            throw exit(for: OutboxError(error, path: outbox.path))
+            throw exit(for: error as? OutboxError ?? OutboxError(kind: .other, path: outbox.location, message: "\(error)"))
         }
     }
 }

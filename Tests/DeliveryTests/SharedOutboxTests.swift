@@ -1,0 +1,55 @@
+import Foundation
+import MappingKit
+import ProcessTesting
+import Testing
+
+/// Several processes on one PostgreSQL outbox (`--outbox postgres://…`), against the stand-in.
+@Suite("shared PostgreSQL outbox (processes)", .serialized, .timeLimit(.minutes(5)))
+struct SharedOutboxTests {
+    static let credentials = ["--access-token", "test-token", "--event-set-id", "test-event-set-id"]
+
+    /// Three `run`s, each with a third of 30,000 events, deliver concurrently through a stand-in
+    /// that fails a fifth of the requests; one is SIGKILLed midway and its share run again. In the
+    /// end every sendable event has reached the stand-in, and nothing is left in the outbox.
+    @Test func threeRunsOneKilledLoseNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let url = try await TestDatabase.fresh(directory: directory) + "&lease_seconds=3"
+        let mock = try await MockProcess(["--fail-rate", "0.2"], in: directory)
+        var inputs: [String] = []
+        for part in 0..<3 {
+            let path = directory.file("part-\(part).ndjson")
+            try SegmentEvents.write(to: path, valid: 10_000, invalid: 0)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+                .replacingOccurrences(of: "\"messageId\":\"", with: "\"messageId\":\"p\(part)-")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            inputs.append(path)
+        }
+        func run(_ part: Int, name: String) throws -> ToolProcess {
+            try ToolProcess(["run", "--input", inputs[part], "--outbox", url, "--endpoint", mock.baseURL, "--json-summary"] + Self.credentials,
+                            in: directory, name: name)
+        }
+        let runs = try (0..<3).map { try run($0, name: "run-\($0)") }
+        try await waitUntil(timeout: .seconds(120)) { try await mock.uniqueEvents() >= 5_000 }
+        runs[1].signal(SIGKILL)
+        #expect(await runs[1].wait() == SIGKILL)
+        #expect(await runs[0].wait() == 0, "\(runs[0].stderr)")
+        #expect(await runs[2].wait() == 0, "\(runs[2].stderr)")
+        let again = try run(1, name: "run-1-again")
+        #expect(await again.wait() == 0, "\(again.stderr)")
+        // What the killed run had claimed returns when its leases lapse; a deliverer sends it.
+        try await waitUntil(timeout: .seconds(60)) {
+            let deliver = try ToolProcess(["deliver", "--outbox", url, "--endpoint", mock.baseURL, "--json-summary"] + Self.credentials,
+                                          in: directory, name: "deliver-\(UUID().uuidString.prefix(4))")
+            _ = await deliver.wait()
+            return try await mock.uniqueEvents() == 30_000
+        }
+        let check = try ToolProcess(["deliver", "--outbox", url, "--endpoint", mock.baseURL, "--json-summary"] + Self.credentials,
+                                    in: directory, name: "final")
+        #expect(await check.wait() == 0)
+        let summary = try JSON.parse(String(try #require(check.stdout.split(separator: "\n").last)))
+        #expect(summary["pending"] == 0 && summary["sent"] == 0)
+        #expect(!check.stdout.contains("test-token") && !check.stderr.contains("test-token"))
+        await mock.stop()
+    }
+}
