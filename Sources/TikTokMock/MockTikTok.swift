@@ -43,6 +43,8 @@ public final class MockTikTok: Sendable {
         var revokedTokens = Set<String>()
         var random: SplitMix64
         var nextRequestID = 0
+        /// Requests being answered that carry each event_id.
+        var inFlight: [String: Int] = [:]
     }
 
     public let configuration: MockTikTokConfiguration
@@ -146,9 +148,18 @@ public final class MockTikTok: Sendable {
     }
 
     private func track(_ request: Request) async throws -> Response {
-        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        var document = JSONDocument()
+        let parsed = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(JSONParseError) in try document.parse(bytes) }
+        }
+        let verdict = (try? parsed.get()).map { EventsRequestValidator.validate(document) }
+        // Whatever the answer, the events of a well-formed request are in flight until it is given.
+        let inFlight = (try? verdict?.get())?.events.compactMap(\.eventID) ?? []
+        enterFlight(inFlight)
+        defer { leaveFlight(inFlight) }
+        if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
         let (requestID, fault) = state.withLock { state -> (String, Fault?) in
             state.stats.requests += 1
             state.nextRequestID += 1
@@ -172,15 +183,10 @@ public final class MockTikTok: Sendable {
         if let refusal = authenticate(request) {
             return refuse(code: refusal.code, message: refusal.message, requestID: requestID)
         }
-        var document = JSONDocument()
-        do {
-            try body.withUnsafeReadableBytes { bytes in
-                Result { () throws(JSONParseError) in try document.parse(bytes) }
-            }.get()
-        } catch {
+        if case .failure(let error) = parsed {
             return refuse(code: 40002, message: "Invalid JSON body: \(error)", requestID: requestID)
         }
-        switch EventsRequestValidator.validate(document) {
+        switch verdict ?? .failure(.init("no body")) {
         case .failure(let refusal):
             return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
         case .success(let accepted):
@@ -195,6 +201,27 @@ public final class MockTikTok: Sendable {
                 state.stats.testEvents = state.seenTests.count
             }
             return Self.reply(code: 0, message: "OK", requestID: requestID)
+        }
+    }
+
+    /// Marks `eventIDs` as being answered, counting each one that another request is already carrying.
+    private func enterFlight(_ eventIDs: [String]) {
+        guard !eventIDs.isEmpty else { return }
+        state.withLock { state in
+            for id in eventIDs {
+                if state.inFlight[id, default: 0] > 0 { state.stats.overlappingEvents += 1 }
+                state.inFlight[id, default: 0] += 1
+            }
+        }
+    }
+
+    private func leaveFlight(_ eventIDs: [String]) {
+        guard !eventIDs.isEmpty else { return }
+        state.withLock { state in
+            for id in eventIDs {
+                let left = state.inFlight[id, default: 1] - 1
+                state.inFlight[id] = left > 0 ? left : nil
+            }
         }
     }
 

@@ -58,6 +58,9 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
     public var testEvents = 0
     /// Requests answered with anything but code 0.
     public var rejectedRequests = 0
+    /// Events that arrived while another request carrying the same `event_id` was still being
+    /// answered: the sign of two senders holding one event at once (0 for a sound outbox).
+    public var overlappingEvents = 0
 
     public init() {}
 
@@ -67,5 +70,6 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
         case uniqueEvents = "unique_events"
         case testEvents = "test_events"
         case rejectedRequests = "rejected_requests"
+        case overlappingEvents = "overlapping_events"
     }
 }

@@ -139,13 +139,27 @@ struct MockTikTokTests {
         }
     }
 
+    /// Events carried by two requests being answered at the same time are counted, whatever the
+    /// answer; the same events sent one after the other are not.
+    @Test func countsEventsInFlightInTwoRequestsAtOnce() async throws {
+        try await withMockTikTok(.init(failRate: 0.5, latency: .milliseconds(300))) { mock, endpoint throws in
+            let body = envelope((0..<5).map { TestEvents.element($0) })
+            async let first = post(body, to: endpoint.eventsURL)
+            async let second = post(envelope((3..<8).map { TestEvents.element($0) }), to: endpoint.eventsURL)
+            _ = try await (first, second)
+            #expect(mock.stats.overlappingEvents == 2)
+            _ = try await post(body, to: endpoint.eventsURL)
+            #expect(mock.stats.overlappingEvents == 2)
+        }
+    }
+
     @Test func servesStatsAsJSON() async throws {
         try await withMockTikTok { _, endpoint throws in
             _ = try await post(envelope([TestEvents.element(0), TestEvents.element(1)]), to: endpoint.eventsURL)
             _ = try await post(envelope([TestEvents.badElement(0)]), to: endpoint.eventsURL)
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint.baseURL + "/__stats"), timeout: .seconds(5))
             let stats = try JSON.parse(bytes: try await response.body.collect(upTo: 1 << 16).readableBytesView)
-            #expect(stats == ["events_received": 2, "rejected_requests": 1, "requests": 2, "test_events": 0, "unique_events": 2])
+            #expect(stats == ["events_received": 2, "overlapping_events": 0, "rejected_requests": 1, "requests": 2, "test_events": 0, "unique_events": 2])
         }
     }
 
