@@ -41,6 +41,22 @@ public protocol OutboxStore: Sendable {
     /// Pending (claimed included) and dead-lettered messages, for one destination or all.
     func counts(destination: String?) async throws -> OutboxCounts
 
+    /// Looks for damage without changing anything, and counts what the store holds.
+    func check() async throws -> OutboxCheck
+
+    /// Dead letters after `id`, oldest first, for one destination or all.
+    func deadLetters(destination: String?, limit: Int, after id: Int64) async throws -> [DeadLetter]
+
+    /// Puts dead letters back among the pending messages (all when `ids` is nil) with a fresh
+    /// attempt count; returns how many were moved. One whose key is pending again is dropped as
+    /// a duplicate.
+    @discardableResult
+    func replayDeadLetters(ids: [Int64]?) async throws -> Int
+
+    /// Deletes dead letters for good (all when `ids` is nil); returns how many.
+    @discardableResult
+    func purgeDeadLetters(ids: [Int64]?) async throws -> Int
+
     /// The destinations that have pending messages.
     func pendingDestinations() async throws -> [String]
 
@@ -60,6 +76,10 @@ extension OutboxStore {
     }
 
     public func counts() async throws -> OutboxCounts { try await counts(destination: nil) }
+
+    public func deadLetters(limit: Int = 100) async throws -> [DeadLetter] {
+        try await deadLetters(destination: nil, limit: limit, after: 0)
+    }
 
     public func close() async {}
 }
@@ -81,3 +101,25 @@ public struct OutboxBatchLimits: Sendable, Hashable {
         self.maxBytes = maxBytes
     }
 }
+
+/// What ``OutboxStore/check()`` found.
+public struct OutboxCheck: Sendable, Hashable {
+    /// The check found nothing wrong.
+    public var isSound: Bool { problems.isEmpty }
+    /// What the check found, in the store's words, at most 20.
+    public var problems: [String]
+    /// Pending messages and dead letters, when they could be counted.
+    public var pending: Int?
+    public var deadLetters: Int?
+    /// Stored batches (SQLite rows of up to a few thousand messages each), when they could be
+    /// counted; nil for a store that keeps one row per message.
+    public var batches: Int?
+
+    public init(problems: [String], pending: Int?, deadLetters: Int?, batches: Int?) {
+        self.problems = problems
+        self.pending = pending
+        self.deadLetters = deadLetters
+        self.batches = batches
+    }
+}
+

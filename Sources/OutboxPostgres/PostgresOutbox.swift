@@ -255,7 +255,7 @@ public final class PostgresOutbox: OutboxStore {
                             DELETE FROM outbox_messages WHERE id = \(id) AND lease_owner = \(workerID)
                             RETURNING destination, key, payload, attempts)
                         INSERT INTO outbox_dead_letters (destination, key, payload, reason, attempts)
-                        SELECT destination, key, payload, \(reason), attempts FROM moved
+                        SELECT destination, key, payload, \(reason), attempts + 1 FROM moved
                         """, logger: Self.logger)
                 }
             }
@@ -276,6 +276,85 @@ public final class PostgresOutbox: OutboxStore {
                 return OutboxCounts(pending: pending, leased: leased, deadLetters: dead)
             }
             return OutboxCounts(pending: 0, leased: 0, deadLetters: 0)
+        }
+    }
+
+    /// The server is writable (not a standby left behind by a failover), and the unique index
+    /// that makes enqueue idempotent is present and valid; with the counts.
+    public func check() async throws -> OutboxCheck {
+        try await run {
+            var problems: [String] = []
+            for try await standby in try await client.query("SELECT pg_is_in_recovery()", logger: Self.logger).decode(Bool.self)
+            where standby {
+                problems.append("the server is a read-only standby: nothing can be stored or sent until it is promoted")
+            }
+            let index = try await client.query("""
+                SELECT bool_and(i.indisvalid AND i.indisunique) FROM pg_index i
+                JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE c.relname = 'outbox_messages_destination_key' AND c.relnamespace = current_schema()::regnamespace
+                """, logger: Self.logger)
+            for try await valid in index.decode(Bool?.self) where valid != true {
+                problems.append("the unique index outbox_messages_destination_key is missing or invalid: enqueue is not idempotent (REINDEX it)")
+            }
+            let counts = try await counts(destination: nil)
+            return OutboxCheck(problems: problems, pending: counts.pending, deadLetters: counts.deadLetters, batches: nil)
+        }
+    }
+
+    public func deadLetters(destination: String?, limit: Int, after id: Int64) async throws -> [DeadLetter] {
+        guard limit > 0 else { return [] }
+        return try await run {
+            let filter = destination ?? ""
+            let rows = try await client.query("""
+                SELECT id, destination, key, payload, reason, attempts, extract(epoch FROM failed_at)::float8
+                FROM outbox_dead_letters
+                WHERE id > \(id) AND (\(filter) = '' OR destination = \(filter))
+                ORDER BY id LIMIT \(limit)
+                """, logger: Self.logger)
+            var letters: [DeadLetter] = []
+            for try await (id, destination, key, payload, reason, attempts, failedAt)
+                in rows.decode((Int64, String, String, ByteBuffer, String, Int, Double).self) {
+                letters.append(DeadLetter(
+                    id: id, destination: destination, key: key, payload: Array(payload.readableBytesView),
+                    reason: reason, attempts: attempts, failedAt: Date(timeIntervalSince1970: failedAt)))
+            }
+            return letters
+        }
+    }
+
+    @discardableResult
+    public func replayDeadLetters(ids: [Int64]?) async throws -> Int {
+        try await run {
+            let all = ids == nil
+            let ids = ids ?? []
+            let rows = try await client.query("""
+                WITH moved AS (
+                    DELETE FROM outbox_dead_letters WHERE \(all) OR id = ANY(\(ids))
+                    RETURNING id, destination, key, payload),
+                stored AS (
+                    INSERT INTO outbox_messages (destination, key, payload)
+                    SELECT destination, key, payload FROM moved ORDER BY id
+                    ON CONFLICT (destination, key) DO NOTHING
+                    RETURNING 1)
+                SELECT count(*) FROM moved
+                """, logger: Self.logger)
+            var moved = 0
+            for try await count in rows.decode(Int.self) { moved = count }
+            return moved
+        }
+    }
+
+    @discardableResult
+    public func purgeDeadLetters(ids: [Int64]?) async throws -> Int {
+        try await run {
+            let all = ids == nil
+            let ids = ids ?? []
+            let rows = try await client.query(
+                "WITH gone AS (DELETE FROM outbox_dead_letters WHERE \(all) OR id = ANY(\(ids)) RETURNING 1) SELECT count(*) FROM gone",
+                logger: Self.logger)
+            var purged = 0
+            for try await count in rows.decode(Int.self) { purged = count }
+            return purged
         }
     }
 

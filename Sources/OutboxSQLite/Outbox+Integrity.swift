@@ -4,19 +4,6 @@ import GRDB
 import GRDBSQLite
 import MappingKit
 
-/// What ``Outbox/check(path:)`` found in an outbox file.
-public struct OutboxCheck: Sendable, Hashable {
-    /// SQLite's `quick_check` of every page found nothing wrong.
-    public var isSound: Bool { problems.isEmpty }
-    /// What the check found (SQLite's words), at most 20.
-    public var problems: [String]
-    /// Pending messages and dead letters, when they could be counted.
-    public var pending: Int?
-    public var deadLetters: Int?
-    /// Stored batches (rows of up to a few thousand messages each), when they could be counted.
-    public var batches: Int?
-}
-
 /// What ``Outbox/recover(from:into:)`` saved from a damaged outbox file.
 public struct OutboxRecovery: Sendable, Hashable {
     /// Pending messages copied into the new outbox.
@@ -42,6 +29,12 @@ public struct OutboxRecovery: Sendable, Hashable {
 }
 
 extension Outbox {
+    /// Checks the open outbox file: SQLite's `quick_check` of every page, and the counts.
+    public func check() async throws -> OutboxCheck {
+        let path = location
+        return try await read { db in Self.inspect(db, path: path) }
+    }
+
     /// Checks the outbox file at `path` without changing it: SQLite's `quick_check` of every
     /// page (which reads the whole file), and the counts where they can be read.
     ///

@@ -54,6 +54,7 @@ struct OutboxContractTests {
         #expect(first.map(\.payload) == messages[0..<4].map(\.payload))
         let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
         #expect(second.map(\.key) == messages[4..<8].map(\.key), "claimed messages are not claimed again")
+        #expect(try await outbox.counts() == .init(pending: 10, leased: 8, deadLetters: 0))
         #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4), minimumCount: 3).isEmpty,
                 "fewer than the minimum available: none")
         outbox.release(first.map(\.id))
@@ -79,6 +80,41 @@ struct OutboxContractTests {
         try await waitUntil { try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).count == 1 }
         #expect(try await outbox.enqueue(TestEvents.messages(0..<1), destination: Self.destination).inserted == 1,
                 "a confirmed key may be stored again")
+        await close()
+    }
+
+    @Test(arguments: Store.allCases)
+    func deadLettersAreListedReplayedAndPurged(_ kind: Store) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let (outbox, close) = try await Self.open(kind, in: directory)
+        let messages = TestEvents.messages(0..<5)
+        try await outbox.enqueue(messages, destination: Self.destination)
+        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5))
+        try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
+        try await outbox.deadLetter(claimed.map { ($0.id, "TikTok 40002: data[0] bad \($0.key)") })
+        #expect(try await outbox.counts() == .init(pending: 0, leased: 0, deadLetters: 5))
+
+        let letters = try await outbox.deadLetters(destination: nil, limit: 10, after: 0)
+        #expect(letters.map(\.key) == messages.map(\.key), "oldest first")
+        // Attempts count the refused one too: one failure, then the refusal.
+        #expect(letters.map(\.payload) == messages.map(\.payload))
+        #expect(letters.allSatisfy { $0.destination == Self.destination && $0.attempts == 2 && $0.reason.hasSuffix($0.key) })
+        #expect(abs(letters[0].failedAt.timeIntervalSinceNow) < 60)
+        #expect(try await outbox.deadLetters(destination: nil, limit: 2, after: letters[1].id).map(\.key) == messages[2..<4].map(\.key))
+        #expect(try await outbox.deadLetters(destination: "tiktok:other", limit: 10, after: 0).isEmpty)
+
+        try await outbox.enqueue([messages[1]], destination: Self.destination)
+        #expect(try await outbox.replayDeadLetters(ids: [letters[0].id, letters[1].id]) == 2, "moved; the pending duplicate is dropped")
+        #expect(try await outbox.counts() == .init(pending: 2, leased: 0, deadLetters: 3))
+        let replayed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
+        #expect(Set(replayed.map(\.key)) == Set(messages[0..<2].map(\.key)))
+        #expect(replayed.allSatisfy { $0.attempts == 0 }, "a replayed letter starts afresh")
+
+        #expect(try await outbox.purgeDeadLetters(ids: [letters[2].id]) == 1)
+        #expect(try await outbox.purgeDeadLetters(ids: nil) == 2)
+        let check = try await outbox.check()
+        #expect(check.isSound && check.pending == 2 && check.deadLetters == 0, "\(check)")
         await close()
     }
 

@@ -82,12 +82,14 @@ struct RunCommandTests {
         await mock.stop()
     }
 
-    @Test func onlyTheBadRowIsDeadLetteredWithTikTokMessage() async throws {
+    /// The dead-letter and check commands work the same on a SQLite file and a PostgreSQL outbox.
+    @Test(arguments: OutboxContractTests.Store.allCases)
+    func onlyTheBadRowIsDeadLetteredWithTikTokMessage(_ store: OutboxContractTests.Store) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = directory.file("events.ndjson")
         try SegmentEvents.write(to: input, valid: 999, invalid: 0, badForTikTokAt: 400)
-        let outbox = directory.file("outbox.sqlite")
+        let outbox = store == .sqlite ? directory.file("outbox.sqlite") : try await TestDatabase.fresh(directory: directory)
         let mock = try await MockProcess(in: directory)
         let run = try ToolProcess(runArguments(input: input, mock: mock, outbox: outbox), in: directory, name: "run")
         #expect(await run.wait() == 0, "\(run.stderr)")
@@ -110,6 +112,10 @@ struct RunCommandTests {
         #expect(int(try summary(of: again), "dead_lettered") == 1, "TikTok refuses it again")
         let purge = try ToolProcess(["dead-letters", "purge", "--outbox", outbox, "--all"], in: directory, name: "purge")
         #expect(await purge.wait() == 0 && purge.stdout.contains("Purged 1"))
+        let check = try ToolProcess(["outbox", "check", "--outbox", outbox, "--json"], in: directory, name: "check")
+        #expect(await check.wait() == 0, "\(check.stderr)")
+        let found = try JSON.parse(check.stdout)
+        #expect(found["sound"] == true && found["pending"] == 0 && found["dead_letters"] == 0, "\(found)")
         await mock.stop()
     }
 

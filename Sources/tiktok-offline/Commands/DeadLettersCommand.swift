@@ -1,6 +1,6 @@
-import OutboxSQLite
 import ArgumentParser
 import ConversionEngine
+import Delivery
 import Foundation
 import MappingKit
 import TikTokOffline
@@ -15,14 +15,23 @@ struct DeadLettersCommand: AsyncParsableCommand {
     )
 
     struct OutboxOptions: ParsableArguments {
-        @Option(help: "The outbox file.")
+        @Option(help: "The outbox: a SQLite file, or a postgres:// URL of a shared one.")
         var outbox: String = RunCommand.defaultOutboxPath
 
-        func open() throws -> Outbox {
-            guard FileManager.default.fileExists(atPath: outbox) else {
-                throw CommandError("no outbox at \(outbox) (use --outbox PATH)")
+        /// Runs `body` on the opened outbox and closes it after.
+        func withOutbox<T>(_ body: (any OutboxStore) async throws -> T) async throws -> T {
+            guard OutboxStatus.isPostgres(outbox) || FileManager.default.fileExists(atPath: outbox) else {
+                throw CommandError("no outbox at \(outbox) (use --outbox PATH or --outbox postgres://…)")
             }
-            return try OutboxStatus.open(outbox)
+            let store = try await OutboxStatus.openStore(outbox)
+            do {
+                let result = try await body(store)
+                await store.close()
+                return result
+            } catch {
+                await store.close()
+                throw error
+            }
         }
     }
 
@@ -38,9 +47,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let outbox = try options.open()
-            let letters = try await outbox.deadLetters(limit: limit)
-            let total = try await outbox.counts().deadLetters
+            let (letters, total) = try await options.withOutbox { outbox in
+                (try await outbox.deadLetters(limit: limit), try await outbox.counts().deadLetters)
+            }
             for letter in letters {
                 if json {
                     let payload = (try? JSON.parse(bytes: letter.payload)) ?? .null
@@ -73,8 +82,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
         var ids: [Int64] = []
 
         func run() async throws {
-            let count = try await options.open().replayDeadLetters(ids: ids.isEmpty ? nil : ids)
-            print("Replayed \(count) dead letters; `tiktok-offline run --outbox \(options.outbox)` sends them.")
+            let count = try await options.withOutbox { try await $0.replayDeadLetters(ids: ids.isEmpty ? nil : ids) }
+            print("Replayed \(count) dead letters; `tiktok-offline deliver --outbox \(OutboxStatus.shown(options.outbox))` sends them.")
         }
     }
 
@@ -94,7 +103,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let count = try await options.open().purgeDeadLetters(ids: all ? nil : ids)
+            let count = try await options.withOutbox { try await $0.purgeDeadLetters(ids: all ? nil : ids) }
             print("Purged \(count) dead letters.")
         }
     }

@@ -5,25 +5,27 @@ import ConversionEngine
 import Foundation
 import MappingKit
 
-/// `tiktok-offline outbox check|recover`: the outbox file's health, and a way out of damage.
+/// `tiktok-offline outbox check|recover`: the outbox's health, and a way out of a damaged file.
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
-        abstract: "Check an outbox file, or recover the events of a damaged one.",
+        abstract: "Check an outbox, or recover the events of a damaged outbox file.",
         subcommands: [Check.self, Recover.self]
     )
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check an outbox file for damage and count what it holds.",
+            abstract: "Check an outbox for damage and count what it holds.",
             discussion: """
-                Reads every page (SQLite's quick_check) of a copy of the file; the file itself is not \
-                changed. Run it while no other process uses the outbox. Exit status: 0 sound, \
-                7 damaged (see `outbox recover`), 8 the file cannot be read at all.
+                A file: reads every page (SQLite's quick_check) of a copy of it; the file itself is not \
+                changed. Run it while no other process uses the outbox. A postgres:// URL: checks that \
+                the server takes writes (not a standby left by a failover) and that the index keeping \
+                enqueue idempotent is valid; safe while workers run. Exit status: 0 sound, \
+                7 damaged (see `outbox recover`), 8 the outbox cannot be read at all.
                 """
         )
 
-        @Option(help: "The outbox file.")
+        @Option(help: "The outbox: a SQLite file, or a postgres:// URL of a shared one.")
         var outbox: String = RunCommand.defaultOutboxPath
 
         @Flag(help: "Print the result as one JSON object.")
@@ -31,11 +33,23 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let check: OutboxCheck
-            do {
-                check = try await Outbox.check(path: outbox)
-            } catch {
-                throw OutboxStatus.exit(for: OutboxError(error, path: outbox))
+            if OutboxStatus.isPostgres(outbox) {
+                let store = try await OutboxStatus.openStore(outbox)
+                do {
+                    check = try await store.check()
+                    await store.close()
+                } catch {
+                    await store.close()
+                    throw OutboxStatus.exit(for: error as? OutboxError ?? OutboxError(kind: .other, path: store.location, message: "\(error)"))
+                }
+            } else {
+                do {
+                    check = try await Outbox.check(path: outbox)
+                } catch {
+                    throw OutboxStatus.exit(for: OutboxError(error, path: outbox))
+                }
             }
+            let outbox = OutboxStatus.shown(outbox)
             if json {
                 let line: JSON = [
                     "outbox": .string(outbox), "sound": .bool(check.isSound),
@@ -51,8 +65,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 for problem in check.problems { print("  \(problem)") }
                 print("pending        \(count(check.pending)) events")
                 print("dead letters   \(count(check.deadLetters))")
-                print("stored batches \(count(check.batches))")
-                if !check.isSound {
+                if check.batches != nil || !OutboxStatus.isPostgres(outbox) { print("stored batches \(count(check.batches))") }
+                if !check.isSound && !OutboxStatus.isPostgres(outbox) {
                     print("Save its readable events with `tiktok-offline outbox recover --outbox \(outbox) --to NEW.sqlite`.")
                 }
             }
@@ -82,6 +96,9 @@ struct OutboxCommand: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
+            guard !OutboxStatus.isPostgres(outbox) && !OutboxStatus.isPostgres(to) else {
+                throw ValidationError("recover reads damaged SQLite files; a PostgreSQL outbox is restored from the server's own backups")
+            }
             guard !FileManager.default.fileExists(atPath: to) else {
                 throw ValidationError("\(to) already exists: give --to a new file")
             }

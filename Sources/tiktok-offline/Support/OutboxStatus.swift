@@ -14,6 +14,13 @@ enum OutboxStatus {
         value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
     }
 
+    /// `--outbox` as it may be printed: a URL loses its password.
+    static func shown(_ value: String) -> String {
+        guard isPostgres(value), var components = URLComponents(string: value), components.password != nil else { return value }
+        components.password = nil
+        return components.string ?? "postgres://…"
+    }
+
     /// Opens the store `--outbox` names: a `postgres://` or `postgresql://` URL is a shared
     /// PostgreSQL outbox, anything else a SQLite file. A problem ends the command with its status.
     static func openStore(_ value: String, configuration: Outbox.Configuration = .init()) async throws -> any OutboxStore {
