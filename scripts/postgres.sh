@@ -5,6 +5,7 @@
 # `postgres` user.
 #
 #   scripts/postgres.sh start   prints `export TIKTOK_OFFLINE_TEST_POSTGRES=postgres://…` and the folder
+#   scripts/postgres.sh restart DIR   (a fast restart: connections are cut; for the outage tests)
 #   scripts/postgres.sh stop DIR
 set -euo pipefail
 command_name=${1:-}
@@ -17,6 +18,17 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The server outlives this script: it must not inherit the caller's descriptors beyond
+# stdin/stdout/stderr, or a caller that waits for them to close (Foundation's Process does)
+# waits for the server.
+close_inherited_descriptors() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 case "$command_name" in
   start)
     if [ -z "$(bin_dir)" ]; then
@@ -26,6 +38,7 @@ case "$command_name" in
       $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     fi
     bin=$(bin_dir)
+    close_inherited_descriptors
     dir=$(mktemp -d /tmp/tiktok-offline-pg.XXXXXX)
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -37,13 +50,18 @@ case "$command_name" in
     echo "export TIKTOK_OFFLINE_TEST_POSTGRES=postgres://postgres@127.0.0.1:$port/postgres"
     echo "export TIKTOK_OFFLINE_TEST_POSTGRES_DIR=$dir"
     ;;
+  restart)
+    dir=${2:?usage: scripts/postgres.sh restart DIR}
+    close_inherited_descriptors
+    as_owner "$(bin_dir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >&2
+    ;;
   stop)
     dir=${2:?usage: scripts/postgres.sh stop DIR}
     as_owner "$(bin_dir)/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: scripts/postgres.sh start | stop DIR" >&2
+    echo "usage: scripts/postgres.sh start | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -75,6 +75,8 @@ public final class Deliverer: Sendable {
         var destinations: [String]
         var lastDiscovery: ContinuousClock.Instant?
         var outage = Outage()
+        /// Since when the outbox's database has been unreachable, while it is.
+        var outboxAwaySince: ContinuousClock.Instant?
     }
 
     /// Failed attempts since the last success, for the outage log lines.
@@ -184,7 +186,9 @@ public final class Deliverer: Sendable {
             do {
                 for step in 0..<destinations.count where claimed.isEmpty {
                     destination = destinations[(turn + step) % destinations.count]
-                    claimed = try await outbox.claim(destination: destination, limits: configuration.batch, minimumCount: minimum)
+                    claimed = try await persistently {
+                        try await outbox.claim(destination: destination, limits: configuration.batch, minimumCount: minimum)
+                    }
                 }
                 if claimed.isEmpty, try await discoverDestinations(force: inputFinished) { continue }
             } catch {
@@ -218,7 +222,7 @@ public final class Deliverer: Sendable {
             return true
         }
         guard due else { return false }
-        let pending = try await outbox.pendingDestinations()
+        let pending = try await persistently { try await outbox.pendingDestinations() }
         return state.withLock { state in
             let new = pending.filter { !state.destinations.contains($0) && transport.canSend(to: $0) }
             state.destinations += new
@@ -263,7 +267,7 @@ public final class Deliverer: Sendable {
 
             switch outcome {
             case .accepted(let receipt):
-                try await outbox.confirm(ids)
+                try await persistently { try await outbox.confirm(ids) }
                 state.withLock { $0.report.sent += batch.count }
                 metrics.sent.increment(by: batch.count)
                 onSettled?(DeliverySettlement(destination: destination, keys: batch.map(\.key), outcome: .delivered(receipt: receipt)))
@@ -274,12 +278,12 @@ public final class Deliverer: Sendable {
                 let delay = configuration.retry.delay(afterAttempt: attempts, elapsed: .now - start, retryAfter: retryAfter)
                 await noteAttempt(outcome, nextRetry: delay)
                 guard let delay else {
-                    try await outbox.recordFailure(ids, reason: reason)
+                    try await persistently { try await outbox.recordFailure(ids, reason: reason) }
                     outbox.release(ids)
                     fail(.unavailable("\(reason) (gave up after \(attempts) attempts)"))
                     return
                 }
-                try await outbox.recordFailure(ids, reason: reason)
+                try await persistently { try await outbox.recordFailure(ids, reason: reason) }
                 logger.debug("retrying batch", metadata: [
                     "events": "\(batch.count)", "attempt": "\(attempts)", "reason": "\(reason)",
                     "delay_ms": "\(delay.nanoseconds / 1_000_000)",
@@ -288,7 +292,7 @@ public final class Deliverer: Sendable {
 
             case .refused(let reason, let suspect):
                 if batch.count == 1 {
-                    try await outbox.deadLetter([(batch[batch.startIndex].id, reason)])
+                    try await persistently { try await outbox.deadLetter([(batch[batch.startIndex].id, reason)]) }
                     state.withLock { $0.report.deadLettered += 1 }
                     metrics.deadLettered.increment()
                     onSettled?(DeliverySettlement(
@@ -368,6 +372,30 @@ public final class Deliverer: Sendable {
     }
 
     // MARK: Outages
+
+    /// Calls the outbox, waiting out a database that is away (``OutboxError/isTransient``:
+    /// restart, failover, lost connection) until it is back or delivery stops; says so once
+    /// when it goes and once when it returns. Other errors are thrown at once.
+    private func persistently<T>(_ call: () async throws -> T) async throws -> T {
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                let result = try await call()
+                if let since = state.withLock({ state in defer { state.outboxAwaySince = nil }; return state.outboxAwaySince }) {
+                    logger.notice("outbox reachable again", metadata: ["after_s": "\((ContinuousClock.now - since).components.seconds)"])
+                }
+                return result
+            } catch let error as OutboxError where error.isTransient && !isStopping {
+                let first = state.withLock { state in
+                    defer { state.outboxAwaySince = state.outboxAwaySince ?? .now }
+                    return state.outboxAwaySince == nil
+                }
+                if first { logger.warning("outbox unreachable; waiting for it", metadata: ["reason": "\(error)"]) }
+                await sleep(wait)
+                wait = min(wait * 2, .seconds(5))
+            }
+        }
+    }
 
     /// Logs the first failed attempt after a success (a warning with the reason), then a line
     /// at most every ``Configuration/outageReportInterval`` while attempts fail, and the

@@ -14,6 +14,9 @@ public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
         case full
         /// The file cannot be opened, read or written (missing folder, permissions, I/O error).
         case unavailable
+        /// The database server cannot be reached or dropped the connection (restart, failover,
+        /// network): a passing condition; the same call may succeed once it is back.
+        case unreachable
         /// Anything else the database reported.
         case other
     }
@@ -31,6 +34,9 @@ public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var isDamaged: Bool { kind == .damaged }
+
+    /// Whether waiting and calling again may succeed (``Kind/unreachable``).
+    public var isTransient: Bool { kind == .unreachable }
 
     public var description: String { "\(path): \(message)" }
 

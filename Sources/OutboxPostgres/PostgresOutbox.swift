@@ -45,15 +45,19 @@ public final class PostgresOutbox: OutboxStore {
     private let held = Mutex(Set<Int64>())
     private let pendingReleases = Mutex<[Task<Void, Never>]>([])
     private let renewal = Mutex<Task<Void, Never>?>(nil)
+    private let connectionWatch: ConnectionWatch
     private static let schemaLock: Int64 = 0x7469_6b74_6f6b_0001
 
     /// Connects to the database at `url` (`postgres://` or `postgresql://`; user, password, host,
     /// port and database may also come from `PGUSER`, `PGPASSWORD`, `PGHOST`, `PGPORT`,
     /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer; `?lease_seconds=N`
     /// overrides ``Configuration/leaseDuration``) and creates or migrates the schema. Throws
-    /// ``OutboxError`` (kind `.unavailable` when the server cannot be reached).
+    /// ``OutboxError`` (kind `.unreachable` when the server cannot be reached).
+    /// `logger` says when the server becomes unreachable (a connection attempt fails) and when
+    /// it is reachable again; the connection pool's own lines stay quiet.
     public init(
-        url: String, configuration: Configuration = .init(), environment: [String: String] = ProcessInfo.processInfo.environment
+        url: String, configuration: Configuration = .init(), environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "tiktok-offline.outbox")
     ) async throws {
         var configuration = configuration
         if let seconds = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "lease_seconds" })?.value.flatMap(Double.init),
@@ -64,9 +68,11 @@ public final class PostgresOutbox: OutboxStore {
         self.location = location
         self.configuration = configuration
         self.workerID = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
-        var quiet = Logger(label: "outbox.postgres")
-        quiet.logLevel = .critical
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: quiet)
+        let watch = ConnectionWatch(logger: logger, location: location)
+        connectionWatch = watch
+        let client = PostgresClient(
+            configuration: clientConfiguration,
+            backgroundLogger: Logger(label: "outbox.postgres.pool") { _ in ConnectionWatchHandler(watch: watch) })
         self.client = client
         running = Task { await client.run() }
         do {
@@ -399,7 +405,9 @@ public final class PostgresOutbox: OutboxStore {
     /// Runs `body`, turning what fails into an ``OutboxError`` that names no query and no payload.
     private func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            let result = try await body()
+            connectionWatch.connected()
+            return result
         } catch {
             throw describe(error)
         }
@@ -407,6 +415,9 @@ public final class PostgresOutbox: OutboxStore {
 
     private func describe(_ error: any Error) -> OutboxError {
         if let error = error as? OutboxError { return error }
+        if error is IOError || error is ChannelError {
+            return OutboxError(kind: .unreachable, path: location, message: "lost the connection to the outbox database (\(error))")
+        }
         guard let error = error as? PSQLError else {
             return OutboxError(kind: .other, path: location, message: "the outbox database failed (\(type(of: error)))")
         }
@@ -419,10 +430,13 @@ public final class PostgresOutbox: OutboxStore {
             return OutboxError(kind: .unavailable, path: location, message: "the outbox database refused the credentials\(detail)")
         case (.server, let state) where state.hasPrefix("3D"):
             return OutboxError(kind: .unavailable, path: location, message: "the outbox database does not exist\(detail)")
+        case (.server, let state) where state.hasPrefix("08") || state.hasPrefix("57P"):
+            // Connection exceptions, and the server shutting down, restarting or not yet up.
+            return OutboxError(kind: .unreachable, path: location, message: "the outbox database went away\(detail)")
         case (.server, _):
             return OutboxError(kind: .other, path: location, message: "the outbox database refused a statement\(detail)")
         default:
-            return OutboxError(kind: .unavailable, path: location, message: "cannot reach the outbox database (\(error.code))")
+            return OutboxError(kind: .unreachable, path: location, message: "cannot reach the outbox database (\(error.code))")
         }
     }
 
@@ -456,6 +470,56 @@ public final class PostgresOutbox: OutboxStore {
         shown.port = port
         shown.path = "/" + database
         return (client, shown.string ?? "postgres://\(host)/\(database)")
+    }
+}
+
+/// Tells people when the outbox's server stops answering and when it answers again. The
+/// connection pool reconnects on its own and holds queries while it does, so a restart or a
+/// failover shows no error to the caller; the pool's "Connection creation failed" log line is
+/// the only sign, read here by its words rather than shown raw. A query that succeeds after it
+/// means the server is back.
+final class ConnectionWatch: Sendable {
+    private let logger: Logger
+    private let location: String
+    private let awaySince = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(logger: Logger, location: String) {
+        self.logger = logger
+        self.location = location
+    }
+
+    func connectFailed() {
+        let first = awaySince.withLock { since in
+            defer { since = since ?? .now }
+            return since == nil
+        }
+        if first { logger.warning("outbox unreachable: cannot connect to the database; queries wait until it answers", metadata: ["outbox": "\(location)"]) }
+    }
+
+    func connected() {
+        guard let since = awaySince.withLock({ since in defer { since = nil }; return since }) else { return }
+        logger.notice("outbox reachable again", metadata: ["outbox": "\(location)", "after_s": "\((ContinuousClock.now - since).components.seconds)"])
+    }
+}
+
+/// The pool's log handler: passes connection failures to a ``ConnectionWatch`` (the outbox
+/// tells it of each query that succeeds),
+/// drops everything else (its errors may carry server detail not meant for logs).
+struct ConnectionWatchHandler: LogHandler {
+    let watch: ConnectionWatch
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        switch message.description {
+        case "Connection creation failed": watch.connectFailed()
+        default: break
+        }
     }
 }
 

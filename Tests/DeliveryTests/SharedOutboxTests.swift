@@ -60,4 +60,31 @@ struct SharedOutboxTests {
         #expect(!check.stdout.contains("test-token") && !check.stderr.contains("test-token"))
         await mock.stop()
     }
+
+    /// The database restarts under a worker (every connection cut, the server away for a moment):
+    /// the worker says so, waits, reconnects, says so again, and delivers every event.
+    @Test func aWorkerRidesOutADatabaseRestart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let postgres = try await ThrowawayPostgres.start(in: directory)
+        let input = directory.file("events.ndjson")
+        try SegmentEvents.write(to: input, valid: 20_000, invalid: 0)
+        let store = try ToolProcess(["run", "--no-deliver", "--input", input, "--outbox", postgres.url] + Self.credentials,
+                                    in: directory, name: "store")
+        #expect(await store.wait() == 0, "\(store.stderr)")
+        let mock = try await MockProcess(["--latency-ms", "40"], in: directory)
+        let deliver = try ToolProcess(
+            ["deliver", "--outbox", postgres.url, "--endpoint", mock.baseURL, "--batch-size", "200", "--concurrency", "2", "--json-summary"]
+                + Self.credentials, in: directory, name: "deliver")
+        try await waitUntil(timeout: .seconds(60)) { try await mock.uniqueEvents() >= 4_000 }
+        try await postgres.restart()
+        #expect(await deliver.wait() == 0, "\(deliver.stderr)")
+        #expect(deliver.stderr.contains("outbox unreachable"), "\(deliver.stderr)")
+        #expect(deliver.stderr.contains("outbox reachable again"), "\(deliver.stderr)")
+        #expect(try await mock.uniqueEvents() == 20_000)
+        let summary = try JSON.parse(String(try #require(deliver.stdout.split(separator: "\n").last)))
+        #expect(summary["pending"] == 0, "\(summary)")
+        await mock.stop()
+        await postgres.stop()
+    }
 }

@@ -54,7 +54,7 @@ enum OutboxStatus {
         case .busy:
             Terminal.error("error: \(error). Try again when the other process has finished.")
             return ExitCode(RunExitStatus.outboxBusy.rawValue)
-        case .full, .unavailable, .other:
+        case .full, .unavailable, .unreachable, .other:
             Terminal.error("error: \(error)")
             return ExitCode(RunExitStatus.outboxFailed.rawValue)
         }
