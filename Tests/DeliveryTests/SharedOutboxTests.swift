@@ -87,4 +87,33 @@ struct SharedOutboxTests {
         await mock.stop()
         await postgres.stop()
     }
+
+    /// Delivery scales with workers: against a stand-in that takes 100 ms per request, three
+    /// `deliver` processes drain a store of events well over twice as fast as one (each with the
+    /// same concurrency). scripts/scaling-bench.sh measures the release figure on 30,000 events.
+    @Test func threeWorkersDrainMoreThanTwiceAsFastAsOne() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("events.ndjson")
+        try SegmentEvents.write(to: input, valid: 6_000, invalid: 0)
+        let mock = try await MockProcess(["--latency-ms", "100"], in: directory)
+        func drain(workers: Int) async throws -> Duration {
+            let url = try await TestDatabase.fresh(directory: directory)
+            let store = try ToolProcess(["run", "--no-deliver", "--input", input, "--outbox", url] + Self.credentials,
+                                        in: directory, name: "store-\(workers)")
+            #expect(await store.wait() == 0, "\(store.stderr)")
+            let start = ContinuousClock.now
+            let delivers = try (0..<workers).map { worker in
+                try ToolProcess(["deliver", "--outbox", url, "--endpoint", mock.baseURL, "--batch-size", "100", "--concurrency", "1"]
+                                    + Self.credentials, in: directory, name: "deliver-\(workers)-\(worker)")
+            }
+            for deliver in delivers { #expect(await deliver.wait() == 0, "\(deliver.stderr)") }
+            return ContinuousClock.now - start
+        }
+        let one = try await drain(workers: 1)
+        let three = try await drain(workers: 3)
+        #expect(try await mock.uniqueEvents() == 6_000)
+        #expect(one / three >= 2.0, "1 worker: \(one), 3 workers: \(three)")
+        await mock.stop()
+    }
 }
