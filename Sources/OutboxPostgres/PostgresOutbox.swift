@@ -430,6 +430,9 @@ public final class PostgresOutbox: OutboxStore {
             return OutboxError(kind: .unavailable, path: location, message: "the outbox database refused the credentials\(detail)")
         case (.server, let state) where state.hasPrefix("3D"):
             return OutboxError(kind: .unavailable, path: location, message: "the outbox database does not exist\(detail)")
+        case (.server, "25006"):
+            // A standby (a failover not finished, or a proxy pointing at the old primary's replica).
+            return OutboxError(kind: .unreachable, path: location, message: "the outbox database is read-only (a standby not yet promoted?)")
         case (.server, let state) where state.hasPrefix("08") || state.hasPrefix("57P"):
             // Connection exceptions, and the server shutting down, restarting or not yet up.
             return OutboxError(kind: .unreachable, path: location, message: "the outbox database went away\(detail)")
