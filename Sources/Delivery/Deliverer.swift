@@ -241,7 +241,8 @@ public final class Deliverer: Sendable {
 
     /// Sends one batch until it is confirmed, dead-lettered (row by row), or handed back.
     private func deliver(_ batch: ArraySlice<OutboxEntry>, destination: String) async throws {
-        let ids = batch.map(\.id)
+        var batch = batch
+        var ids = batch.map(\.id)
         let start = ContinuousClock.now
         var attempts = 0
         while true {
@@ -253,6 +254,15 @@ public final class Deliverer: Sendable {
             if isStopping {
                 outbox.release(ids)
                 return
+            }
+            let held = try await persistently { try await outbox.reclaim(ids) }
+            if held.count < ids.count {
+                logger.warning("claims lapsed before sending; another sender has those events", metadata: [
+                    "events": "\(ids.count - held.count)",
+                ])
+                batch = ArraySlice(batch.filter { held.contains($0.id) })
+                ids = batch.map(\.id)
+                if batch.isEmpty { return }
             }
             metrics.requests.increment()
             metrics.batchSize.record(batch.count)

@@ -26,6 +26,12 @@ public protocol OutboxStore: Sendable {
     /// least `minimumCount` are available (so a caller can wait for a fuller batch).
     func claim(destination: String, limits: OutboxBatchLimits, minimumCount: Int) async throws -> [OutboxEntry]
 
+    /// Renews the claims on `ids` just before they are sent and returns those this process still
+    /// holds. A claim that lapsed (the process stalled past its deadline) may be another
+    /// sender's now: its messages must not be sent from here. Default: every id (claims that
+    /// never lapse, as in a store only one process delivers from).
+    func reclaim(_ ids: [Int64]) async throws -> Set<Int64>
+
     /// The destination took these claimed messages: they are gone.
     func confirm(_ ids: [Int64]) async throws
 
@@ -76,6 +82,8 @@ extension OutboxStore {
     }
 
     public func counts() async throws -> OutboxCounts { try await counts(destination: nil) }
+
+    public func reclaim(_ ids: [Int64]) async throws -> Set<Int64> { Set(ids) }
 
     public func deadLetters(limit: Int = 100) async throws -> [DeadLetter] {
         try await deadLetters(destination: nil, limit: limit, after: 0)

@@ -223,6 +223,23 @@ public final class PostgresOutbox: OutboxStore {
         }
     }
 
+    public func reclaim(_ ids: [Int64]) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
+        let kept = try await run {
+            let rows = try await client.query("""
+                UPDATE outbox_messages SET lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
+                WHERE id = ANY(\(ids)) AND lease_owner = \(workerID) AND lease_until >= now()
+                RETURNING id
+                """, logger: Self.logger)
+            var kept = Set<Int64>()
+            for try await id in rows.decode(Int64.self) { kept.insert(id) }
+            return kept
+        }
+        if kept.count < ids.count { held.withLock { held in for id in ids where !kept.contains(id) { held.remove(id) } } }
+        return kept
+    }
+
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
         try await run {

@@ -55,6 +55,7 @@ struct OutboxContractTests {
         let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
         #expect(second.map(\.key) == messages[4..<8].map(\.key), "claimed messages are not claimed again")
         #expect(try await outbox.counts() == .init(pending: 10, leased: 8, deadLetters: 0))
+        #expect(try await outbox.reclaim(first.map(\.id)) == Set(first.map(\.id)), "fresh claims are still held")
         #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4), minimumCount: 3).isEmpty,
                 "fewer than the minimum available: none")
         outbox.release(first.map(\.id))
@@ -157,6 +158,16 @@ struct OutboxContractTests {
         let c = try await PostgresOutbox(url: url, configuration: lease)
         let afterClose = try await c.claim(destination: Self.destination, limits: .init(maxCount: 100))
         #expect(Set(afterClose.map(\.id)) == Set(claimedB.map(\.id)))
+
+        // `c` stalls past its deadline (its lease is made to lapse): `a` takes the events, and
+        // `c`, waking, finds it no longer holds them and must not send them.
+        let stalled = afterClose.prefix(10).map(\.id)
+        let psql = try ToolProcess([url, "-c", "UPDATE outbox_messages SET lease_until = now() - interval '1 second' WHERE id IN (\(stalled.map(String.init).joined(separator: ",")))"],
+                                   in: directory, name: "lapse", executable: "/usr/bin/psql")
+        #expect(await psql.wait() == 0, "\(psql.stderr)")
+        let taken = try await a.claim(destination: Self.destination, limits: .init(maxCount: 100))
+        #expect(Set(taken.map(\.id)) == Set(stalled))
+        #expect(try await c.reclaim(afterClose.map(\.id)) == Set(afterClose.dropFirst(10).map(\.id)))
 
         // `a` dies without a word: simulated by stopping its renewals and never confirming.
         let vanished = try await PostgresOutbox(url: url, configuration: shortLease)

@@ -15,7 +15,7 @@ struct SharedOutboxTests {
     @Test func threeRunsOneKilledLoseNothing() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let url = try await TestDatabase.fresh(directory: directory) + "&lease_seconds=3"
+        let url = try await TestDatabase.fresh(directory: directory) + "&lease_seconds=10"
         // Some latency widens each request's window, so two senders holding one event would be seen.
         let mock = try await MockProcess(["--fail-rate", "0.2", "--latency-ms", "20"], in: directory)
         var inputs: [String] = []
