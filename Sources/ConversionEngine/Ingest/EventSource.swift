@@ -30,3 +30,28 @@ public final class NDJSONSource: EventSource {
         }
     }
 }
+
+/// How an input file is written: what ``source(fileDescriptor:maxEventBytes:)`` reads it with.
+public enum InputFormat: Sendable, Hashable {
+    /// One JSON event per line.
+    case ndjson
+    /// CSV with a header row (``CSVSource``), fields separated by `delimiter`.
+    case csv(delimiter: UInt8)
+
+    /// The format a file's name suggests: `.csv` is comma-separated, `.tsv` tab-separated,
+    /// anything else (and standard input) NDJSON.
+    public static func guess(fromPath path: String?) -> InputFormat {
+        let lower = path?.lowercased() ?? ""
+        if lower.hasSuffix(".csv") { return .csv(delimiter: UInt8(ascii: ",")) }
+        if lower.hasSuffix(".tsv") { return .csv(delimiter: 0x09) }
+        return .ndjson
+    }
+
+    /// A source reading this format from `fileDescriptor` (left open).
+    public func source(fileDescriptor: Int32, maxEventBytes: Int) -> any EventSource {
+        switch self {
+        case .ndjson: NDJSONSource(fileDescriptor: fileDescriptor, maxLineBytes: maxEventBytes)
+        case .csv(let delimiter): CSVSource(fileDescriptor: fileDescriptor, delimiter: delimiter, maxEventBytes: maxEventBytes)
+        }
+    }
+}

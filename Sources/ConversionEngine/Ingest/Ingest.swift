@@ -19,7 +19,7 @@ public final class Ingest: Sendable {
     public struct Totals: Sendable, Hashable {
         /// Events read (non-blank lines, events in requests).
         public var received = 0
-        /// Events that were not a JSON object (or too large); each is reported as a ``Rejection``.
+        /// Events that were not a JSON object, too large, or unreadable rows; each is reported as a ``Rejection``.
         public var badLines = 0
         /// Records made: one per event and fired mapping.
         public var records = 0
@@ -97,7 +97,7 @@ public final class Ingest: Sendable {
                 guard let range = entry.bytes else {
                     result.eventErrors.append(Rejection(
                         line: entry.number, mapping: nil,
-                        reason: "event is \(entry.size) bytes, over the limit of \(limits.maxBytes) bytes"))
+                        reason: entry.problem ?? "event is \(entry.size) bytes, over the limit of \(limits.maxBytes) bytes"))
                     continue
                 }
                 do throws(JSONParseError) {

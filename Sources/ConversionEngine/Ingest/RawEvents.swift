@@ -3,8 +3,8 @@
 ///
 /// Each entry has a number: its position in the source (a line number for NDJSON, a position in
 /// the request for HTTP), counted from 1. The numbers come back on the records and rejections,
-/// so they must grow through a batch. An entry over the size limit keeps its number and size
-/// but no bytes; ``Ingest`` reports it as refused.
+/// so they must grow through a batch. An entry over the size limit, or one its source could not
+/// read (a malformed CSV row), keeps its number but no bytes; ``Ingest`` reports it as refused.
 public struct RawEvents: Sendable {
     public struct Entry: Sendable, Hashable {
         public var number: Int
@@ -12,6 +12,8 @@ public struct RawEvents: Sendable {
         public var bytes: Range<Int>?
         /// The event's size in bytes.
         public var size: Int
+        /// Why the source could not read this event (nil for one over the size limit).
+        public var problem: String?
     }
 
     public private(set) var storage: [UInt8] = []
@@ -52,6 +54,11 @@ public struct RawEvents: Sendable {
         entries.append(Entry(number: number, bytes: nil, size: size))
     }
 
+    /// Records an event its source could not read, and why (no personal data in `reason`).
+    public mutating func appendRefused(number: Int, reason: String) {
+        entries.append(Entry(number: number, bytes: nil, size: 0, problem: reason))
+    }
+
     /// Appends every event of `other`, numbered on from `firstNumber`; returns the numbers they got.
     mutating func append(_ other: RawEvents, numberingFrom firstNumber: Int) -> Range<Int> {
         let shift = storage.count
@@ -60,7 +67,7 @@ public struct RawEvents: Sendable {
             entries.append(Entry(
                 number: firstNumber + offset,
                 bytes: entry.bytes.map { $0.lowerBound + shift..<$0.upperBound + shift },
-                size: entry.size))
+                size: entry.size, problem: entry.problem))
         }
         return firstNumber..<firstNumber + other.count
     }

@@ -75,6 +75,7 @@ enum MappingCompiler {
         case "@flatten": return try compileFlatten(argument, at: path)
         case "@merge": return try compileMerge(argument, at: path)
         case "@transform": return try compileTransform(argument, at: path)
+        case "@split": return try compileSplit(argument, at: path)
         case "@liquid":
             let location = "/" + path.joined(separator: "/")
             throw MappingValidationError(issues: [MappingIssue(
@@ -215,6 +216,20 @@ enum MappingCompiler {
             nodes.append(try compile(object, at: path + ["objects", String(index)]))
         }
         return .merge(direction: try compile(options["direction"], at: path + ["direction"]), objects: nodes)
+    }
+
+    private static func compileSplit(_ argument: JSON?, at path: [String]) throws(MappingValidationError) -> MappingNode {
+        guard case .object(let options)? = argument, case .string(let separator)? = options["separator"], !separator.isEmpty else {
+            return .failure("@split requires an object with a \"value\" key and a \"separator\" key")
+        }
+        let fields = options["fields"]?.arrayValue?.compactMap(\.stringValue)
+        let fieldSeparator = options["field_separator"]?.stringValue
+        if fields != nil && (fieldSeparator ?? "").isEmpty {
+            return .failure("@split requires a \"field_separator\" key with \"fields\"")
+        }
+        return .split(MappingNode.Split(
+            value: try compile(options["value"], at: path + ["value"]),
+            separator: separator, fields: fields, fieldSeparator: fieldSeparator))
     }
 
     private static func compileTransform(_ argument: JSON?, at path: [String]) throws(MappingValidationError) -> MappingNode {

@@ -99,6 +99,8 @@ extension MappingNode {
             return .object(flattened.object)
         case .merge(let direction, let objects):
             return try Merging.merge(objects, leftWins: try direction.resolve(payload) == .string("left"), payload)
+        case .split(let split):
+            return try split.resolve(try split.value.resolve(payload))
         case .transform(let apply, let mapping):
             guard payload.isObject else {
                 throw MappingEvaluationError(message: "data must be an object, got \(payload.javaScriptTypeName)")
@@ -261,5 +263,57 @@ struct OrderedAssignment {
             if let value { object.appendUnchecked(key, value) }
         }
         return object
+    }
+}
+
+extension MappingNode.Split {
+    /// The parts of `value` (a string; numbers and booleans as their text); no value for
+    /// anything else, or a string with no parts.
+    func resolve(_ value: JSON?) throws(MappingEvaluationError) -> JSON? {
+        let text: String
+        switch value {
+        case .string(let string)?: text = string
+        case .int?, .double?, .bool?: text = JavaScript.string(value!)
+        default: return nil
+        }
+        let parts = Self.parts(of: Substring(text), at: separator)
+        guard !parts.isEmpty else { return nil }
+        guard parts.count <= Self.maxParts else {
+            throw MappingEvaluationError(message: "@split found \(parts.count) parts, more than \(Self.maxParts)")
+        }
+        guard let fields, let fieldSeparator else { return .array(parts.map { .string(String($0)) }) }
+        return .array(parts.map { part in
+            var object = JSONObject()
+            for (name, piece) in zip(fields, Self.parts(of: part, at: fieldSeparator, keepEmpty: true)) where !piece.isEmpty {
+                object[name] = .string(String(piece))
+            }
+            return .object(object)
+        })
+    }
+
+    /// `text` cut at every `separator`, each part trimmed of spaces and tabs; empty parts are
+    /// dropped unless `keepEmpty` (which keeps positions for named fields).
+    static func parts(of text: Substring, at separator: String, keepEmpty: Bool = false) -> [Substring] {
+        var parts: [Substring] = []
+        func add(_ part: Substring) {
+            let trimmed = part.trimmingSpacesAndTabs
+            if keepEmpty || !trimmed.isEmpty { parts.append(trimmed) }
+        }
+        var rest = text
+        while let range = rest.firstRange(of: separator) {
+            add(rest[..<range.lowerBound])
+            rest = rest[range.upperBound...]
+        }
+        add(rest)
+        return parts
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpacesAndTabs: Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
     }
 }

@@ -31,6 +31,8 @@ enum MappingNode: Sendable {
     indirect case merge(direction: MappingNode, objects: [MappingNode])
     indirect case transform(apply: MappingNode, mapping: MappingNode)
     indirect case excludeWhenNull(MappingNode)
+    /// `@split` (this project's own): a delimited string into a list.
+    indirect case split(Split)
 }
 
 extension MappingNode {
@@ -56,6 +58,21 @@ extension MappingNode {
     }
 
     enum JSONMode: Sendable { case encode, decode, unknown }
+
+    /// `@split`: `value` cut at `separator` into trimmed, non-empty parts; with `fields`, each
+    /// part cut again at `fieldSeparator` into an object with those names (`"sku:2:9.5"` with
+    /// fields `[content_id, quantity, price]` → `{content_id: "sku", quantity: "2", price: "9.5"}`;
+    /// missing parts are left out, extra ones dropped).
+    struct Split: Sendable {
+        static let maxFields = 20
+        /// At most this many parts: TikTok takes no more items in `contents`, and a list this
+        /// long in one cell is a wrong separator, not an order.
+        static let maxParts = 1_000
+        let value: MappingNode
+        let separator: String
+        let fields: [String]?
+        let fieldSeparator: String?
+    }
 
     /// `@replace`, with its patterns and replacement templates prepared.
     struct Replacement: Sendable {

@@ -14,7 +14,7 @@ enum MappingValidator {
     /// Every directive name the language knows (including `@liquid`, which is rejected later).
     static let directiveNames = [
         "@if", "@case", "@replace", "@arrayPath", "@path", "@json", "@flatten", "@merge",
-        "@template", "@literal", "@transform", "@excludeWhenNull", "@liquid",
+        "@template", "@literal", "@transform", "@excludeWhenNull", "@split", "@liquid",
     ]
 
     static func validate(_ mapping: JSON?, _ stack: [String] = []) throws(Failure) {
@@ -121,6 +121,20 @@ enum MappingValidator {
             try validateString(value, stack)
             guard case .string(let s)? = value, !allowed.contains(s.lowercased()) else { return }
             throw fail("should be one of \(allowed.joined(separator: ", ")) but it is \(JSON.string(s).serialized())", stack)
+        }
+    }
+
+    /// `@split`'s `fields`: 1 to 20 distinct non-empty names.
+    private static func validateSplitFields(_ value: JSON?, _ stack: [String]) throws {
+        try validateArray(value, stack)
+        let names = value?.arrayValue ?? []
+        guard (1...MappingNode.Split.maxFields).contains(names.count) else {
+            throw fail("should name 1 to \(MappingNode.Split.maxFields) fields", stack)
+        }
+        var seen = Set<String>()
+        for (index, name) in names.enumerated() {
+            guard case .string(let text) = name, !text.isEmpty else { throw fail("should be a non-empty string", stack + [String(index)]) }
+            guard seen.insert(text).inserted else { throw fail("names \(JSON.string(text).serialized()) twice", stack) }
         }
     }
 
@@ -245,6 +259,17 @@ enum MappingValidator {
                 required("apply", validateDirectiveOrObject),
                 required("mapping", validateDirectiveOrObject),
             ], stack)
+        },
+        "@split": { (v, stack) throws in
+            try validateObject(v, fields: [
+                required("value", validateDirectiveOrRaw),
+                required("separator", all(validateString, validateStringLength(min: 1, max: 10))),
+                optional("fields", validateSplitFields),
+                optional("field_separator", all(validateString, validateStringLength(min: 1, max: 10))),
+            ], stack)
+            if v?["fields"] != nil, v?["field_separator"] == nil {
+                throw fail("should have field \"field_separator\" with \"fields\" but it doesn't", stack)
+            }
         },
         "@liquid": { (v, stack) throws in
             try validateString(v, stack)

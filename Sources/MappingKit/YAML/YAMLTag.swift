@@ -25,7 +25,7 @@ enum YAMLTag {
     /// The mapping directives that may be written as tags.
     static let directiveNames = [
         "path", "if", "arrayPath", "template", "literal", "case", "replace", "json", "flatten", "merge",
-        "transform", "excludeWhenNull",
+        "transform", "excludeWhenNull", "split",
     ]
 
     private static let standardPrefix = "tag:yaml.org,2002:"

@@ -10,7 +10,7 @@ import Musl
 import Darwin
 #endif
 
-/// Streams NDJSON events through an engine and writes what TikTok would receive (see
+/// Streams events (NDJSON, or CSV rows) through an engine and writes what TikTok would receive (see
 /// ``DryRunPrinter`` for the line format). Memory stays flat whatever the input size: input
 /// is read in chunks, events are processed in small batches, output goes through one buffer.
 public struct DryRunner: Sendable {
@@ -36,8 +36,8 @@ public struct DryRunner: Sendable {
     /// Reads `input` to its end and writes to `output` (file descriptors, left open). In the
     /// totals, `accepted` counts the records shown as sent.
     @discardableResult
-    public func run(input: Int32, output: Int32) async throws -> Ingest.Totals {
-        var source = NDJSONSource(fileDescriptor: input, maxLineBytes: limits.maxBytes)
+    public func run(input: Int32, format: InputFormat = .ndjson, output: Int32) async throws -> Ingest.Totals {
+        var source = format.source(fileDescriptor: input, maxEventBytes: limits.maxBytes)
         let ingest = Ingest(engine: engine, limits: limits)
         var printer = DryRunPrinter(builder: builder)
         let schemas = engine.actions

@@ -10,11 +10,11 @@ struct DryRunCommand: AsyncParsableCommand {
         commandName: "dry-run",
         abstract: "Shows exactly what TikTok would receive for each event, without sending anything.",
         discussion: """
-            Reads NDJSON events (stdin by default) and prints one JSON line per event and fired mapping:
+            Reads NDJSON events, or CSV rows under a header (stdin by default), and prints one JSON line per event and fired mapping:
               {"line":N,"mapping":"<name>","body":{...}}       the request body for that event alone
               {"line":N,"mapping":"<name>","error":"<reason>"} the record was rejected
               {"line":N,"mapping":"<name>","skipped":"<reason>"} left out on purpose (no consent)
-              {"line":N,"error":"<reason>"}                    the line is not a JSON object
+              {"line":N,"error":"<reason>"}                    the line is not a JSON object (a CSV row: unreadable)
             Per-line problems never stop the run; only configuration errors exit non-zero.
             """
     )
@@ -22,8 +22,7 @@ struct DryRunCommand: AsyncParsableCommand {
     @OptionGroup var mappings: MappingOptions
     @OptionGroup var settings: SettingsOptions
 
-    @Option(help: "NDJSON file to read (default: standard input).")
-    var input: String?
+    @OptionGroup var inputOptions: InputOptions
 
     @Flag(help: "Also print each record as it left each stage (identifiers hashed).")
     var trace = false
@@ -32,7 +31,7 @@ struct DryRunCommand: AsyncParsableCommand {
         let settings = try settings.resolve(requireAccessToken: false)
         let engine = try mappings.engine(settings: settings, sink: DryRunSink())
         let fd: Int32
-        if let input {
+        if let input = inputOptions.input {
             fd = open(input, O_RDONLY)
             guard fd >= 0 else { throw CommandError("\(input): cannot open (\(String(cString: strerror(errno))))") }
         } else {
@@ -40,6 +39,6 @@ struct DryRunCommand: AsyncParsableCommand {
         }
         defer { if fd != 0 { close(fd) } }
         let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace)
-        try await runner.run(input: fd, output: 1)
+        try await runner.run(input: fd, format: try inputOptions.format(), output: 1)
     }
 }

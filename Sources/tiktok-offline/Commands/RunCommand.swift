@@ -36,8 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var mappings: MappingOptions
     @OptionGroup var settings: SettingsOptions
 
-    @Option(help: "NDJSON input file (default: stdin).")
-    var input: String?
+    @OptionGroup var inputOptions: InputOptions
 
     @OptionGroup var delivery: DeliveryOptions
 
@@ -103,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let pendingBefore = try await OutboxStatus.pending(in: outbox, for: route)
 
-        let input = try InputFile(path: self.input)
+        let input = try InputFile(path: inputOptions.input)
         defer { input.close() }
         let rejectsFile = try rejects.map { try RejectsFile(path: $0) }
         defer { rejectsFile?.close() }
@@ -132,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         async let delivered = Self.deliver(with: deliverer)
         let totals: Ingest.Totals
         do {
-            var source = NDJSONSource(fileDescriptor: input.descriptor)
+            var source = try inputOptions.format().source(fileDescriptor: input.descriptor, maxEventBytes: 1 << 20)
             // Four batches at once keep the cores busy while earlier ones wait for their commit.
             totals = try await ingest.run(&source, batchSize: self.delivery.batchSize, parallelBatches: 4) { ingested in
                 for rejection in ingested.rejections {

@@ -142,3 +142,46 @@ struct DeliveryOptions: ParsableArguments {
         )
     }
 }
+
+/// Where events come from and how they are written: `--input`, `--input-format`, `--csv-delimiter`.
+struct InputOptions: ParsableArguments {
+    @Option(help: "File to read: NDJSON, or CSV with a header row (default: standard input).")
+    var input: String?
+
+    @Option(help: "csv or ndjson (default: from the file's extension, .csv or .tsv is CSV; NDJSON for standard input).")
+    var inputFormat: String?
+
+    @Option(help: "CSV field separator: a single character, or tab (default: comma; tab for .tsv).")
+    var csvDelimiter: String?
+
+    func validate() throws {
+        _ = try format()
+    }
+
+    /// The format the options and the file name give.
+    func format() throws -> InputFormat {
+        let guessed = InputFormat.guess(fromPath: input)
+        var format: InputFormat
+        switch inputFormat?.lowercased() {
+        case nil: format = guessed
+        case "ndjson", "jsonl": format = .ndjson
+        case "csv", "tsv":
+            if case .csv = guessed { format = guessed } else { format = .csv(delimiter: inputFormat?.lowercased() == "tsv" ? 0x09 : UInt8(ascii: ",")) }
+        case let other?: throw ValidationError("--input-format must be csv or ndjson, not \(other)")
+        }
+        if let csvDelimiter {
+            guard case .csv = format else { throw ValidationError("--csv-delimiter is for CSV input (add --input-format csv)") }
+            let delimiter: UInt8
+            switch csvDelimiter {
+            case "tab", "\\t", "\t": delimiter = 0x09
+            default:
+                guard csvDelimiter.utf8.count == 1, let byte = csvDelimiter.utf8.first, byte >= 0x20, byte < 0x7F,
+                      byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\n")
+                else { throw ValidationError("--csv-delimiter must be one printable ASCII character other than a quote, or tab") }
+                delimiter = byte
+            }
+            format = .csv(delimiter: delimiter)
+        }
+        return format
+    }
+}
