@@ -28,7 +28,12 @@ echo "== the shipped presets"
 "$tool" presets
 echo
 echo "== dry-run: the first 3 sample events through every preset (exactly what TikTok would receive)"
-head -n 3 samples/events.ndjson | "$tool" dry-run --enable-all --event-set-id demo-event-set --partner-name Demo
+# The samples and the corpus are dated 2024, past TikTok's 28-day window: --stale-events off sends them anyway.
+head -n 3 samples/events.ndjson | "$tool" dry-run --enable-all --event-set-id demo-event-set --partner-name Demo --stale-events off
+echo
+echo "== dry-run: a till export (CSV) through samples/mappings/pos-purchase.yaml, one order per row"
+"$tool" dry-run --mapping samples/mappings/pos-purchase.yaml --input samples/pos-export.csv \
+  --event-set-id demo-event-set --default-country-code 1 --stale-events off | head -n 2
 echo
 echo "== a local TikTok stand-in on port $port (20% of requests fail, every 50th is rate-limited)"
 "$tool" mock-tiktok --port "$port" --fail-rate 0.2 --rate-limit-every 50 > "$work/mock.log" 2>&1 &
@@ -41,7 +46,7 @@ echo
 echo "== run: 2,000 events → pipeline → SQLite outbox → the stand-in, with retries"
 "$tool" run --enable-all --input Tests/TikTokOfflineTests/Fixtures/corpus/segment-events-2000.ndjson \
   --endpoint "http://127.0.0.1:$port" --access-token demo-token --event-set-id demo-event-set \
-  --outbox "$work/outbox.sqlite" --rejects "$work/rejects.ndjson"
+  --outbox "$work/outbox.sqlite" --rejects "$work/rejects.ndjson" --stale-events off
 echo
 echo "== what the stand-in received (unique_events is what TikTok would keep after deduplication)"
 stats

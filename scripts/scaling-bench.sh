@@ -49,7 +49,7 @@ drain() {
   local workers=$1 database="scaling_$RANDOM$RANDOM"
   psql "$server" -q -c "CREATE DATABASE $database" >/dev/null
   local url="${server%/*}/$database?sslmode=disable"
-  "$tool" run --no-deliver --input "$work/events.ndjson" --outbox "$url" "${credentials[@]}" > /dev/null 2>&1
+  "$tool" run --no-deliver --input "$work/events.ndjson" --outbox "$url" "${credentials[@]}" --stale-events off > /dev/null 2>&1
   local before after start end
   before=$(curl -s "$mock/__stats" | sed -E 's/.*"events_received":([0-9]+).*/\1/')
   start=$(date +%s.%N)

@@ -36,7 +36,7 @@ for mode in batch single; do
   mock=$(wait_for "$work/mock.out" "mock-tiktok listening on ")
   rm -f "$work"/outbox.sqlite*
   "$tool" serve --port 0 --outbox "$work/outbox.sqlite" --endpoint "$mock" --access-token bench-token \
-    --event-set-id bench-set --write-key bench-key --drain-timeout 600 > "$work/serve.out" 2> "$work/serve.err" &
+    --event-set-id bench-set --write-key bench-key --drain-timeout 600 --stale-events off > "$work/serve.out" 2> "$work/serve.err" &
   serve_pid=$!; pids+=("$serve_pid")
   url=$(wait_for "$work/serve.err" "listening on ")
   events=100; [ "$mode" = single ] && events=1

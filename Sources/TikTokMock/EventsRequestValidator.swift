@@ -12,6 +12,9 @@ enum EventsRequestValidator {
         var events: [(event: String, eventID: String?)]
         /// The body's `test_event_code`; nil for live events.
         var testEventCode: String?
+        /// The body's `event_source` and `event_source_id`.
+        var eventSource = "offline"
+        var eventSetID = ""
     }
 
     /// The accepted events as (event, event_id) pairs, or the reason to refuse the request.
@@ -45,15 +48,18 @@ enum EventsRequestValidator {
         var accepted: [(event: String, eventID: String?)] = []
         accepted.reserveCapacity(rows.count)
         for (index, row) in rows.enumerated() {
-            switch validate(row: row, in: body) {
+            switch validate(row: row, in: body, crm: source == "crm") {
             case .success(let pair): accepted.append(pair)
             case .failure(let refusal): return .failure(Refusal("data[\(index)]\(refusal.message)"))
             }
         }
-        return .success(Accepted(events: accepted, testEventCode: testEventCode))
+        return .success(Accepted(events: accepted, testEventCode: testEventCode, eventSource: source, eventSetID: sourceID))
     }
 
-    private static func validate(row: JSONDocument.Value, in body: JSONDocument) -> Result<(event: String, eventID: String?), Refusal> {
+    /// One `data` element. A CRM event (`crm`) must name its lead: `lead.lead_id`, a string,
+    /// with `lead.lead_event_source` a string when present; the lead stands in for the user's
+    /// identifiers.
+    private static func validate(row: JSONDocument.Value, in body: JSONDocument, crm: Bool) -> Result<(event: String, eventID: String?), Refusal> {
         guard body.isObject(row) else { return .failure(Refusal(": must be an object")) }
         if body.member("test_event_code", of: row) != nil {
             return .failure(Refusal(
@@ -89,7 +95,20 @@ enum EventsRequestValidator {
             }
             identifiers += values.count
         }
-        guard identifiers > 0 else {
+        if crm {
+            guard let lead = body.member("lead", of: row), body.isObject(lead) else {
+                return .failure(Refusal(".lead: is required for a CRM event (event_source crm)"))
+            }
+            guard let id = body.member("lead_id", of: lead).flatMap(body.string), !id.isEmpty else {
+                return .failure(Refusal(".lead.lead_id: must be a non-empty string"))
+            }
+            if let source = body.member("lead_event_source", of: lead), body.string(source) == nil {
+                return .failure(Refusal(".lead.lead_event_source: must be a string"))
+            }
+        } else if body.member("lead", of: row) != nil {
+            return .failure(Refusal(".lead: only CRM events (event_source crm) carry a lead"))
+        }
+        guard identifiers > 0 || crm else {
             return .failure(Refusal(".user: at least one of email, phone or external_id is required"))
         }
         return .success((name, eventID))

@@ -40,6 +40,8 @@ public final class MockTikTok: Sendable {
         var stats = MockTikTokStats()
         var seen = Set<String>()
         var seenTests = Set<String>()
+        /// `seen`, keyed by event set too (TikTok deduplicates within an event set).
+        var seenPerSet = Set<String>()
         var revokedTokens = Set<String>()
         var random: SplitMix64
         var nextRequestID = 0
@@ -193,10 +195,20 @@ public final class MockTikTok: Sendable {
             state.withLock { state in
                 state.stats.eventsReceived += accepted.events.count
                 let scope = accepted.testEventCode.map { "test\u{1F}" + $0 + "\u{1F}" } ?? ""
+                var set = state.stats.eventSets[accepted.eventSetID] ?? EventSetStats()
+                set.eventSource = accepted.eventSource
+                set.requests += 1
+                set.eventsReceived += accepted.events.count
                 for event in accepted.events {
                     let key = scope + (event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count + state.seenTests.count)")
-                    if accepted.testEventCode == nil { state.seen.insert(key) } else { state.seenTests.insert(key) }
+                    if accepted.testEventCode == nil {
+                        state.seen.insert(key)
+                        if state.seenPerSet.insert(accepted.eventSetID + "\u{1F}" + key).inserted { set.uniqueEvents += 1 }
+                    } else {
+                        state.seenTests.insert(key)
+                    }
                 }
+                state.stats.eventSets[accepted.eventSetID] = set
                 state.stats.uniqueEvents = state.seen.count
                 state.stats.testEvents = state.seenTests.count
             }

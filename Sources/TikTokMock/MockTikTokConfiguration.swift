@@ -61,6 +61,8 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
     /// Events that arrived while another request carrying the same `event_id` was still being
     /// answered: the sign of two senders holding one event at once (0 for a sound outbox).
     public var overlappingEvents = 0
+    /// Per event set (`event_source_id`): what was accepted for it.
+    public var eventSets: [String: EventSetStats] = [:]
 
     public init() {}
 
@@ -71,5 +73,27 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
         case testEvents = "test_events"
         case rejectedRequests = "rejected_requests"
         case overlappingEvents = "overlapping_events"
+        case eventSets = "event_sets"
+    }
+}
+
+/// What the stand-in accepted for one event set.
+public struct EventSetStats: Sendable, Hashable, Codable {
+    /// The `event_source` of its requests (`offline`, `crm`, …); the last one seen.
+    public var eventSource = ""
+    /// Requests answered with code 0.
+    public var requests = 0
+    /// Events in those requests (duplicates included).
+    public var eventsReceived = 0
+    /// Distinct (event, event_id) pairs accepted as live events.
+    public var uniqueEvents = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case eventSource = "event_source"
+        case requests
+        case eventsReceived = "events_received"
+        case uniqueEvents = "unique_events"
     }
 }

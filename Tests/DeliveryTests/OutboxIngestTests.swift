@@ -10,7 +10,7 @@ import Testing
 @Suite("Outbox sink and ingest")
 struct OutboxIngestTests {
     static let route = TikTokRoute(eventSetID: "set-1", partnerName: "Segment", accessToken: "secret-token")
-    static let settings = TikTokSettings(accessToken: "secret-token", eventSetID: "set-1", partnerName: "Segment")
+    static let settings = TikTokSettings(accessToken: "secret-token", eventSetID: "set-1", partnerName: "Segment", staleEvents: .off)
 
     @Test func storesHashedElementsCountsEveryLineAndReingestsIdempotently() async throws {
         let directory = try TemporaryDirectory()

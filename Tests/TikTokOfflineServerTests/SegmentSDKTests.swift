@@ -27,7 +27,7 @@ struct SegmentSDKTests {
         let events = directory.file("calls.ndjson")
         try (calls.joined(separator: "\n") + "\n").write(toFile: events, atomically: true, encoding: .utf8)
 
-        let dryRun = try ToolProcess(["dry-run", "--input", events, "--event-set-id", "set-1"], in: directory, name: "dry-run")
+        let dryRun = try ToolProcess(["dry-run", "--input", events, "--event-set-id", "set-1", "--stale-events", "off"], in: directory, name: "dry-run")
         #expect(await dryRun.wait() == 0)
         var expected = Set<String>()
         for line in dryRun.stdout.split(separator: "\n") {
@@ -37,7 +37,7 @@ struct SegmentSDKTests {
         try #require(expected.count > 50, "the corpus sample should fire presets")
 
         let mock = try await MockProcess(in: directory)
-        let serve = try await ServeProcess(mock: mock, in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: ["--stale-events", "off"])
         let script = Self.root.appendingPathComponent("Tests/TikTokOfflineServerTests/Clients/analytics_python_send.py").path
         let python = try ToolProcess.python([script, serve.baseURL, ServeProcess.writeKey, events], in: directory)
         let status = await python.wait()

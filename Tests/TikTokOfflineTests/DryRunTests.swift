@@ -78,13 +78,13 @@ import Testing
         #expect(lines[2]["body"] != nil)
         #expect(summary.skipped == 1)
 
-        let strict = TikTokSettings(eventSetID: "s", requireConsent: true)
+        let strict = TikTokSettings(eventSetID: "s", requireConsent: true, staleEvents: .off)
         let (strictLines, _, _) = try await DryRunHarness.run(input, settings: strict)
         #expect(strictLines.map { $0["skipped"] } == ["no consent", nil, "no consent"])
     }
 
     @Test func settingsShapeTheRequest() async throws {
-        let settings = TikTokSettings(eventSetID: "s-9", testEventCode: "TEST42")
+        let settings = TikTokSettings(eventSetID: "s-9", testEventCode: "TEST42", staleEvents: .off)
         let (lines, _, _) = try await DryRunHarness.run(Self.order, settings: settings)
         let body = try #require(lines.first?["body"])
         #expect(body["partner_name"] == nil, "partner_name is omitted when unset")

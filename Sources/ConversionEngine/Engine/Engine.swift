@@ -111,8 +111,16 @@ public struct Engine: Sendable {
             if let guess = Suggestions.closest(to: key, among: schema.fields.map(\.key)) { message += "; did you mean '\(guess)'?" }
             throw problem(message, at: "/mapping/\(key)")
         }
+        let routingKeys = schema.fields.filter(\.routing).map(\.key)
+        for key in file.destination.keys where !routingKeys.contains(key) {
+            var message = "'\(key)' is not a destination setting of \(schema.name) (it takes \(routingKeys.joined(separator: ", ")))"
+            if let guess = Suggestions.closest(to: key, among: routingKeys) { message += "; did you mean '\(guess)'?" }
+            throw problem(message, at: "/destination/\(key)")
+        }
         var source = file.defaults ? schema.defaultMapping : JSONObject()
         for (key, value) in written { source[key] = value }
+        // The destination block wins over a routing field written in the mapping.
+        for (key, value) in file.destination { source[key] = value }
         let mapping: Mapping
         do {
             mapping = try Mapping(.object(source))

@@ -21,6 +21,9 @@ public struct FieldSpec: Sendable {
     public var defaultMapping: JSON?
     /// For `object` fields: the members an item may have; other members are removed.
     public var properties: [FieldSpec]
+    /// Where the record goes rather than what it says: set in a mapping file's `destination:`
+    /// block (which takes only these fields), read by the destination to route the record.
+    public var routing: Bool = false
 
     public init(
         key: String, label: String? = nil, type: FieldType, multiple: Bool = false, required: Bool = false,

@@ -44,7 +44,7 @@ extension ActionSchema {
     }
 
     private static let fieldKeys: Set<String> = [
-        "label", "description", "type", "multiple", "required", "choices", "pii", "default", "properties",
+        "label", "description", "type", "multiple", "required", "choices", "pii", "default", "properties", "routing",
     ]
 
     private static func fields(_ object: JSONObject, path: String) throws(ActionSchemaError) -> [FieldSpec] {
@@ -62,6 +62,7 @@ extension ActionSchema {
             spec.label = d["label"]?.stringValue
             spec.multiple = try flag(d["multiple"], at: "\(at).multiple")
             spec.required = try flag(d["required"], at: "\(at).required")
+            spec.routing = try flag(d["routing"], at: "\(at).routing")
             if let choices = d["choices"] {
                 guard case .array(let list) = choices, !list.isEmpty else { throw .init("\(at).choices: expected a list") }
                 spec.choices = list

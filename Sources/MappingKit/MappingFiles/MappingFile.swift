@@ -32,6 +32,11 @@ public struct MappingFile: Sendable {
     public var mapping: JSON
     /// `mapping` compiled on its own (without the action's defaults).
     public var compiled: Mapping
+    /// The `destination:` block as written: where the records go, overriding the settings for
+    /// them (for TikTok: `event_set_id`, `event_source`, `test_event_code`). Its values are
+    /// mapping values (a literal, or `!path` to take it from the event); the destination's
+    /// action schema says which keys it takes. Empty when the file has none.
+    public var destination: JSONObject = [:]
     public var tests: [MappingTestCase]
     /// Where the file was read from, for messages.
     public var file: String?
@@ -41,7 +46,7 @@ public struct MappingFile: Sendable {
     public var warnings: [Diagnostic]
 
     /// The top-level keys a mapping file may have.
-    public static let knownKeys = ["name", "description", "trigger", "action", "enabled", "defaults", "mapping", "tests"]
+    public static let knownKeys = ["name", "description", "trigger", "action", "enabled", "defaults", "destination", "mapping", "tests"]
 
     /// Reads and compiles the mapping file at `path`. Throws `MappingFileError`.
     public static func load(path: String, limits: YAMLLimits = .default) throws -> MappingFile {

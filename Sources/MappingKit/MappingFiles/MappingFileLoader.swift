@@ -39,6 +39,7 @@ struct MappingFileLoader {
         let defaults = optional(top, "defaults", as: \.boolValue, expected: "true or false") ?? false
         let trigger = compileTrigger(top)
         let (mapping, compiled) = compileMapping(top)
+        let destination = readDestination(top)
         let tests = readTests(top)
 
         // In reading order, whatever order the checks ran in.
@@ -47,10 +48,12 @@ struct MappingFileLoader {
         guard errors.isEmpty, let name, let action, let trigger, let compiled else {
             throw MappingFileError(diagnostics)
         }
-        return MappingFile(
+        var loaded = MappingFile(
             name: name, description: description, trigger: trigger, action: action, enabled: enabled,
             defaults: defaults, mapping: mapping, compiled: compiled, tests: tests, file: file,
             sourceMap: sourceMap, warnings: diagnostics)
+        loaded.destination = destination
+        return loaded
     }
 
     // MARK: - Fields
@@ -113,6 +116,28 @@ struct MappingFileLoader {
             self.error("\(error)", valueAt: "/mapping")
         }
         return (mapping, nil)
+    }
+
+    /// The `destination:` block: an object whose values are mapping values, checked as a
+    /// mapping is (which keys it may have is the action's business, checked when it is compiled).
+    mutating func readDestination(_ top: JSONObject) -> JSONObject {
+        guard let value = top["destination"] else { return [:] }
+        guard case .object(let block) = value, !block.isEmpty else {
+            error("'destination' must be an object (event_set_id, event_source, test_event_code), not \(value.typeName.withArticle)",
+                  valueAt: "/destination")
+            return [:]
+        }
+        lintPaths(in: value, at: "/destination")
+        do {
+            _ = try Mapping(value)
+        } catch let failure as MappingValidationError {
+            for issue in failure.issues {
+                error(issue.message, valueAt: issue.path == "/" ? "/destination" : "/destination" + issue.path)
+            }
+        } catch {
+            self.error("\(error)", valueAt: "/destination")
+        }
+        return block
     }
 
     /// Places a validation issue (whose path is relative to `mapping`) in the file.

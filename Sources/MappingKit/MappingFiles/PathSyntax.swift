@@ -15,6 +15,8 @@ enum PathSyntax {
         if chars.starts(with: ["$", "."]) {
             start = 2
             if chars.count == 2 { return nil }  // "$." is the whole event
+        } else if chars.starts(with: ["$", "["]), chars.count > 2, chars[2] == "'" || chars[2] == "\"" {
+            start = 1  // $['Order Total']: a top-level key that needs brackets
         } else if chars.first == "$", chars.count > 1 {
             return Problem(offset: 1, message: "expected '.' after '$'")
         }

@@ -155,6 +155,9 @@ final class PayloadPath: Sendable {
     }
 
     private static func removingFirstDollarDot(_ raw: String) -> String {
+        // `$['Order Total']`: a key at the top that needs brackets (a CSV column). Segment's
+        // language would look for a key "$"; this engine reads the column (DIFFERENCES).
+        if raw.hasPrefix("$['") || raw.hasPrefix("$[\"") { return String(raw.dropFirst()) }
         guard let range = raw.utf8.firstRange(of: "$.".utf8) else { return raw }
         var result = Substring(raw[..<range.lowerBound])
         result += raw[range.upperBound...]

@@ -35,11 +35,20 @@ public struct Trigger: Sendable {
 
     private let storage: Storage
 
-    /// Parses and compiles once. Throws `TriggerSyntaxError`.
+    /// Parses and compiles once. Throws `TriggerSyntaxError`. The word `all` (this engine's
+    /// own, not FQL) fires for every event: for inputs that hold one kind of event only, such
+    /// as a CSV file's rows, whose columns FQL's fields cannot name.
     public init(_ source: String) throws {
+        if source.trimmingCharacters(in: " \t\n") == "all" {
+            self.init(source: "all", node: .group(.and, []), warnings: [])
+            return
+        }
         let (node, warnings) = try TriggerParser.parse(source)
         self.init(source: source, node: node, warnings: warnings)
     }
+
+    /// Whether this is the `all` trigger (every event fires it).
+    public var firesForEveryEvent: Bool { node == .group(.and, []) }
 
     /// Builds a trigger from the reference's JSON AST (§5) — used by vectors whose subscription
     /// is null. Throws `TriggerSyntaxError` (column 0) for an AST the reference would not understand.
@@ -72,7 +81,7 @@ public struct Trigger: Sendable {
     /// Canonical FQL text (generator §7 for reference-expressible triggers; for nested ones,
     /// parentheses as needed so it re-parses to the same trigger).
     public var canonicalSource: String {
-        TriggerGenerator.source(for: node)
+        firesForEveryEvent ? "all" : TriggerGenerator.source(for: node)
     }
 
     /// Segment's generator: the canonical FQL text for a reference AST. Throws
@@ -85,5 +94,14 @@ public struct Trigger: Sendable {
     /// equal compiled conditions (`properties.a < "10"` and `properties.a < 10` are equivalent).
     public func isEquivalent(to other: Trigger) -> Bool {
         storage.matcher == other.storage.matcher
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text.removeFirst() }
+        while let last = text.last, set.contains(last) { text.removeLast() }
+        return String(text)
     }
 }

@@ -5,8 +5,8 @@ import Synchronization
 
 /// The `send` stage's sink for real delivery: stores every prepared `data` element in the outbox.
 ///
-/// Elements are stored under their route's destination, one per test code
-/// (``TikTokRoute/withTestEventCode(_:)``), so a request never mixes test and live events.
+/// Elements are stored under their route's destination, one per event set, kind and test code
+/// (``TikTokRequestBuilder/route(for:)``), so a request never mixes them.
 ///
 /// A record counts as sent (accepted) once its element is committed to the outbox; a
 /// ``Deliverer`` takes it from there. If the outbox cannot be written the batch throws and its
@@ -25,20 +25,21 @@ public final class OutboxSink: EventSink {
     public var enqueued: EnqueueResult { totals.withLock { $0 } }
 
     public func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws {
-        // One outbox destination per test code (TikTok reads it per request), each in input order.
-        var groups: [(code: String?, messages: [OutboxMessage], accepted: [Int])] = []
+        // One outbox destination per route (event set, kind, test code: TikTok reads them per
+        // request), each in input order.
+        var groups: [(route: TikTokRequestBuilder.Route, messages: [OutboxMessage], accepted: [Int])] = []
         for index in batch.pendingIndices {
             guard let message = OutboxMessage(tiktokRecord: batch.records[index]) else { continue }
-            let code = builder.testEventCode(for: batch.records[index].fields)
-            if let group = groups.firstIndex(where: { $0.code == code }) {
+            let target = builder.route(for: batch.records[index].fields)
+            if let group = groups.firstIndex(where: { $0.route == target }) {
                 groups[group].messages.append(message)
                 groups[group].accepted.append(index)
             } else {
-                groups.append((code, [message], [index]))
+                groups.append((target, [message], [index]))
             }
         }
-        for (code, messages, accepted) in groups {
-            let result = try await outbox.enqueue(messages, destination: route.withTestEventCode(code).outboxDestination)
+        for (target, messages, accepted) in groups {
+            let result = try await outbox.enqueue(messages, destination: route.with(target).outboxDestination)
             totals.withLock { totals in
                 totals.inserted += result.inserted
                 totals.duplicates += result.duplicates
@@ -49,7 +50,7 @@ public final class OutboxSink: EventSink {
 }
 
 extension OutboxStore {
-    /// Events pending for `route`'s event set, live and under every test code.
+    /// Events pending for `route`'s token: every event set, kind and test code of its partner.
     public func pendingCount(for route: TikTokRoute) async throws -> Int {
         var pending = 0
         for destination in try await pendingDestinations() where route.route(forDestination: destination) != nil {

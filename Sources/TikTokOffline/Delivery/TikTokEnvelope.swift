@@ -6,7 +6,7 @@ import NIOCore
 /// Writes an Events API request body around already serialized `data` elements, without
 /// re-parsing them; the one writer of the envelope (dry-run, delivery and embedders use it).
 ///
-/// `{"event_source":"offline","event_source_id":…,"partner_name":…,"test_event_code":…,"data":[e₁,e₂,…]}`;
+/// `{"event_source":"offline"|"crm","event_source_id":…,"partner_name":…,"test_event_code":…,"data":[e₁,e₂,…]}`;
 /// `partner_name` and `test_event_code` are omitted when there is none. TikTok reads
 /// `test_event_code` here, at the top level, never inside a `data` element, so one body holds
 /// the events of one test code (or live events only).
@@ -14,8 +14,10 @@ struct TikTokEnvelope: Sendable {
     private let prefix: [UInt8]
     private static let suffix: [UInt8] = Array("]}".utf8)
 
-    init(eventSetID: String, partnerName: String?, testEventCode: String?) {
-        var prefix = Array(#"{"event_source":"offline","event_source_id":"#.utf8)
+    init(eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String?, testEventCode: String?) {
+        var prefix = Array(#"{"event_source":"#.utf8)
+        JSON.serializeString(eventSource.rawValue, into: &prefix)
+        prefix += Array(#","event_source_id":"#.utf8)
         JSON.serializeString(eventSetID, into: &prefix)
         if let partnerName {
             prefix += Array(#","partner_name":"#.utf8)
@@ -30,7 +32,8 @@ struct TikTokEnvelope: Sendable {
     }
 
     init(route: TikTokRoute) {
-        self.init(eventSetID: route.eventSetID, partnerName: route.partnerName, testEventCode: route.testEventCode)
+        self.init(eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: route.partnerName,
+                  testEventCode: route.testEventCode)
     }
 
     /// Appends the body around `elements` to `out`.

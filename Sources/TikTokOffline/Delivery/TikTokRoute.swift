@@ -1,45 +1,90 @@
-/// Where one group of events goes: an event set, with the token that may write to it, and
-/// the test code its requests carry (none for live events).
+/// Which kind of event set receives the events: TikTok's `event_source`.
+public enum TikTokEventSource: String, Sendable, Hashable, CaseIterable {
+    /// An offline event set (store purchases, calls): the default.
+    case offline
+    /// A CRM event set (lead status updates), whose events carry `lead`.
+    case crm
+}
+
+/// Where one group of events goes: an event set of a kind, with the token that may write to
+/// it, and the test code its requests carry (none for live events).
 ///
 /// Events for different routes never share a request. The outbox stores events under
-/// ``outboxDestination``, which names the event set, partner and test code but never holds
-/// the token.
+/// ``outboxDestination``, which names the event set, its kind, the partner and the test code
+/// but never holds the token.
 public struct TikTokRoute: Sendable, Hashable {
     public var eventSetID: String
+    public var eventSource: TikTokEventSource
     public var partnerName: String?
     public var accessToken: String
     /// TikTok's `test_event_code`: its requests show in the event set's Test Events tab only.
     public var testEventCode: String?
 
-    public init(eventSetID: String, partnerName: String? = nil, accessToken: String, testEventCode: String? = nil) {
+    public init(
+        eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String? = nil, accessToken: String,
+        testEventCode: String? = nil
+    ) {
         self.eventSetID = eventSetID
+        self.eventSource = eventSource
         self.partnerName = partnerName
         self.accessToken = accessToken
         self.testEventCode = testEventCode.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The outbox destination key for this route's events:
-    /// `tiktok:<event set>[|<partner>][#test:<code>]`.
+    /// `tiktok:<event set>[|<partner>][#crm][#test:<code>]` (offline routes keep the key they
+    /// have always had, so an outbox written before event sources existed still delivers).
     public var outboxDestination: String {
-        liveDestination + (testEventCode.map { Self.testMarker + $0 } ?? "")
+        "tiktok:" + eventSetID + (partnerName.map { "|" + $0 } ?? "")
+            + (eventSource == .offline ? "" : "#" + eventSource.rawValue)
+            + (testEventCode.map { Self.testMarker + $0 } ?? "")
     }
 
     /// The same route for events with another test code (nil: live events).
     public func withTestEventCode(_ code: String?) -> TikTokRoute {
-        TikTokRoute(eventSetID: eventSetID, partnerName: partnerName, accessToken: accessToken, testEventCode: code)
+        var route = self
+        route.testEventCode = code.flatMap { $0.isEmpty ? nil : $0 }
+        return route
     }
 
-    /// The route of an outbox destination that this route's events (live or with any test
-    /// code) are stored under, with this route's token; nil for any other destination.
+    /// This route's token and partner, for a record that `TikTokRequestBuilder.route(for:)`
+    /// sends elsewhere (another event set, kind or test code).
+    public func with(_ target: TikTokRequestBuilder.Route) -> TikTokRoute {
+        TikTokRoute(eventSetID: target.eventSetID, eventSource: target.eventSource, partnerName: partnerName,
+                    accessToken: accessToken, testEventCode: target.testEventCode)
+    }
+
+    /// The route of an outbox destination this route's token sends: any event set, kind and
+    /// test code written with this route's partner name; nil for a destination of another
+    /// partner or not written by ``outboxDestination``.
     public func route(forDestination destination: String) -> TikTokRoute? {
-        let live = liveDestination
-        if destination == live { return withTestEventCode(nil) }
-        guard destination.hasPrefix(live + Self.testMarker) else { return nil }
-        let code = String(destination.utf8.dropFirst(live.utf8.count + Self.testMarker.utf8.count))!
-        return code.isEmpty ? nil : withTestEventCode(code)
+        guard var rest = destination.dropPrefix("tiktok:") else { return nil }
+        var code: String?
+        if let marker = rest.firstRange(of: Self.testMarker) {
+            code = String(rest[marker.upperBound...])
+            guard !code!.isEmpty else { return nil }
+            rest = rest[..<marker.lowerBound]
+        }
+        var source = TikTokEventSource.offline
+        if let hash = rest.lastIndex(of: "#") {
+            guard let kind = TikTokEventSource(rawValue: String(rest[rest.index(after: hash)...])), kind != .offline else { return nil }
+            source = kind
+            rest = rest[..<hash]
+        }
+        let parts = rest.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+        let partner = parts.count > 1 ? String(parts[1]) : nil
+        guard let set = parts.first, !set.isEmpty, partner == partnerName else { return nil }
+        return TikTokRoute(eventSetID: String(set), eventSource: source, partnerName: partner, accessToken: accessToken,
+                           testEventCode: code)
     }
 
-    private var liveDestination: String { "tiktok:" + eventSetID + (partnerName.map { "|" + $0 } ?? "") }
+    /// Whether `id` can name an event set: 1–64 letters, digits, `_` or `-` (TikTok's are
+    /// 19 digits), so that an id taken from an event can neither break an outbox key nor a request.
+    public static func isValidEventSetID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count)
+            && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
+    }
+
     private static let testMarker = "#test:"
 }
 
@@ -50,8 +95,14 @@ extension TikTokRoute: CustomStringConvertible, CustomDebugStringConvertible, Cu
     /// `dump` and mirrors show the route without its token.
     public var customMirror: Mirror {
         Mirror(self, children: [
-            "eventSetID": eventSetID, "partnerName": partnerName as Any, "accessToken": "<redacted>",
-            "testEventCode": testEventCode as Any,
+            "eventSetID": eventSetID, "eventSource": eventSource.rawValue, "partnerName": partnerName as Any,
+            "accessToken": "<redacted>", "testEventCode": testEventCode as Any,
         ])
+    }
+}
+
+extension String {
+    fileprivate func dropPrefix(_ prefix: String) -> Substring? {
+        hasPrefix(prefix) ? self[index(startIndex, offsetBy: prefix.count)...] : nil
     }
 }

@@ -30,7 +30,7 @@ public struct DryRunPrinter: Sendable {
             buffer.append(contentsOf: #","body":"#.utf8)
             builder.writeBody(
                 serializedData: CollectionOfOne(record.output ?? Array("null".utf8)),
-                testEventCode: builder.testEventCode(for: record.fields), into: &buffer)
+                route: builder.route(for: record.fields), into: &buffer)
         case .rejected(let reason):
             writeMember("error", reason)
         case .skipped(let reason):

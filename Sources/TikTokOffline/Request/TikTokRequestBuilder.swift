@@ -47,13 +47,42 @@ public struct TikTokRequestBuilder: Sendable {
         return testEventCode
     }
 
+    /// What a request's envelope says: which event set, of which kind, with which test code.
+    /// Records of different routes never share a request.
+    public struct Route: Sendable, Hashable {
+        public var eventSetID: String
+        public var eventSource: TikTokEventSource
+        public var testEventCode: String?
+
+        public init(eventSetID: String, eventSource: TikTokEventSource = .offline, testEventCode: String? = nil) {
+            self.eventSetID = eventSetID
+            self.eventSource = eventSource
+            self.testEventCode = testEventCode
+        }
+    }
+
+    /// Where a record goes: its mapping's `destination:` block (the `event_set_id`,
+    /// `event_source` and `test_event_code` fields) over the settings.
+    public func route(for fields: JSONObject) -> Route {
+        Route(
+            eventSetID: fields["event_set_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? eventSetID,
+            eventSource: fields["event_source"]?.stringValue.flatMap(TikTokEventSource.init(rawValue:)) ?? .offline,
+            testEventCode: testEventCode(for: fields))
+    }
+
     /// The whole request body for `data` elements, all of one test code (nil: live events), as
     /// a value (the bytes are ``writeBody(serializedData:testEventCode:into:)``'s; a test holds
     /// the two to the same layout).
     public func body(data: [JSON], testEventCode: String?) -> JSON {
+        body(data: data, route: Route(eventSetID: eventSetID, testEventCode: testEventCode))
+    }
+
+    /// The whole request body for `data` elements of one route.
+    public func body(data: [JSON], route: Route) -> JSON {
         var body = JSONObject(minimumCapacity: 5)
-        body.appendUnchecked("event_source", "offline")
-        body.appendUnchecked("event_source_id", .string(eventSetID))
+        body.appendUnchecked("event_source", .string(route.eventSource.rawValue))
+        body.appendUnchecked("event_source_id", .string(route.eventSetID))
+        let testEventCode = route.testEventCode
         if let partnerName { body.appendUnchecked("partner_name", .string(partnerName)) }
         if let testEventCode, !testEventCode.isEmpty { body.appendUnchecked("test_event_code", .string(testEventCode)) }
         body.appendUnchecked("data", .array(data))
@@ -63,10 +92,16 @@ public struct TikTokRequestBuilder: Sendable {
     /// Appends the body around already serialized `data` elements (as
     /// ``writeDataElement(for:now:into:)`` writes them), all of one test code, to `out`.
     public func writeBody(serializedData data: some Sequence<[UInt8]>, testEventCode: String?, into out: inout [UInt8]) {
-        if testEventCode == self.testEventCode {
+        writeBody(serializedData: data, route: Route(eventSetID: eventSetID, testEventCode: testEventCode), into: &out)
+    }
+
+    /// Appends the body around already serialized `data` elements of one route to `out`.
+    public func writeBody(serializedData data: some Sequence<[UInt8]>, route: Route, into out: inout [UInt8]) {
+        if route == Route(eventSetID: eventSetID, testEventCode: testEventCode) {
             envelope.write(elements: data, into: &out)
         } else {
-            TikTokEnvelope(eventSetID: eventSetID, partnerName: partnerName, testEventCode: testEventCode)
+            TikTokEnvelope(eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: partnerName,
+                           testEventCode: route.testEventCode)
                 .write(elements: data, into: &out)
         }
     }
@@ -158,7 +193,9 @@ public struct TikTokRequestBuilder: Sendable {
             member(#""external_id":"#, .externalIDs, absent: "[]", into: &out)
             member(#","phone":"#, .phoneNumbers, absent: "[]", into: &out)
             member(#","email":"#, .emailAddresses, absent: "[]", into: &out)
-            for (key, slot) in TikTokRequestBuilder.userMembers where isTruthy(slot) {
+            // A CRM event names its lead in `lead`, not among the user's identifiers.
+            let crm = string(.eventSource) == TikTokEventSource.crm.rawValue
+            for (key, slot) in TikTokRequestBuilder.userMembers where isTruthy(slot) && !(crm && slot == .leadID) {
                 member(key, slot, into: &out)
             }
 
@@ -177,7 +214,19 @@ public struct TikTokRequestBuilder: Sendable {
             } else if isTruthy(.referrer) {
                 member(#""referrer":"#, .referrer, into: &out)
             }
-            out.append(contentsOf: isTruthy(.limitedDataUse) ? #"},"limited_data_use":true"#.utf8 : #"},"limited_data_use":false"#.utf8)
+            out.append(UInt8(ascii: "}"))
+            if crm {
+                // TikTok's CRM events: `lead` with the TikTok lead ID and the CRM it comes from.
+                append(#","lead":{"#, to: &out)
+                var first = true
+                for (key, slot) in [(#""lead_id":"# as StaticString, Slot.leadID), (#""lead_event_source":"#, .leadEventSource)] where isTruthy(slot) {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    member(key, slot, into: &out)
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(contentsOf: isTruthy(.limitedDataUse) ? #","limited_data_use":true"#.utf8 : #","limited_data_use":false"#.utf8)
             out.append(UInt8(ascii: "}"))
         }
     }
@@ -186,7 +235,7 @@ public struct TikTokRequestBuilder: Sendable {
     private enum Slot: Int, CaseIterable {
         case event, timestamp, eventID, ttclid, url, referrer, externalIDs, phoneNumbers, emailAddresses
         case leadID, ttp, ip, userAgent, locale, contents, contentType, currency, query, description
-        case orderID, shopID, value, limitedDataUse
+        case orderID, shopID, value, limitedDataUse, eventSource, leadEventSource
     }
 
     /// The field keys the request reads, in the order prepared fields usually come in.
@@ -197,7 +246,7 @@ public struct TikTokRequestBuilder: Sendable {
         ("locale", .locale), ("url", .url), ("referrer", .referrer), ("ip", .ip), ("user_agent", .userAgent),
         ("content_type", .contentType), ("currency", .currency), ("value", .value), ("description", .description),
         ("query", .query), ("limited_data_use", .limitedDataUse),
-        ("event", .event), ("contents", .contents),
+        ("event", .event), ("contents", .contents), ("event_source", .eventSource), ("lead_event_source", .leadEventSource),
     ]
     private static let slotKeys = KeyIndex(slotTable.map(\.0))
     private static let slotOrder = slotTable.map(\.1)

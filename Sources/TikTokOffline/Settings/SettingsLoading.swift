@@ -5,7 +5,7 @@ extension TikTokSettings {
     /// The keys a settings file may hold.
     public static let fileKeys = [
         "access_token", "event_set_id", "partner_name", "default_country_code", "test_event_code",
-        "consent_category", "require_consent", "pipeline",
+        "consent_category", "require_consent", "pipeline", "max_event_age_days", "stale_events",
     ]
 
     /// Reads a settings file. String values may use `${NAME}` to take an environment
@@ -17,6 +17,8 @@ extension TikTokSettings {
     /// partner_name: Acme
     /// default_country_code: "1"
     /// pipeline: [consent, normalize, hash, validate, send]
+    /// max_event_age_days: 28        # older events are stale
+    /// stale_events: reject          # or warn, or off
     /// ```
     public init(yaml text: String, file: String? = nil, environment: [String: String]) throws(SettingsError) {
         let where_ = file ?? "settings"
@@ -59,6 +61,17 @@ extension TikTokSettings {
         case nil, .null?: break
         case .bool(let b)?: requireConsent = b
         default: throw SettingsError("\(source): require_consent must be true or false")
+        }
+        switch root["max_event_age_days"] {
+        case nil, .null?: break
+        case .int(let days)?: maxEventAgeDays = days
+        default: throw SettingsError("\(source): max_event_age_days must be a whole number of days")
+        }
+        if let policy = try string("stale_events") {
+            guard let value = StaleEvents(rawValue: policy) else {
+                throw SettingsError("\(source): stale_events must be reject, warn or off, not '\(policy)'")
+            }
+            staleEvents = value
         }
         if let pipeline = root["pipeline"] {
             do {

@@ -19,12 +19,33 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
     public var requireConsent: Bool
     /// The stages to run, if not the default `consent, normalize, hash, validate, send`.
     public var pipeline: PipelineDefinition?
+    /// How old an event may be (by its `timestamp`) and still be sent: TikTok attributes
+    /// offline events up to 28 days after they happen (its longest click-through window).
+    public var maxEventAgeDays: Int = TikTokSettings.attributionWindowDays
+    /// What happens to an event older than ``maxEventAgeDays``.
+    public var staleEvents: StaleEvents = .reject
+
+    /// TikTok's longest attribution window for offline events, in days.
+    public static let attributionWindowDays = 28
+
+    /// What the validate stage does with an event older than ``maxEventAgeDays``.
+    public enum StaleEvents: String, Sendable, CaseIterable {
+        /// Refused with the reason (the default: TikTok would not attribute it).
+        case reject
+        /// Sent, with a warning on the record.
+        case warn
+        /// Sent whatever its age (backfills, tests on old data).
+        case off
+    }
 
     public init(
         accessToken: String? = nil, eventSetID: String? = nil, partnerName: String? = nil,
         defaultCountryCode: String? = nil, testEventCode: String? = nil,
-        consentCategory: String = "Advertising", requireConsent: Bool = false, pipeline: PipelineDefinition? = nil
+        consentCategory: String = "Advertising", requireConsent: Bool = false, pipeline: PipelineDefinition? = nil,
+        maxEventAgeDays: Int = TikTokSettings.attributionWindowDays, staleEvents: StaleEvents = .reject
     ) {
+        self.maxEventAgeDays = maxEventAgeDays
+        self.staleEvents = staleEvents
         self.accessToken = accessToken
         self.eventSetID = eventSetID
         self.partnerName = partnerName
@@ -52,6 +73,7 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
             }
         }
         if consentCategory.isEmpty { throw SettingsError("consent_category must not be empty") }
+        if !(1...3650).contains(maxEventAgeDays) { throw SettingsError("max_event_age_days must be between 1 and 3650") }
     }
 
     public var description: String {
@@ -64,6 +86,8 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
         if let testEventCode { parts.append("test_event_code: \(testEventCode)") }
         parts.append("consent_category: \(consentCategory)")
         parts.append("require_consent: \(requireConsent)")
+        parts.append("max_event_age_days: \(maxEventAgeDays)")
+        parts.append("stale_events: \(staleEvents.rawValue)")
         return "TikTokSettings(\(parts.joined(separator: ", ")))"
     }
 
@@ -77,7 +101,7 @@ extension TikTokSettings: CustomReflectable {
             "accessToken": accessToken == nil ? "<unset>" : "<redacted>", "eventSetID": eventSetID as Any,
             "partnerName": partnerName as Any, "defaultCountryCode": defaultCountryCode as Any,
             "testEventCode": testEventCode as Any, "consentCategory": consentCategory, "requireConsent": requireConsent,
-            "pipeline": pipeline as Any,
+            "pipeline": pipeline as Any, "maxEventAgeDays": maxEventAgeDays, "staleEvents": staleEvents.rawValue,
         ])
     }
 }

@@ -10,7 +10,7 @@ public enum TikTokStages {
             ("consent", ConsentStage(category: settings.consentCategory, requireConsent: settings.requireConsent)),
             ("normalize", NormalizeStage(actions: actions, defaultCountryCode: settings.defaultCountryCode)),
             ("hash", HashStage(actions: actions)),
-            ("validate", ValidateStage(actions: actions)),
+            ("validate", ValidateStage(actions: actions, settings: settings)),
             ("send", SendStage(builder: TikTokRequestBuilder(settings: settings), sink: sink)),
         ]
         for (name, stage) in builtIns {

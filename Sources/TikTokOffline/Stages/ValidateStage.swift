@@ -2,13 +2,18 @@ import ConversionEngine
 import MappingKit
 
 /// Refuses what TikTok cannot use: a record without an event name, without any identifier
-/// left after normalizing, or with a timestamp that is not a date. Renames the reserved
-/// event `Purchase` to `CompletePayment`.
+/// left after normalizing (for a CRM event, its lead ID counts), with a timestamp that is not
+/// a date, older than the settings allow (stale), or routed to an event set id that cannot be
+/// one; a CRM event without a lead ID. Renames the reserved event `Purchase` to `CompletePayment`.
 public struct ValidateStage: Stage {
     let identifiers: IdentifierFields
+    let maxEventAgeDays: Int
+    let staleEvents: TikTokSettings.StaleEvents
 
-    public init(actions: ActionCatalog) {
+    public init(actions: ActionCatalog, settings: TikTokSettings = TikTokSettings()) {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: nil)
+        maxEventAgeDays = settings.maxEventAgeDays
+        staleEvents = settings.staleEvents
     }
 
     /// Works on fields only.
@@ -16,8 +21,9 @@ public struct ValidateStage: Stage {
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var guesses = Guesses(identifiers: [Int](repeating: 0, count: identifiers.maxFieldCount))
+        let now = context.now
         batch.forEachPending { record in
-            if let reason = problem(in: &record, guesses: &guesses) { record.reject(reason) }
+            if let reason = problem(in: &record, now: now, guesses: &guesses) { record.reject(reason) }
         }
     }
 
@@ -28,7 +34,7 @@ public struct ValidateStage: Stage {
         var identifiers: [Int]
     }
 
-    private func problem(in record: inout Record, guesses: inout Guesses) -> String? {
+    private func problem(in record: inout Record, now: Int64, guesses: inout Guesses) -> String? {
         guard let eventPosition = record.fields.index(forKey: "event", guess: &guesses.event),
             case .string(let event) = record.fields.values[eventPosition], !event.isEmpty
         else {
@@ -38,8 +44,16 @@ public struct ValidateStage: Stage {
             record.fields["event"] = "CompletePayment"
             record.warnings.append("event: 'Purchase' is reserved; sent as 'CompletePayment'")
         }
+        let crm = record.fields["event_source"] == .string(TikTokEventSource.crm.rawValue)
+        if crm && !(record.fields["lead_id"]?.isTruthy ?? false) {
+            return "lead_id: a CRM event needs the TikTok lead ID it reports on"
+        }
+        if let id = record.fields["event_set_id"], id.isTruthy,
+           !(id.stringValue.map(TikTokRoute.isValidEventSetID) ?? false) {
+            return "event_set_id: not an event set id (1 to 64 letters, digits, _ or -)"
+        }
         let fields = identifiers.fields(for: record.action)
-        let hasIdentifier = fields.indices.contains { n in
+        let hasIdentifier = crm || fields.indices.contains { n in
             guard let position = record.fields.index(forKey: fields[n].key, guess: &guesses.identifiers[n]) else { return false }
             if case .array(let values) = record.fields.values[position] { return !values.isEmpty } else { return false }
         }
@@ -50,8 +64,16 @@ public struct ValidateStage: Stage {
         if let position = record.fields.index(forKey: "timestamp", guess: &guesses.timestamp),
             case let timestamp = record.fields.values[position], timestamp.isTruthy
         {
-            guard case .string(let text) = timestamp, JSDate.parseMilliseconds(text) != nil else {
+            guard case .string(let text) = timestamp, let milliseconds = JSDate.parseMilliseconds(text) else {
                 return "timestamp: not a date TikTok accepts (expected ISO-8601, e.g. 2024-01-08T13:52:50Z)"
+            }
+            if staleEvents != .off {
+                let days = (Double(now) * 1000 - milliseconds) / 86_400_000
+                if days > Double(maxEventAgeDays) {
+                    let message = "stale: the event is \(Int(days)) days old; TikTok attributes offline events up to \(maxEventAgeDays) days (max_event_age_days)"
+                    if staleEvents == .reject { return message }
+                    record.warnings.append(message)
+                }
             }
         }
         return nil

@@ -65,6 +65,15 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "TikTok test_event_code for events whose mapping sets none: they show in the event set's Test Events tab only.")
     var testEventCode: String?
 
+    @Option(help: "Digits put before phone numbers written without + or 00, e.g. 1 (default: none; such numbers are dropped).")
+    var defaultCountryCode: String?
+
+    @Option(help: "Events older than this many days (by their timestamp) are stale (default 28, TikTok's attribution window).")
+    var maxEventAgeDays: Int?
+
+    @Option(help: "What to do with stale events: reject (default), warn (send them, with a warning), off (no age check).")
+    var staleEvents: String?
+
     func resolve(requireAccessToken: Bool) throws -> TikTokSettings {
         let environment = ProcessInfo.processInfo.environment
         var resolved = TikTokSettings()
@@ -82,6 +91,14 @@ struct SettingsOptions: ParsableArguments {
             if let eventSetID { resolved.eventSetID = eventSetID }
             if let partnerName { resolved.partnerName = partnerName }
             if let testEventCode { resolved.testEventCode = testEventCode.isEmpty ? nil : testEventCode }
+            if let defaultCountryCode { resolved.defaultCountryCode = defaultCountryCode }
+            if let maxEventAgeDays { resolved.maxEventAgeDays = maxEventAgeDays }
+            if let staleEvents {
+                guard let policy = TikTokSettings.StaleEvents(rawValue: staleEvents) else {
+                    throw SettingsError("--stale-events must be reject, warn or off, not '\(staleEvents)'")
+                }
+                resolved.staleEvents = policy
+            }
             resolved.fillFromEnvironment(environment)
             try resolved.validate(requireAccessToken: requireAccessToken)
         } catch let error as SettingsError {

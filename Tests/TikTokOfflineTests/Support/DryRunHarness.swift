@@ -8,7 +8,7 @@ import Testing
 /// Runs the dry-run over in-memory input through real files, as the command does.
 enum DryRunHarness {
     static func run(
-        _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
+        _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment", staleEvents: .off),
         trace: Bool = false, enableAll: Bool = true
     ) async throws -> (lines: [JSON], text: String, summary: Ingest.Totals) {
         let directory = FileManager.default.temporaryDirectory
@@ -34,7 +34,7 @@ enum DryRunHarness {
         return (lines, text, summary)
     }
 
-    static func run(_ text: String, settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment"),
+    static func run(_ text: String, settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment", staleEvents: .off),
                     trace: Bool = false) async throws -> (lines: [JSON], text: String, summary: Ingest.Totals) {
         try await run(Array(text.utf8), settings: settings, trace: trace)
     }
