@@ -18,18 +18,19 @@ struct CSVInputTests {
           email_addresses: !path $.Email
           value: !path $['Order Total']
           description: !path $.Note
+          timestamp: !path $.When
         """
 
     /// Each row as the test writes it by hand: column → cell (nil: empty cell).
     static let rows: [[String: String?]] = [
-        ["Order ID": "A-1", "Email": "Ann@Example.com", "Order Total": "12.50", "Note": "plain"],
-        ["Order ID": "A-2", "Email": "bo@example.com", "Order Total": "7", "Note": "with, a comma"],
-        ["Order ID": "A-3", "Email": "cy@example.com", "Order Total": "3.25", "Note": "she said \"hi\""],
-        ["Order ID": "A-4", "Email": "di@example.com", "Order Total": "100", "Note": "two\nlines"],
-        ["Order ID": "A-5", "Email": "ed@example.com", "Order Total": "1", "Note": nil],
-        ["Order ID": "A-6", "Email": "fi@example.com", "Order Total": "2", "Note": "über, «ok»"],
+        ["Order ID": "A-1", "Email": "Ann@Example.com", "Order Total": "12.50", "Note": "plain", "When": "2026-12-01T10:00:00Z"],
+        ["Order ID": "A-2", "Email": "bo@example.com", "Order Total": "7", "Note": "with, a comma", "When": "2026-12-01T10:00:00Z"],
+        ["Order ID": "A-3", "Email": "cy@example.com", "Order Total": "3.25", "Note": "she said \"hi\"", "When": "2026-12-01T10:00:00Z"],
+        ["Order ID": "A-4", "Email": "di@example.com", "Order Total": "100", "Note": "two\nlines", "When": "2026-12-01T10:00:00Z"],
+        ["Order ID": "A-5", "Email": "ed@example.com", "Order Total": "1", "Note": nil, "When": "2026-12-01T10:00:00Z"],
+        ["Order ID": "A-6", "Email": "fi@example.com", "Order Total": "2", "Note": "über, «ok»", "When": "2026-12-01T10:00:00Z"],
     ]
-    static let columns = ["Order ID", "Email", "Order Total", "Note"]
+    static let columns = ["Order ID", "Email", "Order Total", "Note", "When"]
 
     static func csvCell(_ value: String?) -> String {
         guard let value else { return "" }
@@ -55,7 +56,7 @@ struct CSVInputTests {
         var csv = "\u{FEFF}" + Self.columns.joined(separator: ",") + "\r\n"
         for (index, row) in Self.rows.enumerated() {
             csv += Self.columns.map { Self.csvCell(row[$0] ?? nil) }.joined(separator: ",") + "\r\n"
-            if index == 2 { csv += "A-bad,x@example.com,9,not \"quoted\" right\r\n" }
+            if index == 2 { csv += "A-bad,x@example.com,9,not \"quoted\" right,2026-12-01T10:00:00Z\r\n" }
         }
         try csv.write(toFile: directory.file("orders.csv"), atomically: true, encoding: .utf8)
         // NDJSON: the same rows as objects, written independently (empty cells left out).
@@ -89,7 +90,7 @@ struct CSVInputTests {
         defer { directory.cleanup() }
         try Self.mapping.write(toFile: directory.file("till.yaml"), atomically: true, encoding: .utf8)
         let separator = delimiter == "tab" ? "\t" : delimiter
-        let csv = Self.columns.joined(separator: separator) + "\n" + ["A-1", "ann@example.com", "12.50", "x, y"].joined(separator: separator) + "\n"
+        let csv = Self.columns.joined(separator: separator) + "\n" + ["A-1", "ann@example.com", "12.50", "x, y", "2026-12-01T10:00:00Z"].joined(separator: separator) + "\n"
         try csv.write(toFile: directory.file("orders.csv"), atomically: true, encoding: .utf8)
         let result = try await Self.dryRun(directory.file("orders.csv"), in: directory, name: name, extra: ["--csv-delimiter", delimiter])
         #expect(result.bodies.count == 1 && result.bodies.first?["data"]?.arrayValue?.first?["event_id"] == "A-1")
