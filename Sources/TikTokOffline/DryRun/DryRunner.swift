@@ -37,6 +37,13 @@ public struct DryRunner: Sendable {
     /// totals, `accepted` counts the records shown as sent.
     @discardableResult
     public func run(input: Int32, format: InputFormat = .ndjson, output: Int32) async throws -> Ingest.Totals {
+        var none: MatchQuality?
+        return try await run(input: input, format: format, output: output, matchQuality: &none)
+    }
+
+    /// ``run(input:format:output:)``, counting every record into `matchQuality` when it is set.
+    @discardableResult
+    public func run(input: Int32, format: InputFormat = .ndjson, output: Int32, matchQuality: inout MatchQuality?) async throws -> Ingest.Totals {
         var source = format.source(fileDescriptor: input, maxEventBytes: limits.maxBytes)
         let ingest = Ingest(engine: engine, limits: limits)
         var printer = DryRunPrinter(builder: builder)
@@ -62,6 +69,7 @@ public struct DryRunner: Sendable {
                     }
                     printer.write(records[i])
                 }
+                if matchQuality != nil { for i in records.indices { matchQuality!.add(records[i]) } }
             }
             for error in errors[e...] { printer.writeLineError(line: error.line, error.reason) }
             if printer.buffer.count >= Self.outputChunk {

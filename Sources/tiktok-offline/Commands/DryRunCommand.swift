@@ -27,6 +27,12 @@ struct DryRunCommand: AsyncParsableCommand {
     @Flag(help: "Also print each record as it left each stage (identifiers hashed).")
     var trace = false
 
+    @Flag(help: "Print on stderr, per mapping, the share of records carrying each identifier and why identifiers were dropped.")
+    var report = false
+
+    @Flag(help: "With --report: the report as one JSON object instead of a table.")
+    var jsonSummary = false
+
     func run() async throws {
         let settings = try settings.resolve(requireAccessToken: false)
         let engine = try mappings.engine(settings: settings, sink: DryRunSink())
@@ -39,6 +45,10 @@ struct DryRunCommand: AsyncParsableCommand {
         }
         defer { if fd != 0 { close(fd) } }
         let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace)
-        try await runner.run(input: fd, format: try inputOptions.format(), output: 1)
+        var quality: MatchQuality? = report ? MatchQuality() : nil
+        try await runner.run(input: fd, format: try inputOptions.format(), output: 1, matchQuality: &quality)
+        if let quality {
+            Terminal.error(jsonSummary ? quality.json.serialized() : quality.table())
+        }
     }
 }

@@ -1,0 +1,88 @@
+import ConversionEngine
+import MappingKit
+
+/// How many of each mapping's records TikTok can match, before anything is sent: the share
+/// of records sent carrying each identifier after normalizing, the share refused for having none, and why
+/// identifiers were dropped. Counts only; no value is kept.
+public struct MatchQuality: Sendable {
+    /// One mapping's figures.
+    public struct Figures: Sendable, Hashable {
+        public var records = 0
+        public var email = 0
+        public var phone = 0
+        public var externalID = 0
+        public var ttclid = 0
+        /// Both the IP address and the user agent.
+        public var ipAndUserAgent = 0
+        /// Refused because no identifier was left.
+        public var noIdentifier = 0
+        /// Why identifier values were dropped (`email_addresses: dropped a value (no @)`), by count.
+        public var dropped: [String: Int] = [:]
+    }
+
+    /// Mapping names in the order first seen.
+    public private(set) var order: [String] = []
+    public private(set) var mappings: [String: Figures] = [:]
+
+    public init() {}
+
+    /// Counts one record after the pipeline.
+    public mutating func add(_ record: borrowing Record) {
+        if mappings[record.mapping] == nil { order.append(record.mapping) }
+        var figures = mappings[record.mapping] ?? Figures()
+        figures.records += 1
+        func has(_ key: String) -> Bool {
+            if case .array(let values)? = record.fields[key] { return !values.isEmpty }
+            return record.fields[key]?.isTruthy ?? false
+        }
+        // Identifiers count on the records TikTok receives: what a refused record carried never reaches it.
+        let sent = record.outcome == .sent
+        if sent && has("email_addresses") { figures.email += 1 }
+        if sent && has("phone_numbers") { figures.phone += 1 }
+        if sent && has("external_ids") { figures.externalID += 1 }
+        if sent, has("ttclid") || (record.fields["url"]?.stringValue.flatMap(ClickIDFromURL.ttclid(in:)) != nil) { figures.ttclid += 1 }
+        if sent && has("ip") && has("user_agent") { figures.ipAndUserAgent += 1 }
+        if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures.noIdentifier += 1 }
+        for warning in record.warnings where warning.contains(": dropped a value") { figures.dropped[warning, default: 0] += 1 }
+        mappings[record.mapping] = figures
+    }
+
+    /// The report as a table for a terminal.
+    public func table(topReasons: Int = 3) -> String {
+        func share(_ count: Int, of total: Int) -> String {
+            total == 0 ? "-" : String(Int((Double(count) * 100 / Double(total)).rounded())) + "%"
+        }
+        var lines = ["match quality (share of each mapping's records sent with the identifier, after normalizing)",
+                     pad("mapping", 28) + pad("records", 9) + pad("email", 7) + pad("phone", 7) + pad("ext id", 8) + pad("ttclid", 8)
+                        + pad("ip+ua", 7) + "no identifier"]
+        for name in order {
+            let f = mappings[name]!
+            lines.append(pad(String(name.prefix(27)), 28) + pad(String(f.records), 9) + pad(share(f.email, of: f.records), 7)
+                + pad(share(f.phone, of: f.records), 7) + pad(share(f.externalID, of: f.records), 8) + pad(share(f.ttclid, of: f.records), 8)
+                + pad(share(f.ipAndUserAgent, of: f.records), 7) + share(f.noIdentifier, of: f.records))
+            for (reason, count) in f.dropped.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(topReasons) {
+                lines.append("    \(count) × \(reason)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as JSON: `{"mappings":[{"mapping":…,"records":N,"email":N,…,"dropped":{reason: N}}]}`.
+    public var json: JSON {
+        .object(["mappings": .array(order.map { name in
+            let f = mappings[name]!
+            var dropped = JSONObject()
+            for (reason, count) in f.dropped.sorted(by: { $0.key < $1.key }) { dropped[reason] = .int(count) }
+            return .object([
+                "mapping": .string(name), "records": .int(f.records), "email": .int(f.email), "phone": .int(f.phone),
+                "external_id": .int(f.externalID), "ttclid": .int(f.ttclid), "ip_and_user_agent": .int(f.ipAndUserAgent),
+                "no_identifier": .int(f.noIdentifier),
+                "dropped": .object(dropped),
+            ])
+        })])
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
