@@ -61,7 +61,7 @@ public final class CSVSource: EventSource {
         for (index, field) in reader.fields.enumerated() {
             let name = reader.withBytes(field) { bytes in String(validating: Self.unquoted(bytes, quoted: field.quoted), as: UTF8.self) }
             guard let name else { throw CSVHeaderError("column \(index + 1) of the header is not UTF-8 text") }
-            let trimmed = name.trimmingCharacters(in: " \t")
+            let trimmed = String(name.trimming(" \t"))
             guard !trimmed.isEmpty else { throw CSVHeaderError("column \(index + 1) of the header has no name") }
             guard seen.insert(trimmed).inserted else { throw CSVHeaderError("the header names column \"\(trimmed)\" twice") }
             var key: [UInt8] = []
@@ -157,13 +157,4 @@ public struct CSVHeaderError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { "CSV header: \(message)" }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
-    }
 }

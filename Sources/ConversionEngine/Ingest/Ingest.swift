@@ -178,7 +178,7 @@ public final class Ingest: Sendable {
     /// event may hold personal data, and nothing printed or logged may repeat it.
     static func withoutInputText(_ message: String) -> String {
         guard let quote = message.firstIndex(of: "\"") else { return message }
-        return String(message[..<quote]).trimmingSpaces
+        return String(message[..<quote].trimming(" "))
     }
 }
 
@@ -208,14 +208,5 @@ public struct IngestedBatch: Sendable {
             }
         }
         return all.sorted { $0.line < $1.line }
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.last == " " { text.removeLast() }
-        while text.first == " " { text.removeFirst() }
-        return String(text)
     }
 }

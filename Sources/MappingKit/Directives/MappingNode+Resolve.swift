@@ -296,7 +296,7 @@ extension MappingNode.Split {
     static func parts(of text: Substring, at separator: String, keepEmpty: Bool = false) -> [Substring] {
         var parts: [Substring] = []
         func add(_ part: Substring) {
-            let trimmed = part.trimmingSpacesAndTabs
+            let trimmed = part.trimming(" \t")
             if keepEmpty || !trimmed.isEmpty { parts.append(trimmed) }
         }
         var rest = text
@@ -306,14 +306,5 @@ extension MappingNode.Split {
         }
         add(rest)
         return parts
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpacesAndTabs: Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
     }
 }

@@ -39,7 +39,7 @@ public struct Trigger: Sendable {
     /// own, not FQL) fires for every event: for inputs that hold one kind of event only, such
     /// as a CSV file's rows, whose columns FQL's fields cannot name.
     public init(_ source: String) throws {
-        if source.trimmingCharacters(in: " \t\n") == "all" {
+        if source.trimming(" \t\n") == "all" {
             self.init(source: "all", node: .group(.and, []), warnings: [])
             return
         }
@@ -94,14 +94,5 @@ public struct Trigger: Sendable {
     /// equal compiled conditions (`properties.a < "10"` and `properties.a < 10` are equivalent).
     public func isEquivalent(to other: Trigger) -> Bool {
         storage.matcher == other.storage.matcher
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
     }
 }
