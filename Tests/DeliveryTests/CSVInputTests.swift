@@ -146,6 +146,16 @@ struct CSVInputTests {
                                                      "--json-summary"], in: directory, name: "run")
         #expect(await run.wait() == 0, "\(run.stderr)")
         #expect(try await mock.uniqueEvents() == 7)
+        // run's summary carries the match quality dry-run --report gives for the same rows.
+        let report = try ToolProcess(["dry-run", "--report", "--json-summary"] + flags, in: directory, name: "report")
+        #expect(await report.wait() == 0)
+        let summary = try JSON.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(summary["match_quality"] == (try JSON.parse(try #require(report.stderr.split(separator: "\n").last.map(String.init)))))
+        #expect(summary["match_quality"]?["mappings"]?.arrayValue?.first?["no_identifier"] == 1)
+        let textRun = try ToolProcess(["run"] + flags + ["--endpoint", mock.baseURL, "--access-token", "t", "--outbox", directory.file("o2.sqlite")],
+                                   in: directory, name: "run-text")
+        #expect(await textRun.wait() == 0)
+        #expect(textRun.stdout.contains("match quality") && textRun.stdout.contains("POS Purchase"), "\(textRun.stdout)")
         await mock.stop()
     }
 }

@@ -107,6 +107,8 @@ struct RunCommand: AsyncParsableCommand {
         let rejectsFile = try rejects.map { try RejectsFile(path: $0) }
         defer { rejectsFile?.close() }
         var reasons: [String: Int] = [:]
+        var quality = MatchQuality()
+        let qualityMetrics = MatchQualityMetrics()
 
         let interrupted = InterruptFlag()
         let signals = Task {
@@ -138,6 +140,10 @@ struct RunCommand: AsyncParsableCommand {
                     reasons[rejection.reason, default: 0] += 1
                     rejectsFile?.write(rejection)
                 }
+                var batchQuality = MatchQuality()
+                batchQuality.add(ingested.batch.records)
+                quality.add(batchQuality)
+                if metricsPort != nil { qualityMetrics.record(batchQuality) }
             }
         } catch {
             deliverer?.stop()
@@ -157,7 +163,7 @@ struct RunCommand: AsyncParsableCommand {
             totals: totals, enqueued: sink.enqueued, report: report, pendingBefore: pendingBefore,
             pendingAfter: try? await OutboxStatus.pending(in: outbox, for: route), deadLettersTotal: counts?.deadLetters ?? 0,
             seconds: (ContinuousClock.now - start).inSeconds,
-            interrupted: interrupted.isSet
+            interrupted: interrupted.isSet, matchQuality: quality
         ), reasons: reasons, outbox: outbox)
     }
 

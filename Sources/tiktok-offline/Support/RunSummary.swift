@@ -40,6 +40,8 @@ struct RunSummary {
     var deadLettersTotal: Int
     var seconds: Double
     var interrupted: Bool
+    /// What share of each mapping's records TikTok can match (empty when nothing was read).
+    var matchQuality = MatchQuality()
 
     var json: JSON {
         [
@@ -54,6 +56,7 @@ struct RunSummary {
             "events_per_second": .int(seconds > 0 ? Int(Double(report.sent) / seconds) : 0),
             "failure": report.failure.map { .string($0.description) } ?? .null,
             "interrupted": .bool(interrupted),
+            "match_quality": matchQuality.json,
         ]
     }
 
@@ -84,6 +87,7 @@ struct RunSummary {
             lines.append("most common rejection reasons:")
             lines += top.map { "  \($0.value) × \($0.key)" }
         }
+        if input && !matchQuality.order.isEmpty { lines.append(matchQuality.table()) }
         return lines.joined(separator: "\n")
     }
 

@@ -18,6 +18,22 @@ public struct MatchQuality: Sendable {
         public var noIdentifier = 0
         /// Why identifier values were dropped (`email_addresses: dropped a value (no @)`), by count.
         public var dropped: [String: Int] = [:]
+
+        /// The identifier counts by name, as the JSON report and the metrics spell them.
+        public var identifiers: KeyValuePairs<String, Int> {
+            ["email": email, "phone": phone, "external_id": externalID, "ttclid": ttclid, "ip_and_user_agent": ipAndUserAgent]
+        }
+
+        mutating func add(_ other: Figures) {
+            records += other.records
+            email += other.email
+            phone += other.phone
+            externalID += other.externalID
+            ttclid += other.ttclid
+            ipAndUserAgent += other.ipAndUserAgent
+            noIdentifier += other.noIdentifier
+            for (reason, count) in other.dropped { dropped[reason, default: 0] += count }
+        }
     }
 
     /// Mapping names in the order first seen.
@@ -47,6 +63,21 @@ public struct MatchQuality: Sendable {
         mappings[record.mapping] = figures
     }
 
+    /// Counts every record of `records` (settled by the pipeline).
+    public mutating func add(_ records: borrowing [Record]) {
+        records.withUnsafeBufferPointer { records in
+            for i in records.indices { add(records[i]) }
+        }
+    }
+
+    /// Adds another tally's figures (a batch's, to a running total).
+    public mutating func add(_ other: MatchQuality) {
+        for name in other.order {
+            if mappings[name] == nil { order.append(name) }
+            mappings[name, default: Figures()].add(other.mappings[name]!)
+        }
+    }
+
     /// The report as a table for a terminal.
     public func table(topReasons: Int = 3) -> String {
         func share(_ count: Int, of total: Int) -> String {
@@ -73,12 +104,11 @@ public struct MatchQuality: Sendable {
             let f = mappings[name]!
             var dropped = JSONObject()
             for (reason, count) in f.dropped.sorted(by: { $0.key < $1.key }) { dropped[reason] = .int(count) }
-            return .object([
-                "mapping": .string(name), "records": .int(f.records), "email": .int(f.email), "phone": .int(f.phone),
-                "external_id": .int(f.externalID), "ttclid": .int(f.ttclid), "ip_and_user_agent": .int(f.ipAndUserAgent),
-                "no_identifier": .int(f.noIdentifier),
-                "dropped": .object(dropped),
-            ])
+            var entry: JSONObject = ["mapping": .string(name), "records": .int(f.records)]
+            for (identifier, count) in f.identifiers { entry[identifier] = .int(count) }
+            entry["no_identifier"] = .int(f.noIdentifier)
+            entry["dropped"] = .object(dropped)
+            return .object(entry)
         })])
     }
 
