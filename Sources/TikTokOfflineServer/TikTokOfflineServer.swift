@@ -39,6 +39,10 @@ public final class TikTokOfflineServer: Sendable {
         public var maxEventBytes = 32 * 1024
         /// Largest request body, inflated if gzipped (Segment's limit: 500 KB).
         public var maxRequestBytes = 500 * 1024
+        /// Largest CSV upload (`POST /v1/csv`), inflated if gzipped.
+        public var maxUploadBytes = 32 << 20
+        /// Longest time to receive a CSV upload, and to wait for room in a full queue for its rows.
+        public var uploadTimeout: Duration = .seconds(120)
         /// Connections open at once; more wait in the listen backlog.
         public var maxConnections = 1_024
         /// An idle connection, or a client that stops sending its request, is closed after this.
@@ -144,6 +148,9 @@ public final class TikTokOfflineServer: Sendable {
         logger.notice("configuration reloaded", metadata: ["mappings": "\(next.ingest.engine.enabledMappings.count)"])
         return nil
     }
+
+    /// The share of each mapping's records TikTok can match, over every record since the start.
+    public var matchQuality: MatchQuality { metrics.matchQuality }
 
     /// Why the service is not ready to take events, or nil when it is.
     var unreadiness: String? {

@@ -47,6 +47,14 @@ public enum InputFormat: Sendable, Hashable {
         return .ndjson
     }
 
+    /// The CSV field separator a name gives: one printable ASCII character other than a quote,
+    /// or `tab` (also `\t`); nil for anything else.
+    public static func csvDelimiter(named name: String) -> UInt8? {
+        if ["tab", "\\t", "\t"].contains(name) { return 0x09 }
+        guard name.utf8.count == 1, let byte = name.utf8.first, byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\"") else { return nil }
+        return byte
+    }
+
     /// A source reading this format from `fileDescriptor` (left open).
     public func source(fileDescriptor: Int32, maxEventBytes: Int) -> any EventSource {
         switch self {

@@ -4,7 +4,7 @@ import MappingKit
 import NIOCore
 
 /// `/healthz` (the process answers), `/readyz` (it can take events and deliver them) and
-/// `/metrics` (Prometheus text, behind the admin token).
+/// `/metrics` (Prometheus text) and `/match-quality` (JSON since start), behind the admin token.
 extension TikTokOfflineServer {
     func addOperationsRoutes(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -25,6 +25,12 @@ extension TikTokOfflineServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.emit())))
         }
+
+        router.get("/match-quality") { request, _ in
+            guard self.credentials.hasAdminToken else { return Self.failure(.notFound, "no admin token is configured") }
+            guard self.credentials.isAdmin(request.headers) else { return Self.unauthorizedAdmin() }
+            return Self.json(.ok, self.metrics.matchQuality.json)
+        }
     }
 
     static func unauthorizedAdmin() -> Response {
@@ -36,6 +42,7 @@ extension TikTokOfflineServer {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         addIngestRoutes(to: router)
+        addUploadRoutes(to: router)
         addOperationsRoutes(to: router)
         addDebugRoutes(to: router)
         return router

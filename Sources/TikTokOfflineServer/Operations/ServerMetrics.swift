@@ -1,6 +1,8 @@
+import ConversionEngine
 import CoreMetrics
 import Prometheus
 import Synchronization
+import TikTokOffline
 
 /// The service's own figures, through swift-metrics (so an embedder's backend gets them too),
 /// and the Prometheus text that `/metrics` serves when a registry is given.
@@ -10,6 +12,7 @@ import Synchronization
 ///   before ingest, `rejected` by a mapping, `skipped`, `unmapped`: no enabled mapping fired).
 /// - `ack_latency_seconds{route}`: from request to answer (a histogram).
 /// - `outbox_pending_events`, `outbox_dead_letters`: read from the outbox at each scrape.
+/// - Match quality per mapping (``MatchQualityMetrics``), also kept as a running ``matchQuality``.
 /// - The engine's and the deliverer's counters (`events_*_total`, `delivery_*`).
 final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry?
@@ -17,6 +20,8 @@ final class ServerMetrics: Sendable {
     private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
     let pending = Gauge(label: "outbox_pending_events")
     let deadLetters = Gauge(label: "outbox_dead_letters")
+    private let matchQualityCounters = MatchQualityMetrics()
+    private let matchQualityTally = Mutex(MatchQuality())
 
     init(registry: PrometheusCollectorRegistry?) {
         self.registry = registry
@@ -37,6 +42,22 @@ final class ServerMetrics: Sendable {
         guard count > 0 else { return }
         counter("ingest_events_total", [("route", route), ("outcome", outcome)]).increment(by: count)
     }
+
+    /// Counts what became of `received` events that reached the ingest (refused before it: counted by the caller).
+    func recorded(_ ingested: IngestedBatch, route: String, received: Int) {
+        events(route: route, outcome: "refused", count: ingested.eventErrors.count)
+        events(route: route, outcome: "stored", count: ingested.totals.accepted)
+        events(route: route, outcome: "rejected", count: ingested.totals.rejected)
+        events(route: route, outcome: "skipped", count: ingested.totals.skipped)
+        events(route: route, outcome: "unmapped", count: received - ingested.eventErrors.count - Set(ingested.batch.records.map(\.line)).count)
+        var quality = MatchQuality()
+        quality.add(ingested.batch.records)
+        matchQualityCounters.record(quality)
+        matchQualityTally.withLock { $0.add(quality) }
+    }
+
+    /// Match quality of every record since the service started.
+    var matchQuality: MatchQuality { matchQualityTally.withLock { $0 } }
 
     /// The Prometheus text of everything registered.
     func emit() -> [UInt8] {

@@ -50,12 +50,7 @@ extension TikTokOfflineServer {
         do {
             body = try await RequestBody.read(request, maxBytes: configuration.maxRequestBytes, timeout: configuration.bodyTimeout)
         } catch {
-            return switch error {
-            case .tooLarge(let limit): Self.failure(.contentTooLarge, "the request is over the limit of \(limit) bytes")
-            case .unsupportedEncoding(let encoding): Self.failure(.unsupportedMediaType, "Content-Encoding \(encoding) is not supported (use gzip or none)")
-            case .corrupt: Self.failure(.badRequest, "the gzip body does not inflate")
-            case .timedOut: Self.failure(.requestTimeout, "the request body did not arrive in time")
-            }
+            return Self.failure(error)
         }
         if case .webhook = shape {
             guard credentials.isSignedWebhook(request.headers, body: body) else {
@@ -97,12 +92,8 @@ extension TikTokOfflineServer {
         var refused: [(index: Int, mapping: String?, reason: String)] = decoded.refused.map { ($0.index, nil, $0.reason) }
         for rejection in ingested.rejections { refused.append((rejection.line - 1, rejection.mapping, rejection.reason)) }
         refused.sort { $0.index < $1.index }
-        metrics.events(route: route, outcome: "refused", count: decoded.refused.count + ingested.eventErrors.count)
-        metrics.events(route: route, outcome: "stored", count: ingested.totals.accepted)
-        metrics.events(route: route, outcome: "rejected", count: ingested.totals.rejected)
-        metrics.events(route: route, outcome: "skipped", count: ingested.totals.skipped)
-        metrics.events(route: route, outcome: "unmapped", count: decoded.events.count - ingested.eventErrors.count
-            - Set(ingested.batch.records.map(\.line)).count)
+        metrics.events(route: route, outcome: "refused", count: decoded.refused.count)
+        metrics.recorded(ingested, route: route, received: decoded.events.count)
         if feed.isWatched { publish(decoded, ingested) }
 
         var answer: JSONObject = ["success": true]
@@ -169,6 +160,16 @@ extension TikTokOfflineServer {
     /// The `writeKey` member of a body that did not decode, if it is an object that has one.
     private static func bodyWriteKey(_ body: [UInt8]) -> String? {
         (try? JSON.parse(bytes: body, limits: JSONLimits(maxDepth: 64, maxBytes: max(body.count, 1))))?["writeKey"]?.stringValue
+    }
+
+    /// The answer to a body that could not be read.
+    static func failure(_ error: RequestBody.Failure) -> Response {
+        switch error {
+        case .tooLarge(let limit): failure(.contentTooLarge, "the request is over the limit of \(limit) bytes")
+        case .unsupportedEncoding(let encoding): failure(.unsupportedMediaType, "Content-Encoding \(encoding) is not supported (use gzip or none)")
+        case .corrupt: failure(.badRequest, "the gzip body does not inflate")
+        case .timedOut: failure(.requestTimeout, "the request body did not arrive in time")
+        }
     }
 
     static func failure(_ status: HTTPResponse.Status, _ reason: String) -> Response {

@@ -53,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes (inflated, if gzipped).")
     var maxRequestBytes = 500 * 1024
 
+    @Option(help: "Largest CSV upload (POST /v1/csv) in bytes (inflated, if gzipped).")
+    var maxUploadBytes = 32 << 20
+
     @Option(help: "Most connections open at once.")
     var maxConnections = 1_024
 
@@ -70,9 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0, requestTimeout > 0 else {
+        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxUploadBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0, requestTimeout > 0 else {
             throw ValidationError(
-                "--max-event-bytes, --max-connections and --request-timeout must be positive, --max-request-bytes at least --max-event-bytes")
+                "--max-event-bytes, --max-connections and --request-timeout must be positive, --max-request-bytes and --max-upload-bytes at least --max-event-bytes")
         }
     }
 
@@ -91,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.adminToken = adminToken ?? environment["TIKTOK_OFFLINE_ADMIN_TOKEN"]
         configuration.maxEventBytes = maxEventBytes
         configuration.maxRequestBytes = maxRequestBytes
+        configuration.maxUploadBytes = maxUploadBytes
         configuration.maxConnections = maxConnections
         configuration.drainTimeout = .seconds(drainTimeout)
         configuration.idleTimeout = .seconds(requestTimeout)
@@ -120,6 +124,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { host, port in
                 Terminal.error("listening on http://\(host):\(port)")
             }
+            let quality = server.matchQuality
+            if !quality.order.isEmpty { Terminal.error(quality.table()) }
             try await httpClient.shutdown()
             await outbox.close()
         } catch let error as CommandError {

@@ -188,14 +188,8 @@ struct InputOptions: ParsableArguments {
         }
         if let csvDelimiter {
             guard case .csv = format else { throw ValidationError("--csv-delimiter is for CSV input (add --input-format csv)") }
-            let delimiter: UInt8
-            switch csvDelimiter {
-            case "tab", "\\t", "\t": delimiter = 0x09
-            default:
-                guard csvDelimiter.utf8.count == 1, let byte = csvDelimiter.utf8.first, byte >= 0x20, byte < 0x7F,
-                      byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\n")
-                else { throw ValidationError("--csv-delimiter must be one printable ASCII character other than a quote, or tab") }
-                delimiter = byte
+            guard let delimiter = InputFormat.csvDelimiter(named: csvDelimiter) else {
+                throw ValidationError("--csv-delimiter must be one printable ASCII character other than a quote, or tab")
             }
             format = .csv(delimiter: delimiter)
         }

@@ -1,0 +1,130 @@
+import CompressNIO
+import Foundation
+import MappingKit
+import NIOCore
+import ProcessTesting
+import Testing
+
+/// `POST /v1/csv` against a real `serve` and a real stand-in: the shipped till export through the
+/// shipped mapping, uploads larger than one batch, bad rows, bad uploads, and the match-quality
+/// figures the upload, `/match-quality` and `/metrics` report.
+@Suite("serve: CSV uploads (processes)", .timeLimit(.minutes(5)))
+struct CSVUploadTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let mapping = root.appendingPathComponent("samples/mappings/pos-purchase.yaml").path
+    static let flags = ["--mapping", mapping, "--default-country-code", "1", "--stale-events", "off"]
+    static let auth = ("Authorization", ServeProcess.basicAuth)
+    static let admin = [("Authorization", "Bearer \(ServeProcess.adminToken)")]
+
+    /// `rows` till rows with distinct order ids, every one with an email.
+    static func tillExport(_ rows: Range<Int>, delimiter: String = ",") -> String {
+        var lines = [["Order ID", "Store ID", "Timestamp", "Email", "Items", "Total", "Currency"].joined(separator: delimiter)]
+        for n in rows {
+            lines.append(["T-\(n)", "SF-01", "2026-11-28T10:04:12-08:00", "buyer\(n)@example.com", "SKU-\(n % 7):1:9.50", "9.50", "USD"]
+                .joined(separator: delimiter))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// The shipped export: 7 of its 8 rows stored (a walk-in with neither email nor phone is
+    /// refused, by line), delivered once the service drains; the answer's, `/match-quality`'s
+    /// and `dry-run --report`'s figures agree.
+    @Test func theShippedTillExportIsStoredAndDelivered() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let csv = Self.root.appendingPathComponent("samples/pos-export.csv").path
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: Self.flags)
+        let body = Array(try Data(contentsOf: URL(fileURLWithPath: csv)))
+        let reply = try await serve.post("/v1/csv", body, headers: [Self.auth, ("Content-Type", "text/csv")])
+        #expect(reply.status == 200, "\(reply.body)")
+        let answer = try #require(reply.json)
+        #expect(answer["received"] == 8 && answer["stored"] == 7 && answer["rejected"] == 1 && answer["refused_total"] == 1, "\(reply.body)")
+        let refused = try #require(answer["refused"]?.arrayValue?.first)
+        #expect(refused["mapping"] == "POS Purchase" && refused["reason"]?.stringValue?.hasPrefix("no valid identifier") == true)
+        let line = try #require(refused["line"]?.doubleValue.map { Int($0) })
+        let text = try String(contentsOfFile: csv, encoding: .utf8)
+        #expect(!text.components(separatedBy: "\r\n")[line - 1].contains("@"), "the refused line is the row without an email")
+
+        let dryRun = try ToolProcess(["dry-run", "--input", csv, "--event-set-id", "s", "--report", "--json-summary"] + Self.flags,
+                                     in: directory, name: "report")
+        #expect(await dryRun.wait() == 0)
+        let report = try JSON.parse(try #require(dryRun.stderr.split(separator: "\n").last.map(String.init)))
+        #expect(answer["match_quality"] == report, "the upload's figures are dry-run's")
+        let sinceStart = try await serve.get("/match-quality", headers: Self.admin)
+        #expect(sinceStart.json == report)
+        #expect(try await serve.get("/match-quality").status == 401)
+        let metrics = try await serve.get("/metrics", headers: Self.admin).body
+        #expect(metrics.contains(#"match_records_total{mapping="POS Purchase"} 8"#), "\(metrics)")
+        #expect(metrics.contains(#"match_identifier_records_total{mapping="POS Purchase",identifier="phone"}"#))
+        #expect(metrics.contains(#"match_no_identifier_total{mapping="POS Purchase"} 1"#))
+        #expect(metrics.contains(#"ingest_events_total{route="/v1/csv",outcome="stored"} 7"#))
+
+        #expect(await serve.stop() == 0)
+        #expect(serve.tool.stderr.contains("match quality"), "the table is printed when the service stops")
+        #expect(!serve.tool.stderr.lowercased().contains("example.com"), "no raw email in the service's output")
+        #expect(try await mock.uniqueEvents() == 7)
+        await mock.stop()
+    }
+
+    /// 4,500 rows (five queue batches), tab-separated and gzipped, with one stray quote in the
+    /// middle: every other row is stored and delivered; an upload sent again carries the same
+    /// event_ids (the order ids), so TikTok counts each order once.
+    @Test func aLargeUploadIsStoredInChunksAndOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: Self.flags)
+        var rows = Self.tillExport(0..<4_500, delimiter: "\t").components(separatedBy: "\r\n")
+        rows[2_001] = "T-bad\t\"SF-01\tbroken"
+        var buffer = ByteBuffer(bytes: Array(rows.joined(separator: "\r\n").utf8))
+        let gzipped = Array(try buffer.compress(with: .gzip()).readableBytesView)
+        let headers = [Self.auth, ("Content-Type", "text/tab-separated-values"), ("Content-Encoding", "gzip")]
+        let reply = try await serve.post("/v1/csv", gzipped, headers: headers)
+        #expect(reply.status == 200, "\(reply.body)")
+        #expect(reply.json?["received"] == 4_500 && reply.json?["stored"] == 4_499 && reply.json?["unreadable_rows"] == 1, "\(reply.body)")
+        #expect(reply.json?["refused"]?.arrayValue?.first?["line"] == 2_002, "\(reply.body)")
+        let again = try await serve.post("/v1/csv", gzipped, headers: headers)
+        #expect(again.status == 200 && again.json?["stored"] == 4_499)
+        #expect(await serve.stop() == 0)
+        #expect(try await mock.uniqueEvents() == 4_499, "an upload sent twice counts once (event_id is the order id)")
+        await mock.stop()
+    }
+
+    struct BadUpload: Sendable, CustomTestStringConvertible {
+        var name: String
+        var path = "/v1/csv"
+        var body: String
+        var headers: [(String, String)]
+        var status: Int
+        var answer: String
+        var testDescription: String { name }
+    }
+
+    static let badUploads: [BadUpload] = [
+        .init(name: "no write key", body: tillExport(0..<2), headers: [], status: 401, answer: "needs a write key"),
+        .init(name: "unknown write key", body: tillExport(0..<2), headers: [("Authorization", "Basic " + Data("nope:".utf8).base64EncodedString())],
+              status: 401, answer: "needs a write key"),
+        .init(name: "empty body", body: "", headers: [auth], status: 400, answer: "the input is empty"),
+        .init(name: "header with an unnamed column", body: "Order ID,,Email\r\nA,b,c\r\n", headers: [auth], status: 400, answer: "has no name"),
+        .init(name: "bad delimiter", path: "/v1/csv?delimiter=ab", body: tillExport(0..<2), headers: [auth], status: 400, answer: "delimiter must be"),
+        .init(name: "over --max-upload-bytes", body: tillExport(0..<2_000), headers: [auth], status: 413, answer: "over the limit of 65536 bytes"),
+        .init(name: "semicolons, named in the query", path: "/v1/csv?delimiter=%3B", body: tillExport(0..<3, delimiter: ";"), headers: [auth],
+              status: 200, answer: #""stored":3"#),
+        .init(name: "a row with too few fields", body: tillExport(0..<3) + "T-9,SF-01\r\n", headers: [auth], status: 200,
+              answer: #""refused":[{"line":5,"reason":"CSV row: "#),
+    ]
+
+    @Test(arguments: badUploads)
+    func badUploadsAreExplained(_ upload: BadUpload) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: Self.flags + ["--max-upload-bytes", "65536"])
+        let reply = try await serve.post(upload.path, Array(upload.body.utf8), headers: upload.headers)
+        #expect(reply.status == upload.status, "\(reply.body)")
+        #expect(reply.body.contains(upload.answer), "\(reply.body)")
+        #expect(await serve.stop() == 0)
+        await mock.stop()
+    }
+}
