@@ -147,13 +147,30 @@ public final class Ingest: Sendable {
         observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil,
         consume: (IngestedBatch) async throws -> Void
     ) async throws -> Totals {
+        try await run(&source, batchSize: batchSize, parallelBatches: parallelBatches, observe: observe, prepare: { $0 }, consume: consume)
+    }
+
+    /// ``run(_:batchSize:parallelBatches:observe:consume:)`` with a step of the consumer's own
+    /// done right after each batch is processed, in the same task: with several batches at once,
+    /// `prepare` runs in parallel too (a dry run prints there), and `consume` gets its results
+    /// in input order.
+    @discardableResult
+    public func run<Prepared: Sendable>(
+        _ source: inout some EventSource,
+        batchSize: Int,
+        parallelBatches: Int = 1,
+        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil,
+        prepare: @escaping @Sendable (IngestedBatch) throws -> Prepared,
+        consume: (Prepared) async throws -> Void
+    ) async throws -> Totals {
         precondition(batchSize > 0 && parallelBatches > 0, "batch size and parallelism must be positive")
         precondition(observe == nil || parallelBatches == 1, "a stage observer needs batches processed one at a time")
-        var inFlight: [Task<IngestedBatch, any Error>] = []
+        var inFlight: [Task<Prepared, any Error>] = []
         defer { inFlight.forEach { $0.cancel() } }
         // One batch at a time reuses its buffers; batches in flight each need their own.
         var events = RawEvents()
         var document = JSONDocument()
+        let documents = DocumentPool()
         while !state.withLock({ $0.stopping }) {
             if parallelBatches == 1 {
                 events.removeAll()
@@ -163,11 +180,15 @@ public final class Ingest: Sendable {
             try source.read(upTo: batchSize, into: &events)
             if events.isEmpty { break }
             if parallelBatches == 1 {
-                try await consume(try await process(events, reusing: &document, observe: observe))
+                try await consume(try prepare(try await process(events, reusing: &document, observe: observe)))
                 continue
             }
             let batch = events
-            inFlight.append(Task { try await self.process(batch) })
+            inFlight.append(Task {
+                var document = documents.take()
+                defer { documents.give(document) }
+                return try prepare(try await self.process(batch, reusing: &document, observe: nil))
+            })
             if inFlight.count >= parallelBatches { try await consume(try await inFlight.removeFirst().value) }
         }
         while !inFlight.isEmpty { try await consume(try await inFlight.removeFirst().value) }
@@ -180,6 +201,15 @@ public final class Ingest: Sendable {
         guard let quote = message.firstIndex(of: "\"") else { return message }
         return String(message[..<quote].trimming(" "))
     }
+}
+
+/// Parse buffers that batches processed at once take and give back, so that each grows once
+/// instead of once per batch.
+private final class DocumentPool: Sendable {
+    private let documents = Mutex<[JSONDocument]>([])
+
+    func take() -> JSONDocument { documents.withLock { $0.popLast() } ?? JSONDocument() }
+    func give(_ document: JSONDocument) { documents.withLock { $0.append(document) } }
 }
 
 /// One batch after ``Ingest/process(_:observe:)``: its records with their outcomes, the events

@@ -13,6 +13,8 @@ import Darwin
 /// Streams events (NDJSON, or CSV rows) through an engine and writes what TikTok would receive (see
 /// ``DryRunPrinter`` for the line format). Memory stays flat whatever the input size: input
 /// is read in chunks, events are processed in small batches, output goes through one buffer.
+/// With ``threads`` above one, batches are processed and printed on several cores at once and
+/// written in input order: the output is the same byte for byte.
 public struct DryRunner: Sendable {
     public let engine: Engine
     public let builder: TikTokRequestBuilder
@@ -23,14 +25,18 @@ public struct DryRunner: Sendable {
     public var batchSize: Int
     /// Bounds for each event.
     public var limits: JSONLimits
+    /// Batches processed at once (one: inline, on the calling task). `trace` needs one.
+    public var threads: Int
 
     public init(engine: Engine, builder: TikTokRequestBuilder, trace: Bool = false, batchSize: Int = 64,
-                limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20)) {
+                limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20), threads: Int = 1) {
+        precondition(threads > 0, "threads must be positive")
         self.engine = engine
         self.builder = builder
         self.trace = trace
         self.batchSize = batchSize
         self.limits = limits
+        self.threads = trace ? 1 : threads
     }
 
     /// Reads `input` to its end and writes to `output` (file descriptors, left open). In the
@@ -56,22 +62,10 @@ public struct DryRunner: Sendable {
                 wasPending[i] = record.isPending
             }
         } : nil
+        if threads > 1 { return try await runInParallel(ingest, &source, output: output, matchQuality: &matchQuality) }
         let totals = try await ingest.run(&source, batchSize: batchSize, observe: observe) { ingested in
             wasPending.removeAll(keepingCapacity: true)
-            var e = 0
-            let errors = ingested.eventErrors
-            // Borrowed through a buffer pointer: iterating the array would copy every record.
-            ingested.batch.records.withUnsafeBufferPointer { records in
-                for i in records.indices {
-                    while e < errors.count, errors[e].line < records[i].line {
-                        printer.writeLineError(line: errors[e].line, errors[e].reason)
-                        e += 1
-                    }
-                    printer.write(records[i])
-                }
-                if matchQuality != nil { for i in records.indices { matchQuality!.add(records[i]) } }
-            }
-            for error in errors[e...] { printer.writeLineError(line: error.line, error.reason) }
+            Self.print(ingested, into: &printer, matchQuality: &matchQuality)
             if printer.buffer.count >= Self.outputChunk {
                 try Self.write(printer.buffer, to: output)
                 printer.clear()
@@ -79,6 +73,45 @@ public struct DryRunner: Sendable {
         }
         try Self.write(printer.buffer, to: output)
         return totals
+    }
+
+    /// Each batch processed and printed in a task of its own, ``threads`` at once; the lines
+    /// written in input order.
+    private func runInParallel(
+        _ ingest: Ingest, _ source: inout some EventSource, output: Int32, matchQuality: inout MatchQuality?
+    ) async throws -> Ingest.Totals {
+        let builder = builder
+        let counting = matchQuality != nil
+        // Larger batches than inline: each task's fixed costs (its parse buffers) spread over more events.
+        let totals = try await ingest.run(&source, batchSize: batchSize * 4, parallelBatches: threads, prepare: { ingested in
+            var printer = DryRunPrinter(builder: builder, capacity: 256 << 10)
+            var quality: MatchQuality? = counting ? MatchQuality() : nil
+            Self.print(ingested, into: &printer, matchQuality: &quality)
+            return (lines: printer.buffer, quality: quality)
+        }) { printed in
+            // A batch's lines are large enough (≈ 150 KB) to write as they are.
+            try Self.write(printed.lines, to: output)
+            if let quality = printed.quality { matchQuality?.add(quality) }
+        }
+        return totals
+    }
+
+    /// One batch's lines: its records and its unusable events, in input order.
+    private static func print(_ ingested: IngestedBatch, into printer: inout DryRunPrinter, matchQuality: inout MatchQuality?) {
+        var e = 0
+        let errors = ingested.eventErrors
+        // Borrowed through a buffer pointer: iterating the array would copy every record.
+        ingested.batch.records.withUnsafeBufferPointer { records in
+            for i in records.indices {
+                while e < errors.count, errors[e].line < records[i].line {
+                    printer.writeLineError(line: errors[e].line, errors[e].reason)
+                    e += 1
+                }
+                printer.write(records[i])
+            }
+        }
+        for error in errors[e...] { printer.writeLineError(line: error.line, error.reason) }
+        matchQuality?.add(ingested.batch.records)
     }
 
     /// Output is written once this much has collected (the printer's buffer holds 1 MiB).

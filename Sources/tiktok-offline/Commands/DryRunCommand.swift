@@ -23,6 +23,7 @@ struct DryRunCommand: AsyncParsableCommand {
     @OptionGroup var settings: SettingsOptions
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var threads: ThreadsOption
 
     @Flag(help: "Also print each record as it left each stage (identifiers hashed).")
     var trace = false
@@ -44,7 +45,7 @@ struct DryRunCommand: AsyncParsableCommand {
             fd = 0
         }
         defer { if fd != 0 { close(fd) } }
-        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace)
+        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace, threads: threads.count)
         var quality: MatchQuality? = report ? MatchQuality() : nil
         try await runner.run(input: fd, format: try inputOptions.format(), output: 1, matchQuality: &quality)
         if let quality {

@@ -37,6 +37,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var settings: SettingsOptions
 
     @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var threads: ThreadsOption
 
     @OptionGroup var delivery: DeliveryOptions
 
@@ -134,8 +135,7 @@ struct RunCommand: AsyncParsableCommand {
         let totals: Ingest.Totals
         do {
             var source = try inputOptions.format().source(fileDescriptor: input.descriptor, maxEventBytes: 1 << 20)
-            // Four batches at once keep the cores busy while earlier ones wait for their commit.
-            totals = try await ingest.run(&source, batchSize: self.delivery.batchSize, parallelBatches: 4) { ingested in
+            totals = try await ingest.run(&source, batchSize: self.delivery.batchSize, parallelBatches: threads.withCommits) { ingested in
                 for rejection in ingested.rejections {
                     reasons[rejection.reason, default: 0] += 1
                     rejectsFile?.write(rejection)

@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var mappings: MappingOptions
     @OptionGroup var settings: SettingsOptions
     @OptionGroup var delivery: DeliveryOptions
+    @OptionGroup var threads: ThreadsOption
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -95,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxEventBytes = maxEventBytes
         configuration.maxRequestBytes = maxRequestBytes
         configuration.maxUploadBytes = maxUploadBytes
+        configuration.queue.workers = threads.withCommits
         configuration.maxConnections = maxConnections
         configuration.drainTimeout = .seconds(drainTimeout)
         configuration.idleTimeout = .seconds(requestTimeout)

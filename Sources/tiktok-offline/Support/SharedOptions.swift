@@ -1,6 +1,7 @@
 import Delivery
 import OutboxSQLite
 import ArgumentParser
+import NIOCore
 import AsyncHTTPClient
 import ConversionEngine
 import Foundation
@@ -158,6 +159,23 @@ struct DeliveryOptions: ParsableArguments {
             onSettled: onSettled
         )
     }
+}
+
+/// How many cores process events: `--threads`.
+struct ThreadsOption: ParsableArguments {
+    @Option(help: "Batches of events processed at once, each on a core (default: the machine's cores). Output keeps the input's order.")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    /// The number asked for, or the cores this process may use.
+    var count: Int { threads ?? max(1, System.coreCount) }
+
+    /// Batches in flight when each also waits for an outbox commit: two more than the cores
+    /// that process them, so the cores stay busy while earlier batches commit.
+    var withCommits: Int { count + 2 }
 }
 
 /// Where events come from and how they are written: `--input`, `--input-format`, `--csv-delimiter`.

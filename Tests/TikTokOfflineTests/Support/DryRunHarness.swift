@@ -11,6 +11,16 @@ enum DryRunHarness {
         _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment", staleEvents: .off),
         trace: Bool = false, enableAll: Bool = true
     ) async throws -> (lines: [JSON], text: String, summary: Ingest.Totals) {
+        let (text, summary, _) = try await output(input, settings: settings, trace: trace, enableAll: enableAll)
+        let lines = try text.split(separator: "\n").map { try JSON.parse(String($0)) }
+        return (lines, text, summary)
+    }
+
+    /// The dry-run's output as text, with its totals and match quality.
+    static func output(
+        _ input: [UInt8], settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment", staleEvents: .off),
+        trace: Bool = false, enableAll: Bool = true, threads: Int = 1
+    ) async throws -> (text: String, summary: Ingest.Totals, quality: MatchQuality) {
         let directory = FileManager.default.temporaryDirectory
         let inputPath = directory.appendingPathComponent("dry-run-in-\(UUID().uuidString)").path
         let outputPath = directory.appendingPathComponent("dry-run-out-\(UUID().uuidString)").path
@@ -27,11 +37,10 @@ enum DryRunHarness {
             close(outputFD)
         }
         let engine = try TikTokDestination.engine(settings: settings, enableAll: enableAll, sink: DryRunSink())
-        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace)
-        let summary = try await runner.run(input: inputFD, output: outputFD)
-        let text = try String(contentsOfFile: outputPath, encoding: .utf8)
-        let lines = try text.split(separator: "\n").map { try JSON.parse(String($0)) }
-        return (lines, text, summary)
+        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace, threads: threads)
+        var quality: MatchQuality? = MatchQuality()
+        let summary = try await runner.run(input: inputFD, output: outputFD, matchQuality: &quality)
+        return (try String(contentsOfFile: outputPath, encoding: .utf8), summary, quality!)
     }
 
     static func run(_ text: String, settings: TikTokSettings = TikTokSettings(eventSetID: "set-1", partnerName: "Segment", staleEvents: .off),
