@@ -95,4 +95,27 @@ import Testing
         #expect(document.value(atKeys: [Array("x".utf8), Array("y".utf8)]) == nil)
         #expect(document.value(atKeys: [Array("missing".utf8)]) == nil)
     }
+
+    /// A value read after its document parsed something else stops the program rather than
+    /// reading whatever node now has its index; so does a value read from another document.
+    @Test func aStaleValueIsCaughtNotMisread() async throws {
+        let fresh = try JSONDocument(parsing: #"{"a":"one"}"#)
+        let root = try #require(fresh.root)
+        let value = try #require(fresh.member("a", of: root))
+        #expect(fresh.string(value) == "one")
+        await #expect(processExitsWith: .failure) {
+            var document = try JSONDocument(parsing: #"{"a":"one"}"#)
+            let value = document.member("a", of: document.root!)!
+            var next = #"{"b":"two"}"#
+            try next.withUTF8 { buffer in
+                Result { () throws(JSONParseError) in try document.parse(UnsafeRawBufferPointer(buffer)) }
+            }.get()
+            _ = document.string(value)
+        }
+        await #expect(processExitsWith: .failure) {
+            let one = try JSONDocument(parsing: #"{"a":"one"}"#)
+            let other = try JSONDocument(parsing: #"{"a":"two"}"#)
+            _ = other.string(one.member("a", of: one.root!)!)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One JSON text parsed into a flat list of nodes and read in place: the fast way to read
 /// events when only some of their values are needed.
 ///
@@ -23,30 +25,71 @@ public struct JSONDocument: Sendable {
         case null, `false`, `true`, int, double, string, array, object
     }
 
-    /// One value. Strings: `a` is the offset of their (unescaped) text in `text`, `b` its
-    /// length. Arrays and objects: `a` is the element or member count, `b` the index of the
-    /// node after the last one inside. Numbers: `a` and `b` are the low and high halves of
-    /// the `Int` or `Double` bits. An object's nodes are its members' key and value, in turn.
-    /// An object's `keyClasses` has a bit set for the class of each of its keys
-    /// (``keyClass(length:first:last:)``), so that most lookups of a missing key end at once.
+    /// One value, in 16 bytes. What its two words hold depends on its kind; read them only
+    /// through the accessors below, which state it:
+    ///
+    /// - string: ``textStart`` and ``textLength``: where its unescaped UTF-8 is in ``text``
+    ///   (the input's bytes when the string had no escapes; otherwise written after the input);
+    /// - array, object: ``count`` (elements; members for an object) and ``end`` (the index
+    ///   of the first node after everything inside). An object's nodes are its members' key
+    ///   and value, in turn; its ``keyClasses`` has a bit set for the class of each of its keys
+    ///   (``keyClass(length:first:last:)``), so that most lookups of a missing key end at once;
+    /// - int, double: ``numberBits``, the `Int`'s or the `Double`'s bit pattern;
+    /// - null, false, true: nothing.
     struct Node: Sendable {
         var kind: Kind
         var isASCII: Bool
         var keyClasses: UInt32 = 0
-        var a: UInt32
-        var b: UInt32
+        private var low: UInt32
+        private var high: UInt32
 
-        init(kind: Kind, isASCII: Bool, a: UInt32, b: UInt32) {
+        private init(kind: Kind, isASCII: Bool, low: UInt32, high: UInt32) {
             self.kind = kind
             self.isASCII = isASCII
-            self.a = a
-            self.b = b
+            self.low = low
+            self.high = high
+        }
+
+        static func scalar(_ kind: Kind) -> Node { Node(kind: kind, isASCII: true, low: 0, high: 0) }
+
+        static func number(_ kind: Kind, bits: UInt64) -> Node {
+            Node(kind: kind, isASCII: true, low: UInt32(truncatingIfNeeded: bits), high: UInt32(truncatingIfNeeded: bits >> 32))
+        }
+
+        static func string(start: Int, length: Int, isASCII: Bool) -> Node {
+            Node(kind: .string, isASCII: isASCII, low: UInt32(start), high: UInt32(length))
+        }
+
+        /// An array or object whose count and end ``close(count:end:keyClasses:)`` sets.
+        static func openContainer(_ kind: Kind) -> Node { Node(kind: kind, isASCII: true, low: 0, high: 0) }
+
+        var isContainer: Bool { kind.rawValue >= Kind.array.rawValue }
+
+        /// A string's text in ``JSONDocument/text``.
+        var textStart: Int { Int(low) }
+        var textLength: Int { Int(high) }
+        var textRange: Range<Int> { Int(low)..<Int(low) + Int(high) }
+
+        /// A container's element (or member) count.
+        var count: Int { Int(low) }
+        /// A container's end: the index of the first node after everything inside it.
+        var end: Int { Int(high) }
+
+        /// A number's `Int` or `Double` bit pattern.
+        var numberBits: UInt64 { UInt64(low) | UInt64(high) << 32 }
+
+        mutating func close(count: Int, end: Int, keyClasses: UInt32) {
+            low = UInt32(count)
+            high = UInt32(end)
+            self.keyClasses = keyClasses
         }
     }
 
     /// The nodes, in text order. Valid while the document is not parsed again.
     var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage.base, count: storage.count) }
     private var storage = NodeStorage()
+    /// Which parse the nodes come from: unique in the process, so a ``Value`` can tell.
+    private(set) var generation: UInt64 = 0
     /// Some object has a key twice (rare): lookups must then find the last one.
     private(set) var hasRepeatedKeys = false
     /// The input as read, followed by the text of strings that had escapes.
@@ -75,8 +118,8 @@ public struct JSONDocument: Sendable {
         rootMembers.removeAll(keepingCapacity: true)
         text.append(contentsOf: bytes)
         hasRepeatedKeys = false
+        generation = documentGenerations.add(1, ordering: .relaxed).newValue
         var parser = JSONParser(bytes: bytes, limits: limits)
-        defer { parser.deallocate() }
         do throws(JSONParseError) {
             if bytes.count > limits.maxBytes {
                 throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
@@ -128,12 +171,12 @@ public struct JSONDocument: Sendable {
     @inline(__always)
     func end(of index: Int) -> Int {
         let node = nodes[index]
-        return node.kind.rawValue >= Kind.array.rawValue ? Int(node.b) : index + 1
+        return node.isContainer ? node.end : index + 1
     }
 
     /// Element or member count of a container.
     @inline(__always)
-    func count(at index: Int) -> Int { Int(nodes[index].a) }
+    func count(at index: Int) -> Int { nodes[index].count }
 
     func typeName(at index: Int) -> String {
         switch nodes[index].kind {
@@ -153,16 +196,13 @@ public struct JSONDocument: Sendable {
         switch node.kind {
         case .null, .false: return false
         case .true, .array, .object: return true
-        case .string: return node.b != 0
-        case .int: return bits(node) != 0
+        case .string: return node.textLength != 0
+        case .int: return node.numberBits != 0
         case .double:
-            let d = Double(bitPattern: bits(node))
+            let d = Double(bitPattern: node.numberBits)
             return d != 0 && !d.isNaN
         }
     }
-
-    @inline(__always)
-    private func bits(_ node: Node) -> UInt64 { UInt64(node.a) | UInt64(node.b) << 32 }
 
     /// The value of the member named `key` of the object at `index` (the last one, if the
     /// key repeats), or `nil`.
@@ -174,17 +214,17 @@ public struct JSONDocument: Sendable {
         return text.withUnsafeBytes { text in
             var found: Int?
             var i = index + 1
-            let end = Int(nodes[index].b)
+            let end = nodes[index].end
             while i < end {
                 let keyNode = nodes[i]
                 let value = i + 1
-                if Int(keyNode.b) == key.count, Self.equal(text.baseAddress! + Int(keyNode.a), key.baseAddress, key.count) {
+                if keyNode.textLength == key.count, Self.equal(text.baseAddress! + keyNode.textStart, key.baseAddress, key.count) {
                     // Without repeated keys the first match is the only one.
                     if !hasRepeatedKeys { return value }
                     found = value
                 }
                 let valueNode = nodes[value]
-                i = valueNode.kind.rawValue >= Kind.array.rawValue ? Int(valueNode.b) : value + 1
+                i = valueNode.isContainer ? valueNode.end : value + 1
             }
             return found
         }
@@ -197,7 +237,7 @@ public struct JSONDocument: Sendable {
             text.withUnsafeBytes { text in
                 var found: Int?
                 for member in members where member.head == head && Int(member.length) == key.count {
-                    let start = Int(nodes[Int(member.value) - 1].a)
+                    let start = nodes[Int(member.value) - 1].textStart
                     guard key.count <= 8 || Self.equal(text.baseAddress! + start, key.baseAddress, key.count) else { continue }
                     // Without repeated keys the first match is the only one.
                     if !hasRepeatedKeys { return Int(member.value) }
@@ -218,7 +258,7 @@ public struct JSONDocument: Sendable {
             while i < nodes.count {
                 let key = nodes[i]
                 members.append(RootMember(
-                    head: Self.head(text.baseAddress! + Int(key.a), Int(key.b)), length: key.b, value: UInt32(i + 1)))
+                    head: Self.head(text.baseAddress! + key.textStart, key.textLength), length: UInt32(key.textLength), value: UInt32(i + 1)))
                 i = end(of: i + 1)
             }
         }
@@ -275,7 +315,7 @@ public struct JSONDocument: Sendable {
     @inline(__always)
     func withStringBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let node = nodes[index]
-        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(node.a)..<Int(node.a) + Int(node.b)])) }
+        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[node.textRange])) }
     }
 
     /// The value at `index` as a tree.
@@ -299,32 +339,32 @@ public struct JSONDocument: Sendable {
             case .null: return .null
             case .false: return .bool(false)
             case .true: return .bool(true)
-            case .int: return .int(Int(truncatingIfNeeded: UInt64(node.a) | UInt64(node.b) << 32))
-            case .double: return .double(Double(bitPattern: UInt64(node.a) | UInt64(node.b) << 32))
+            case .int: return .int(Int(truncatingIfNeeded: node.numberBits))
+            case .double: return .double(Double(bitPattern: node.numberBits))
             case .string: return .string(string(node))
             case .array:
                 var elements: [JSON] = []
-                elements.reserveCapacity(Int(node.a))
+                elements.reserveCapacity(node.count)
                 var i = index + 1
-                while i < Int(node.b) {
+                while i < node.end {
                     elements.append(value(at: i))
                     i = end(i)
                 }
                 return .array(elements)
             case .object:
                 var members: [JSONObject.Member] = []
-                members.reserveCapacity(Int(node.a))
+                members.reserveCapacity(node.count)
                 var i = index + 1
                 guard hasRepeatedKeys else {
-                    while i < Int(node.b) {
+                    while i < node.end {
                         members.append(JSONObject.Member(key: self.key(nodes[i]).0, value: value(at: i + 1)))
                         i = end(i + 1)
                     }
                     return .object(JSONObject(uniqueMembers: members))
                 }
                 var fingerprints: [UInt64] = []
-                fingerprints.reserveCapacity(Int(node.a))
-                while i < Int(node.b) {
+                fingerprints.reserveCapacity(node.count)
+                while i < node.end {
                     let (key, fingerprint) = self.key(nodes[i])
                     let member = value(at: i + 1)
                     if let duplicate = Self.position(of: key, fingerprint, in: members, fingerprints) {
@@ -342,16 +382,16 @@ public struct JSONDocument: Sendable {
         @inline(__always)
         private func end(_ index: Int) -> Int {
             let node = nodes[index]
-            return node.kind.rawValue >= Kind.array.rawValue ? Int(node.b) : index + 1
+            return node.isContainer ? node.end : index + 1
         }
 
         private func string(_ node: Node) -> String {
-            String(decoding: UnsafeRawBufferPointer(rebasing: text[Int(node.a)..<Int(node.a) + Int(node.b)]), as: UTF8.self)
+            String(decoding: UnsafeRawBufferPointer(rebasing: text[node.textRange]), as: UTF8.self)
         }
 
         private func key(_ node: Node) -> (String, UInt64) {
-            guard node.isASCII, node.b <= ShortKey.maxLength else { return (string(node), 0) }
-            let key = ShortKey(text, start: Int(node.a), length: Int(node.b))
+            guard node.isASCII, node.textLength <= ShortKey.maxLength else { return (string(node), 0) }
+            let key = ShortKey(text, start: node.textStart, length: node.textLength)
             return (knownKeys.string(for: key) ?? string(node), key.fingerprint)
         }
 
@@ -390,8 +430,8 @@ public struct JSONDocument: Sendable {
         var i = object + 1
         while i < index {
             let other = nodes[i]
-            if other.b == key.b,
-                text.withUnsafeBytes({ Self.equal($0.baseAddress! + Int(other.a), $0.baseAddress! + Int(key.a), Int(key.b)) })
+            if other.textLength == key.textLength,
+                text.withUnsafeBytes({ Self.equal($0.baseAddress! + other.textStart, $0.baseAddress! + key.textStart, key.textLength) })
             {
                 return true
             }
@@ -404,46 +444,39 @@ public struct JSONDocument: Sendable {
 
     @inline(__always)
     mutating func appendScalar(_ kind: Kind) {
-        storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+        storage.append(.scalar(kind))
     }
 
     mutating func appendNumber(_ value: JSON) {
         switch value {
-        case .int(let i):
-            let bits = UInt64(bitPattern: Int64(i))
-            storage.append(Node(kind: .int, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
-        default:
-            let bits = (value.doubleValue ?? .nan).bitPattern
-            storage.append(Node(kind: .double, isASCII: true, a: UInt32(truncatingIfNeeded: bits), b: UInt32(truncatingIfNeeded: bits >> 32)))
+        case .int(let i): storage.append(.number(.int, bits: UInt64(bitPattern: Int64(i))))
+        default: storage.append(.number(.double, bits: (value.doubleValue ?? .nan).bitPattern))
         }
     }
 
     @inline(__always)
     mutating func appendString(at range: Range<Int>, isASCII: Bool) {
-        storage.append(Node(kind: .string, isASCII: isASCII, a: UInt32(range.lowerBound), b: UInt32(range.count)))
+        storage.append(.string(start: range.lowerBound, length: range.count, isASCII: isASCII))
     }
 
     /// A string whose unescaped text is not in the input: it is kept after it.
     mutating func appendString(unescaped bytes: [UInt8]) {
         let start = text.count
         text.append(contentsOf: bytes)
-        storage.append(Node(kind: .string, isASCII: bytes.allSatisfy { $0 < 0x80 }, a: UInt32(start), b: UInt32(bytes.count)))
+        storage.append(.string(start: start, length: bytes.count, isASCII: bytes.allSatisfy { $0 < 0x80 }))
     }
 
     /// Starts a container; ``closeContainer(_:count:)`` completes it.
     @inline(__always)
     mutating func openContainer(_ kind: Kind) -> Int {
-        storage.append(Node(kind: kind, isASCII: true, a: 0, b: 0))
+        storage.append(.openContainer(kind))
         return storage.count - 1
     }
 
     /// Completes a container; `keyClasses` has bit `c` set for each key class `c` of an object.
     mutating func closeContainer(_ index: Int, count: Int, keyClasses: UInt64 = 0) {
         precondition(index < storage.count)
-        let node = storage.base + index
-        node.pointee.a = UInt32(count)
-        node.pointee.b = UInt32(storage.count)
-        node.pointee.keyClasses = UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32)
+        storage.base[index].close(count: count, end: storage.count, keyClasses: UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32))
     }
 }
 
@@ -562,6 +595,9 @@ extension JSONParser {
     }
 }
 
+/// The source of ``JSONDocument``'s generations.
+private let documentGenerations = Atomic<UInt64>(0)
+
 /// The nodes of a document: a buffer that only grows, appended to without the per-element
 /// ownership check of an array (a document makes sure it owns its storage before parsing).
 /// Nodes are plain values; a document never shares a storage it writes to.
@@ -598,26 +634,28 @@ final class NodeStorage: @unchecked Sendable {
 
 extension JSONDocument {
     /// One value of a document, for reading it in place. Valid until the document is parsed
-    /// again; reading a value the document no longer has stops the program.
+    /// again: each parse is a new generation, and reading a value of another generation (or
+    /// of another document) stops the program instead of reading whatever is there now.
     public struct Value: Sendable, Hashable {
         let index: Int
+        let generation: UInt64
     }
 
-    /// `value`'s node, checked against the nodes the document has now.
+    /// `value`'s node, checked against what the document holds now.
     private func node(_ value: Value) -> Int {
-        precondition(value.index >= 0 && value.index < nodes.count, "a JSONDocument.Value read after the document changed")
+        precondition(value.generation == generation && !isEmpty, "a JSONDocument.Value read after its document was parsed again, or from another document")
         return value.index
     }
 
     /// The top-level value, or `nil` when nothing is parsed.
-    public var root: Value? { isEmpty ? nil : Value(index: 0) }
+    public var root: Value? { isEmpty ? nil : Value(index: 0, generation: generation) }
 
     /// The member `key` of an object (the last one, if the key repeats); `nil` for a missing
     /// key or a value that is not an object.
     public func member(_ key: String, of value: Value) -> Value? {
         guard kind(at: node(value)) == .object else { return nil }
         var key = key
-        return key.withUTF8 { member(UnsafeRawBufferPointer($0), of: value.index) }.map(Value.init)
+        return key.withUTF8 { member(UnsafeRawBufferPointer($0), of: value.index) }.map { Value(index: $0, generation: generation) }
     }
 
     /// The elements of an array, in order; empty for anything else.
@@ -627,7 +665,7 @@ extension JSONDocument {
         elements.reserveCapacity(count(at: value.index))
         var i = value.index + 1
         while i < end(of: value.index) {
-            elements.append(Value(index: i))
+            elements.append(Value(index: i, generation: generation))
             i = end(of: i)
         }
         return elements

@@ -53,7 +53,6 @@ extension JSON {
     /// Parses one JSON value from raw UTF-8 bytes.
     public static func parse(bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
         var parser = JSONParser(bytes: bytes, limits: limits)
-        defer { parser.deallocate() }
         if bytes.count > limits.maxBytes {
             throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
         }
@@ -67,7 +66,9 @@ extension JSON {
     }
 }
 
-struct JSONParser {
+/// The JSON grammar, over bytes in memory. Not copyable: it owns its pending stacks, which it
+/// frees when it ends.
+struct JSONParser: ~Copyable {
     let bytes: UnsafeRawBufferPointer
     let limits: JSONLimits
     var index = 0
@@ -86,13 +87,6 @@ struct JSONParser {
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
         self.limits = limits
-    }
-
-    /// Releases the pending stacks; the parser must not be used afterwards.
-    func deallocate() {
-        pendingMembers.deallocate()
-        pendingValues.deallocate()
-        pendingFingerprints.deallocate()
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
@@ -444,8 +438,8 @@ extension JSONParser {
 }
 
 /// A stack in memory it manages itself, so a finished container takes its elements off the
-/// top in one move. Not copyable in spirit: one owner, who calls `deallocate()` once.
-struct PendingStack<Element> {
+/// top in one move. Not copyable: its one owner frees it by ending.
+struct PendingStack<Element>: ~Copyable {
     /// Allocated on the first append, so a parser that never uses the stack costs nothing.
     private var base: UnsafeMutablePointer<Element>?
     private var capacity = 0
@@ -453,7 +447,7 @@ struct PendingStack<Element> {
 
     init() {}
 
-    func deallocate() {
+    deinit {
         guard let base else { return }
         base.deinitialize(count: count)
         base.deallocate()
