@@ -96,6 +96,34 @@ struct OutboxIngestTests {
         #expect(stored == shown)
     }
 
+    /// Events without a messageId map to records without an event_id: the send stage gives each a
+    /// random one before writing its element, so the stored element, its key and the record's
+    /// fields (which the debug view reads) carry the same id; the dry-run shows none.
+    @Test func aRecordWithoutEventIDIsStoredUnderTheIDItsElementCarries() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let outbox = try Outbox(path: directory.file("outbox.sqlite"))
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route))
+        let events: [JSON] = (0..<3).map { n in
+            ["type": "track", "event": "Order Completed", "userId": .string("u-\(n)"), "properties": ["email": .string("b\(n)@example.com")]]
+        }
+        let records = try await engine.process(events: events)
+        #expect(records.count == 3 && records.allSatisfy { $0.outcome == .sent })
+        let stored = try await outbox.pending(destination: Self.route.outboxDestination, limit: 10)
+        #expect(stored.count == 3)
+        for (record, entry) in zip(records, stored) {
+            let id = try #require(record.fields["event_id"]?.stringValue)
+            #expect(id.count == 36)
+            #expect(entry.key == TikTokEventKey.make(event: "CompletePayment", eventID: id))
+            #expect(try JSON.parse(bytes: entry.payload)["event_id"]?.stringValue == id)
+            #expect(OutboxMessage(tiktokRecord: record)?.key == entry.key)
+        }
+        #expect(Set(stored.map(\.key)).count == 3)
+
+        let dryRun = try await TikTokDestination.engine(settings: Self.settings, sink: DryRunSink()).process(events: events)
+        #expect(dryRun.allSatisfy { $0.fields["event_id"] == nil && $0.outcome == .sent }, "a dry run makes up no id")
+    }
+
     @Test func anElementWithoutEventIDGetsOneBeforeUser() throws {
         var element = TestEvents.element(7).objectValue!
         element["event_id"] = nil

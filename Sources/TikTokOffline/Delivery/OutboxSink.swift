@@ -21,6 +21,9 @@ public final class OutboxSink: EventSink {
         self.route = route
     }
 
+    /// Records are stored under (event, event_id): each needs an id.
+    public var needsEventIDs: Bool { true }
+
     /// Elements stored so far, and those already waiting in the outbox under the same (event, event_id).
     public var enqueued: EnqueueResult { totals.withLock { $0 } }
 

@@ -5,54 +5,47 @@ import MappingKit
 
 extension OutboxMessage {
     /// The outbox message for one serialized Events API `data` element (already normalized and
-    /// hashed), as the request builder writes it.
+    /// hashed) whose `event_id` is `eventID`.
     ///
     /// Its key is (event, event_id), which is how TikTok deduplicates, so re-enqueuing the same
-    /// event after a restart is a no-op and re-sending it is harmless. An element without an
-    /// `event_id` is given a random one here (written before `"user"`), so its retries still
-    /// deduplicate at TikTok.
-    public init(tiktokElement element: [UInt8], event: String, eventID: String?) {
-        if let eventID, !eventID.isEmpty {
-            self.init(key: TikTokEventKey.make(event: event, eventID: eventID), payload: element)
-            return
-        }
-        let generated = UUID().uuidString.lowercased()
-        var payload = element
-        var member = Array(#","event_id":"#.utf8)
-        JSON.serializeString(generated, into: &member)
-        payload.insert(contentsOf: member, at: Self.userMemberOffset(in: element) ?? max(0, element.count - 1))
-        self.init(key: TikTokEventKey.make(event: event, eventID: generated), payload: payload)
+    /// event after a restart is a no-op and re-sending it is harmless.
+    init(tiktokElement element: [UInt8], event: String, eventID: String) {
+        self.init(key: TikTokEventKey.make(event: event, eventID: eventID), payload: element)
     }
 
     /// The outbox message for a record whose `send` stage wrote its `data` element
-    /// (``Record/output``); nil when it has none.
+    /// (``Record/output``); nil when it has none, or no `event_id` (a send stage whose sink
+    /// ``EventSink/needsEventIDs`` gives every record one).
     public init?(tiktokRecord record: borrowing Record) {
-        guard let element = record.output else { return nil }
-        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: Self.eventID(record.fields["event_id"]))
+        guard let element = record.output, let eventID = Self.eventID(record.fields["event_id"]) else { return nil }
+        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID)
     }
 
-    /// The outbox message for one `data` element given as JSON (it is serialized here).
+    /// The outbox message for one `data` element given as JSON (it is serialized here). An
+    /// element without an `event_id` is given a random one, so its retries still deduplicate
+    /// at TikTok.
     public init(tiktokEvent element: JSON) {
+        var element = element
+        let eventID = Self.eventID(element["event_id"]) ?? UUID().uuidString.lowercased()
+        if case .object(let members) = element, Self.eventID(members["event_id"]) == nil {
+            // Where the request builder writes it: before `user` (or last, without one).
+            var withID = JSONObject(minimumCapacity: members.count + 1)
+            for member in members.members where member.key != "event_id" {
+                if member.key == "user" { withID.appendUnchecked("event_id", .string(eventID)) }
+                withID.appendUnchecked(member.key, member.value)
+            }
+            if withID["event_id"] == nil { withID.appendUnchecked("event_id", .string(eventID)) }
+            element = .object(withID)
+        }
         var payload: [UInt8] = []
         element.serialize(into: &payload)
-        self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: Self.eventID(element["event_id"]))
+        self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: eventID)
     }
 
     /// The `event_id` a key is made of, as the element carries it (a non-string id as its JSON
     /// text); nil when it is missing or falsy.
     private static func eventID(_ value: JSON?) -> String? {
         value.flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
-    }
-
-    /// Where `,"user":{` starts: no string value can hold that sequence unescaped, so the first
-    /// one is the member separator.
-    static func userMemberOffset(in element: [UInt8]) -> Int? {
-        let needle = Array(#","user":"#.utf8)
-        guard element.count >= needle.count else { return nil }
-        for start in 0...(element.count - needle.count) where element[start] == needle[0] {
-            if element[start..<start + needle.count].elementsEqual(needle) { return start }
-        }
-        return nil
     }
 }
 

@@ -1,4 +1,5 @@
 import ConversionEngine
+import Foundation
 import MappingKit
 
 /// Where prepared records go: TikTok over HTTP, an outbox, or the dry-run printer.
@@ -10,10 +11,20 @@ import MappingKit
 /// ``Record/event``: the send stage declares that it needs no part of the event.
 public protocol EventSink: Sendable {
     func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws
+
+    /// The sink keeps records by their `event_id` (an outbox): the send stage gives a record
+    /// without one a random id before writing its element, so the element TikTok receives, its
+    /// retries and the key it is stored under all carry the same id. False by default.
+    var needsEventIDs: Bool { get }
+}
+
+extension EventSink {
+    public var needsEventIDs: Bool { false }
 }
 
 /// Writes each pending record's `data` element (``TikTokRequestBuilder/writeDataElement(for:now:into:)``)
-/// into ``Record/output`` and hands the batch to a swappable ``EventSink``.
+/// into ``Record/output`` and hands the batch to a swappable ``EventSink``. For a sink that
+/// ``EventSink/needsEventIDs``, a record without an `event_id` first gets a random one.
 public struct SendStage: Stage {
     public let builder: TikTokRequestBuilder
     public let sink: any EventSink
@@ -29,7 +40,11 @@ public struct SendStage: Stage {
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var text: [UInt8] = []
         text.reserveCapacity(4096)
+        let needsEventIDs = sink.needsEventIDs
         batch.forEachPending { record in
+            if needsEventIDs && !(record.fields["event_id"]?.isTruthy ?? false) {
+                record.fields["event_id"] = .string(UUID().uuidString.lowercased())
+            }
             text.removeAll(keepingCapacity: true)
             builder.writeDataElement(for: record.fields, now: context.now, into: &text)
             // An exact-size copy: the scratch buffer stays unshared for the next record.
