@@ -29,7 +29,7 @@ import Testing
             let key = "\(record.line)|\(record.mapping)"
             #expect(ours[key] == nil, "one record per line and mapping")
             switch record.outcome {
-            case .sent: ours[key] = Outcome(body: builder.body(data: [record.element!], testEventCode: builder.testEventCode(for: record.fields)), fields: fields)
+            case .sent: ours[key] = Outcome(body: builder.parsedBody(data: [record.output!], route: builder.route(for: record.fields)), fields: fields)
             case .rejected(let reason): ours[key] = Outcome(error: reason, fields: fields)
             default: Issue.record("unexpected outcome \(record.outcome) for \(key)")
             }

@@ -2,12 +2,15 @@ import ConversionEngine
 import MappingKit
 
 /// Builds what TikTok's Events API receives: one `data` element per record, and the
-/// request around any number of them (`POST /open_api/v1.3/event/track/`).
+/// request around any number of them (`POST /open_api/v1.3/event/track/`), as JSON text
+/// written straight from the fields (the one writer of each; nothing is built as a value).
 ///
 /// ```swift
 /// let builder = TikTokRequestBuilder(settings: settings)
-/// let element = builder.dataElement(for: record.fields, now: now)
-/// let body = builder.body(data: [element], testEventCode: builder.testEventCode(for: record.fields))
+/// var element: [UInt8] = []
+/// builder.writeDataElement(for: record.fields, now: now, into: &element)
+/// var body: [UInt8] = []
+/// builder.writeBody(serializedData: [element], route: builder.route(for: record.fields), into: &body)
 /// let headers = builder.headers                   // Access-Token, Content-Type
 /// ```
 public struct TikTokRequestBuilder: Sendable {
@@ -70,25 +73,6 @@ public struct TikTokRequestBuilder: Sendable {
             testEventCode: testEventCode(for: fields))
     }
 
-    /// The whole request body for `data` elements, all of one test code (nil: live events), as
-    /// a value (the bytes are ``writeBody(serializedData:testEventCode:into:)``'s; a test holds
-    /// the two to the same layout).
-    public func body(data: [JSON], testEventCode: String?) -> JSON {
-        body(data: data, route: Route(eventSetID: eventSetID, testEventCode: testEventCode))
-    }
-
-    /// The whole request body for `data` elements of one route.
-    public func body(data: [JSON], route: Route) -> JSON {
-        var body = JSONObject(minimumCapacity: 5)
-        body.appendUnchecked("event_source", .string(route.eventSource.rawValue))
-        body.appendUnchecked("event_source_id", .string(route.eventSetID))
-        let testEventCode = route.testEventCode
-        if let partnerName { body.appendUnchecked("partner_name", .string(partnerName)) }
-        if let testEventCode, !testEventCode.isEmpty { body.appendUnchecked("test_event_code", .string(testEventCode)) }
-        body.appendUnchecked("data", .array(data))
-        return .object(body)
-    }
-
     /// Appends the body around already serialized `data` elements (as
     /// ``writeDataElement(for:now:into:)`` writes them), all of one test code, to `out`.
     public func writeBody(serializedData data: some Sequence<[UInt8]>, testEventCode: String?, into out: inout [UInt8]) {
@@ -106,16 +90,9 @@ public struct TikTokRequestBuilder: Sendable {
         }
     }
 
-    /// One `data` element from an action's prepared (normalized, hashed) fields. `now` is
-    /// the `event_time` used when the fields have no timestamp.
-    public func dataElement(for fields: JSONObject, now: Int64) -> JSON {
-        var text: [UInt8] = []
-        writeDataElement(for: fields, now: now, into: &text)
-        return text.withUnsafeBytes { try! JSON.parse(bytes: $0) }
-    }
-
-    /// Appends the JSON text of ``dataElement(for:now:)`` to `out`, written straight from the
-    /// fields without building the element.
+    /// Appends one `data` element for an action's prepared (normalized, hashed) fields to
+    /// `out`, written straight from the fields without building the element. `now` is the
+    /// `event_time` used when the fields have no timestamp.
     public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) {
         fields.members.withUnsafeBufferPointer { members in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: Slot.allCases.count) { slots in

@@ -29,10 +29,10 @@ struct Harness {
         return batch.records[0]
     }
 
-    /// The body TikTok would receive for a sent record.
+    /// The body TikTok would receive for a sent record, parsed.
     func body(of record: Record) -> JSON? {
-        guard record.outcome == .sent, let element = record.element else { return nil }
-        return builder.body(data: [element], testEventCode: builder.testEventCode(for: record.fields))
+        guard record.outcome == .sent, let element = record.output else { return nil }
+        return builder.parsedBody(data: [element], route: builder.route(for: record.fields))
     }
 
     /// The mapping a vector describes: the action's defaults overlaid with its overrides.
@@ -40,6 +40,15 @@ struct Harness {
         var source = defaults ? schema.defaultMapping : JSONObject()
         for (key, value) in overrides.objectValue ?? [:] { source[key] = value }
         return try Mapping(.object(source))
+    }
+}
+
+extension TikTokRequestBuilder {
+    /// ``writeBody(serializedData:route:into:)``'s bytes, parsed.
+    func parsedBody(data: [[UInt8]], route: Route) -> JSON {
+        var body: [UInt8] = []
+        writeBody(serializedData: data, route: route, into: &body)
+        return body.withUnsafeBytes { try! JSON.parse(bytes: $0) }
     }
 }
 
