@@ -114,6 +114,60 @@ public struct TikTokRequestBuilder: Sendable {
         let members: UnsafeBufferPointer<JSONObject.Member>
         let slots: UnsafeBufferPointer<Int>
 
+        /// TikTok's rules (Segment's destination code and the Events API reference), applied
+        /// before anything is written.
+        func write(now: Int64, into out: inout [UInt8]) {
+            // event_time: the timestamp in seconds; null when it is no date; now without one.
+            let eventTime: Int64? = isTruthy(.timestamp) ? string(.timestamp).flatMap(JSDate.epochSeconds) : now
+            // ttclid: the field, or else the one in the page URL's query.
+            let ttclidInURL = isTruthy(.ttclid) ? nil : string(.url).flatMap(ClickIDFromURL.ttclid(in:))
+            // A CRM event names its lead in `lead`, not among the user's identifiers.
+            let crm = string(.eventSource) == TikTokEventSource.crm.rawValue
+            // value: sent when truthy, and when it is 0.
+            let sendsValue = position(.value).map { members[$0].value.isTruthy || members[$0].value == .int(0) } ?? false
+
+            // The layout, top to bottom: optional members only when truthy, lists as [] when absent.
+            JSONTextWriter.append(to: &out) { json in
+                json.openObject()
+                write("event", .event, absent: "null", to: &json)
+                if let eventTime { json.member("event_time", int: eventTime) } else { json.member("event_time", raw: "null") }
+                writeIfTruthy("event_id", .eventID, to: &json)
+                json.openObject("user")
+                if let ttclidInURL { json.member("ttclid", string: ttclidInURL) } else { writeIfTruthy("ttclid", .ttclid, to: &json) }
+                write("external_id", .externalIDs, absent: "[]", to: &json)
+                write("phone", .phoneNumbers, absent: "[]", to: &json)
+                write("email", .emailAddresses, absent: "[]", to: &json)
+                if !crm { writeIfTruthy("lead_id", .leadID, to: &json) }
+                writeIfTruthy("ttp", .ttp, to: &json)
+                writeIfTruthy("ip", .ip, to: &json)
+                writeIfTruthy("user_agent", .userAgent, to: &json)
+                writeIfTruthy("locale", .locale, to: &json)
+                json.closeObject()
+                json.openObject("properties")
+                write("contents", .contents, absent: "[]", to: &json)
+                writeIfTruthy("content_type", .contentType, to: &json)
+                writeIfTruthy("currency", .currency, to: &json)
+                writeIfTruthy("query", .query, to: &json)
+                writeIfTruthy("description", .description, to: &json)
+                writeIfTruthy("order_id", .orderID, to: &json)
+                writeIfTruthy("shop_id", .shopID, to: &json)
+                if sendsValue { write("value", .value, to: &json) }
+                json.closeObject()
+                json.openObject("page")
+                writeIfTruthy("url", .url, to: &json)
+                writeIfTruthy("referrer", .referrer, to: &json)
+                json.closeObject()
+                if crm {
+                    json.openObject("lead")
+                    writeIfTruthy("lead_id", .leadID, to: &json)
+                    writeIfTruthy("lead_event_source", .leadEventSource, to: &json)
+                    json.closeObject()
+                }
+                json.member("limited_data_use", raw: isTruthy(.limitedDataUse) ? "true" : "false")
+                json.closeObject()
+            }
+        }
+
         func position(_ slot: Slot) -> Int? {
             let position = slots[slot.rawValue]
             return position >= 0 ? position : nil
@@ -130,81 +184,17 @@ public struct TikTokRequestBuilder: Sendable {
             return text
         }
 
-        /// `key`, then the slot's value, or `absent` when there is none.
-        func member(_ key: StaticString, _ slot: Slot, absent: StaticString? = nil, into out: inout [UInt8]) {
-            append(key, to: &out)
+        /// The member `key` with the slot's value, or `absent` when there is none (no member without `absent`).
+        func write(_ key: StaticString, _ slot: Slot, absent: StaticString? = nil, to json: inout JSONTextWriter) {
             if let position = position(slot) {
-                members[position].value.serialize(into: &out)
+                json.member(key, members[position].value)
             } else if let absent {
-                append(absent, to: &out)
+                json.member(key, raw: absent)
             }
         }
 
-        func append(_ text: StaticString, to out: inout [UInt8]) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-
-        func write(now: Int64, into out: inout [UInt8]) {
-            member(#"{"event":"#, .event, absent: "null", into: &out)
-            out.append(contentsOf: #","event_time":"#.utf8)
-            if isTruthy(.timestamp) {
-                if let text = string(.timestamp), let seconds = JSDate.epochSeconds(text) {
-                    out.append(contentsOf: String(seconds).utf8)
-                } else {
-                    out.append(contentsOf: "null".utf8)
-                }
-            } else {
-                out.append(contentsOf: String(now).utf8)
-            }
-            if isTruthy(.eventID) { member(#","event_id":"#, .eventID, into: &out) }
-
-            out.append(contentsOf: #","user":{"#.utf8)
-            if isTruthy(.ttclid) {
-                member(#""ttclid":"#, .ttclid, into: &out)
-                out.append(UInt8(ascii: ","))
-            } else if let url = string(.url), let ttclid = ClickIDFromURL.ttclid(in: url) {
-                append(#""ttclid":"#, to: &out)
-                JSON.serializeString(ttclid, into: &out)
-                out.append(UInt8(ascii: ","))
-            }
-            member(#""external_id":"#, .externalIDs, absent: "[]", into: &out)
-            member(#","phone":"#, .phoneNumbers, absent: "[]", into: &out)
-            member(#","email":"#, .emailAddresses, absent: "[]", into: &out)
-            // A CRM event names its lead in `lead`, not among the user's identifiers.
-            let crm = string(.eventSource) == TikTokEventSource.crm.rawValue
-            for (key, slot) in TikTokRequestBuilder.userMembers where isTruthy(slot) && !(crm && slot == .leadID) {
-                member(key, slot, into: &out)
-            }
-
-            member(#"},"properties":{"contents":"#, .contents, absent: "[]", into: &out)
-            for (key, slot) in TikTokRequestBuilder.propertyMembers where isTruthy(slot) {
-                member(key, slot, into: &out)
-            }
-            if let position = position(.value), members[position].value.isTruthy || members[position].value == .int(0) {
-                member(#","value":"#, .value, into: &out)
-            }
-
-            out.append(contentsOf: #"},"page":{"#.utf8)
-            if isTruthy(.url) {
-                member(#""url":"#, .url, into: &out)
-                if isTruthy(.referrer) { member(#","referrer":"#, .referrer, into: &out) }
-            } else if isTruthy(.referrer) {
-                member(#""referrer":"#, .referrer, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-            if crm {
-                // TikTok's CRM events: `lead` with the TikTok lead ID and the CRM it comes from.
-                append(#","lead":{"#, to: &out)
-                var first = true
-                for (key, slot) in [(#""lead_id":"# as StaticString, Slot.leadID), (#""lead_event_source":"#, .leadEventSource)] where isTruthy(slot) {
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    member(key, slot, into: &out)
-                }
-                out.append(UInt8(ascii: "}"))
-            }
-            out.append(contentsOf: isTruthy(.limitedDataUse) ? #","limited_data_use":true"#.utf8 : #","limited_data_use":false"#.utf8)
-            out.append(UInt8(ascii: "}"))
+        func writeIfTruthy(_ key: StaticString, _ slot: Slot, to json: inout JSONTextWriter) {
+            if isTruthy(slot) { write(key, slot, to: &json) }
         }
     }
 
@@ -227,14 +217,4 @@ public struct TikTokRequestBuilder: Sendable {
     ]
     private static let slotKeys = KeyIndex(slotTable.map(\.0))
     private static let slotOrder = slotTable.map(\.1)
-
-    /// The optional `user` and `properties` members, each written with the comma before it.
-    private static let userMembers: [(StaticString, Slot)] = [
-        (#","lead_id":"#, .leadID), (#","ttp":"#, .ttp), (#","ip":"#, .ip), (#","user_agent":"#, .userAgent),
-        (#","locale":"#, .locale),
-    ]
-    private static let propertyMembers: [(StaticString, Slot)] = [
-        (#","content_type":"#, .contentType), (#","currency":"#, .currency), (#","query":"#, .query),
-        (#","description":"#, .description), (#","order_id":"#, .orderID), (#","shop_id":"#, .shopID),
-    ]
 }

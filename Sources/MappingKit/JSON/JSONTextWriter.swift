@@ -1,0 +1,103 @@
+/// Writes JSON text one member at a time and places the punctuation itself, so a layout reads
+/// top to bottom as the document it writes:
+///
+/// ```swift
+/// JSONTextWriter.append(to: &out) { json in
+///     json.openObject()
+///     json.member("event", .string("Purchase"))
+///     json.openObject("user")
+///     json.member("email", raw: "[]")
+///     json.closeObject()
+///     json.closeObject()
+/// }   // {"event":"Purchase","user":{"email":[]}}
+/// ```
+///
+/// Keys are static strings written as they are: they must need no escaping. Nesting is
+/// limited to 64 levels.
+public struct JSONTextWriter {
+    /// The text so far.
+    public var bytes: [UInt8] { buffer }
+    @usableFromInline var buffer: [UInt8]
+    /// Bit `d` is set once the container at depth `d` has a member or element.
+    @usableFromInline var started: UInt64 = 0
+    @usableFromInline var depth = 0
+
+    @usableFromInline init(bytes: [UInt8]) { self.buffer = bytes }
+
+    /// Runs `body` with a writer that appends to `out` (without copying it).
+    @inlinable @inline(__always)
+    public static func append(to out: inout [UInt8], _ body: (inout JSONTextWriter) -> Void) {
+        var writer = JSONTextWriter(bytes: [])
+        swap(&writer.buffer, &out)
+        body(&writer)
+        swap(&writer.buffer, &out)
+    }
+
+    /// Opens an object as the next value.
+    @inlinable @inline(__always)
+    public mutating func openObject() {
+        buffer.append(UInt8(ascii: "{"))
+        depth += 1
+        started &= ~(1 << UInt64(depth))
+    }
+
+    /// Opens an object as the member `key`.
+    @inlinable @inline(__always)
+    public mutating func openObject(_ key: StaticString) {
+        self.key(key)
+        openObject()
+    }
+
+    @inlinable @inline(__always)
+    public mutating func closeObject() {
+        precondition(depth > 0, "closeObject() without an open object")
+        depth -= 1
+        buffer.append(UInt8(ascii: "}"))
+    }
+
+    /// Writes `"key":` (after a comma unless it is the object's first member); the value follows.
+    @inlinable @inline(__always)
+    public mutating func key(_ key: StaticString) {
+        let bit: UInt64 = 1 << UInt64(depth)
+        if started & bit != 0 { buffer.append(UInt8(ascii: ",")) }
+        started |= bit
+        // One append for `"key":` (three cost more: each checks the array's capacity and ownership).
+        let count = key.utf8CodeUnitCount
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 3) { text in
+            text[0] = UInt8(ascii: "\"")
+            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(text)[1...]).copyMemory(
+                from: UnsafeRawBufferPointer(start: key.utf8Start, count: count))
+            text[count + 1] = UInt8(ascii: "\"")
+            text[count + 2] = UInt8(ascii: ":")
+            buffer.append(contentsOf: text)
+        }
+    }
+
+    /// The member `key` with a value.
+    @inlinable @inline(__always)
+    public mutating func member(_ key: StaticString, _ value: JSON) {
+        self.key(key)
+        value.serialize(into: &buffer)
+    }
+
+    /// The member `key` with a string value.
+    @inlinable @inline(__always)
+    public mutating func member(_ key: StaticString, string: String) {
+        self.key(key)
+        JSON.serializeString(string, into: &buffer)
+    }
+
+    /// The member `key` with an integer value.
+    @inlinable @inline(__always)
+    public mutating func member(_ key: StaticString, int: Int64) {
+        self.key(key)
+        buffer.append(contentsOf: String(int).utf8)
+    }
+
+    /// The member `key` with JSON text written as it is (`null`, `[]`, `true`).
+    @inlinable @inline(__always)
+    public mutating func member(_ key: StaticString, raw: StaticString) {
+        self.key(key)
+        buffer.append(contentsOf: UnsafeBufferPointer(start: raw.utf8Start, count: raw.utf8CodeUnitCount))
+    }
+}
