@@ -47,17 +47,31 @@ public struct MatchQuality: Sendable {
         if mappings[record.mapping] == nil { order.append(record.mapping) }
         var figures = mappings[record.mapping] ?? Figures()
         figures.records += 1
-        func has(_ key: String) -> Bool {
-            if case .array(let values)? = record.fields[key] { return !values.isEmpty }
-            return record.fields[key]?.isTruthy ?? false
-        }
         // Identifiers count on the records TikTok receives: what a refused record carried never reaches it.
-        let sent = record.outcome == .sent
-        if sent && has("email_addresses") { figures.email += 1 }
-        if sent && has("phone_numbers") { figures.phone += 1 }
-        if sent && has("external_ids") { figures.externalID += 1 }
-        if sent, has("ttclid") || (record.fields["url"]?.stringValue.flatMap(ClickIDFromURL.ttclid(in:)) != nil) { figures.ttclid += 1 }
-        if sent && has("ip") && has("user_agent") { figures.ipAndUserAgent += 1 }
+        if record.outcome == .sent {
+            // One pass over the fields (this runs for every record of `run` and `serve`).
+            var email = false, phone = false, externalID = false, ttclid = false, ip = false, userAgent = false
+            var url: String?
+            for member in record.fields.members {
+                let present: Bool
+                if case .array(let values) = member.value { present = !values.isEmpty } else { present = member.value.isTruthy }
+                switch member.key {
+                case "email_addresses": email = present
+                case "phone_numbers": phone = present
+                case "external_ids": externalID = present
+                case "ttclid": ttclid = present
+                case "ip": ip = present
+                case "user_agent": userAgent = present
+                case "url": url = member.value.stringValue
+                default: break
+                }
+            }
+            if email { figures.email += 1 }
+            if phone { figures.phone += 1 }
+            if externalID { figures.externalID += 1 }
+            if ttclid || url.flatMap(ClickIDFromURL.ttclid(in:)) != nil { figures.ttclid += 1 }
+            if ip && userAgent { figures.ipAndUserAgent += 1 }
+        }
         if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures.noIdentifier += 1 }
         for warning in record.warnings where warning.contains(": dropped a value") { figures.dropped[warning, default: 0] += 1 }
         mappings[record.mapping] = figures
