@@ -3,11 +3,10 @@ import Synchronization
 /// One JSON text parsed into a flat list of nodes and read in place: the fast way to read
 /// events when only some of their values are needed.
 ///
-/// Parsing checks everything ``JSON/parse(bytes:limits:)`` checks and reports the same errors
-/// (both share the parser's string, number and error code; the tree grammar stays separate
-/// because building a tree directly is about twice as fast as going through a document), but
-/// builds no tree: strings stay bytes until someone asks for them, and a document reused for
-/// the next event allocates nothing once its buffers have grown. Mappings
+/// The project's one JSON grammar (``JSONParser``) fills it; ``JSON/parse(bytes:limits:)``
+/// goes through a document too and builds the tree from its nodes. It builds no tree itself:
+/// strings stay bytes until someone asks for them, and a document reused for the next event
+/// allocates nothing once its buffers have grown. Mappings
 /// (``Mapping/evaluate(_:)-(JSONDocument)``) and triggers (``Trigger/matches(_:)-(JSONDocument)``)
 /// read a document directly; ``json`` builds the whole tree when it is really needed.
 ///
@@ -477,121 +476,6 @@ public struct JSONDocument: Sendable {
     mutating func closeContainer(_ index: Int, count: Int, keyClasses: UInt64 = 0) {
         precondition(index < storage.count)
         storage.base[index].close(count: count, end: storage.count, keyClasses: UInt32(truncatingIfNeeded: keyClasses | keyClasses >> 32))
-    }
-}
-
-extension JSONParser {
-    /// Reads one value into `document`: the same grammar, limits and errors as ``parseValue(depth:)``.
-    mutating func appendValue(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
-        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): try appendObject(depth: depth + 1, to: &document)
-        case UInt8(ascii: "["): try appendArray(depth: depth + 1, to: &document)
-        case UInt8(ascii: "\""): try appendString(to: &document)
-        case UInt8(ascii: "t"): try expectWord("true"); document.appendScalar(.true)
-        case UInt8(ascii: "f"): try expectWord("false"); document.appendScalar(.false)
-        case UInt8(ascii: "n"): try expectWord("null"); document.appendScalar(.null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): document.appendNumber(try parseNumber())
-        default: throw error("unexpected character \(describe(bytes[index])), expected a value")
-        }
-    }
-
-    /// Appends a string and returns its class as a key (``JSONDocument/keyClass(length:first:last:)``),
-    /// worked out from the bytes at hand rather than read back from the document.
-    @discardableResult
-    private mutating func appendString(to document: inout JSONDocument) throws(JSONParseError) -> UInt64 {
-        let contentStart = index + 1
-        switch try scanString() {
-        case .plain(let range, let isASCII):
-            if !isASCII {
-                let valid = UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self))
-                guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
-            }
-            document.appendString(at: range, isASCII: isASCII)
-            guard !range.isEmpty else { return 0 }
-            return JSONDocument.keyClass(length: range.count, first: bytes[range.lowerBound], last: bytes[range.upperBound - 1])
-        case .unescaped:
-            let valid = scratch.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
-            guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
-            document.appendString(unescaped: scratch)
-            guard let first = scratch.first, let last = scratch.last else { return 0 }
-            return JSONDocument.keyClass(length: scratch.count, first: first, last: last)
-        }
-    }
-
-    private mutating func appendObject(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
-        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
-        let container = document.openContainer(.object)
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            document.closeContainer(container, count: 0)
-            return
-        }
-        var count = 0
-        // One bit per (length, first byte, last byte) class of the keys seen so far: a key
-        // whose bit is already set is compared with the earlier keys. The object keeps them.
-        var seenKeys: UInt64 = 0
-        while true {
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
-            guard bytes[index] == UInt8(ascii: "\"") else {
-                throw error("expected a quoted key, found \(describe(bytes[index]))")
-            }
-            let bit: UInt64 = 1 << (try appendString(to: &document))
-            if seenKeys & bit != 0, !document.hasRepeatedKeys, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
-                document.markRepeatedKeys()
-            }
-            seenKeys |= bit
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                let key = document.json(at: document.nodes.count - 1).stringValue ?? ""
-                throw error("expected ':' after the key \"\(key)\"")
-            }
-            index += 1
-            skipWhitespace()
-            try appendValue(depth: depth, to: &document)
-            count += 1
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                document.closeContainer(container, count: count, keyClasses: seenKeys)
-                return
-            default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
-            }
-        }
-    }
-
-    private mutating func appendArray(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
-        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
-        let container = document.openContainer(.array)
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            document.closeContainer(container, count: 0)
-            return
-        }
-        var count = 0
-        while true {
-            skipWhitespace()
-            try appendValue(depth: depth, to: &document)
-            count += 1
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an array") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                document.closeContainer(container, count: count)
-                return
-            default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
-            }
-        }
     }
 }
 

@@ -50,39 +50,24 @@ extension JSON {
         }.get()
     }
 
-    /// Parses one JSON value from raw UTF-8 bytes.
+    /// Parses one JSON value from raw UTF-8 bytes. The grammar is ``JSONDocument``'s (the one
+    /// JSON grammar of the project); the tree is built from the document's nodes.
     public static func parse(bytes: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: bytes, limits: limits)
-        if bytes.count > limits.maxBytes {
-            throw parser.error("input is \(bytes.count) bytes, over the limit of \(limits.maxBytes)", at: 0)
-        }
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        if parser.index < bytes.count {
-            throw parser.error("unexpected text after the JSON value")
-        }
-        return value
+        var document = JSONDocument()
+        try document.parse(bytes, limits: limits)
+        return document.json
     }
 }
 
-/// The JSON grammar, over bytes in memory. Not copyable: it owns its pending stacks, which it
-/// frees when it ends.
-struct JSONParser: ~Copyable {
+/// The JSON grammar, over bytes in memory: the one reader of JSON text in the project. It
+/// fills a ``JSONDocument`` (`appendValue(depth:to:)`); ``JSON/parse(bytes:limits:)`` builds
+/// its tree from that document.
+struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     let limits: JSONLimits
     var index = 0
     /// Scratch space for strings with escapes.
     var scratch: [UInt8] = []
-    /// Members of the objects being read, innermost last; each object takes its own
-    /// members off the end, so its array is allocated once at its final size.
-    var pendingMembers = PendingStack<JSONObject.Member>()
-    /// Elements of the arrays being read, innermost last.
-    var pendingValues = PendingStack<JSON>()
-    /// `ShortKey.fingerprint` of each pending key, or 0 when it has none; keys whose
-    /// fingerprints differ are different, so duplicates are looked for without comparing strings.
-    var pendingFingerprints = PendingStack<UInt64>()
-    let knownKeys = KnownKeys.segment
 
     init(bytes: UnsafeRawBufferPointer, limits: JSONLimits) {
         self.bytes = bytes
@@ -113,20 +98,6 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSON {
-        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectWord("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw error("unexpected character \(describe(bytes[index])), expected a value")
-        }
-    }
-
     func describe(_ byte: UInt8) -> String {
         if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x\(String(byte, radix: 16))"
@@ -139,115 +110,6 @@ struct JSONParser: ~Copyable {
             throw error("invalid literal, expected \(word)")
         }
         index += count
-    }
-
-    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
-        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(JSONObject())
-        }
-        let memberBase = pendingMembers.count
-        while true {
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
-            guard bytes[index] == UInt8(ascii: "\"") else {
-                throw error("expected a quoted key, found \(describe(bytes[index]))")
-            }
-            let (key, fingerprint) = try parseKey()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw error("expected ':' after the key \"\(key)\"")
-            }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue(depth: depth)
-            if let duplicate = pendingIndex(of: key, fingerprint: fingerprint, from: memberBase) {
-                // As JSON.parse: the first position, the last value.
-                pendingMembers[duplicate].value = value
-            } else {
-                pendingMembers.append(JSONObject.Member(key: key, value: value))
-                pendingFingerprints.append(fingerprint)
-            }
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                let count = pendingMembers.count - memberBase
-                pendingFingerprints.removeLast(count)
-                return .object(JSONObject(uniqueMembers: pendingMembers.takeLast(count)))
-            default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
-            }
-        }
-    }
-
-    mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
-        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array([])
-        }
-        let valueBase = pendingValues.count
-        while true {
-            skipWhitespace()
-            pendingValues.append(try parseValue(depth: depth))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input inside an array") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(pendingValues.takeLast(pendingValues.count - valueBase))
-            default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
-            }
-        }
-    }
-
-    /// A member name, and its `ShortKey.fingerprint` (0 for names that have none: long,
-    /// escaped or non-ASCII ones). Known names come ready-made from `knownKeys`.
-    @inline(__always)
-    mutating func parseKey() throws(JSONParseError) -> (String, UInt64) {
-        let contentStart = index + 1
-        var allBits: UInt8 = 0
-        let end = JSONStringScan.firstSpecial(in: bytes, from: contentStart, allBits: &allBits)
-        let length = end - contentStart
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""), allBits < 0x80, length <= ShortKey.maxLength else {
-            return (try parseString(), 0)
-        }
-        let key = ShortKey(bytes, start: contentStart, length: length)
-        index = end + 1
-        if let known = knownKeys.string(for: key) { return (known, key.fingerprint) }
-        let text = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<end])
-        return (try makeString(text, start: contentStart, isASCII: true), key.fingerprint)
-    }
-
-    /// Where `key` already is among the pending keys from `base` on.
-    @inline(__always)
-    func pendingIndex(of key: String, fingerprint: UInt64, from base: Int) -> Int? {
-        for i in base..<pendingFingerprints.count {
-            let other = pendingFingerprints[i]
-            if fingerprint != 0 && other != 0 && fingerprint != other { continue }
-            if pendingMembers[i].key == key { return i }
-        }
-        return nil
-    }
-
-    mutating func parseString() throws(JSONParseError) -> String {
-        let contentStart = index + 1
-        switch try scanString() {
-        case .plain(let range, let isASCII):
-            return try makeString(UnsafeRawBufferPointer(rebasing: bytes[range]), start: contentStart, isASCII: isASCII)
-        case .unescaped:
-            return try scratch.withUnsafeBytes { buffer in
-                Result { () throws(JSONParseError) in try makeString(buffer, start: contentStart, isASCII: false) }
-            }.get()
-        }
     }
 
     /// Where a string's text is once ``scanString()`` has read it.
@@ -344,15 +206,6 @@ struct JSONParser: ~Copyable {
         return v
     }
 
-    func makeString(_ buffer: UnsafeRawBufferPointer, start: Int, isASCII: Bool) throws(JSONParseError) -> String {
-        let utf8 = buffer.assumingMemoryBound(to: UInt8.self)
-        guard isASCII || UTF8Validation.isValid(utf8) else {
-            throw error("invalid UTF-8 in a string", at: start)
-        }
-        // Valid, so decoding repairs nothing.
-        return String(decoding: utf8, as: UTF8.self)
-    }
-
     mutating func parseNumber() throws(JSONParseError) -> JSON {
         let start = index
         var isInteger = true
@@ -400,6 +253,123 @@ struct JSONParser: ~Copyable {
     }
 }
 
+// MARK: The grammar
+
+extension JSONParser {
+    /// Reads one value into `document`.
+    mutating func appendValue(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try appendObject(depth: depth + 1, to: &document)
+        case UInt8(ascii: "["): try appendArray(depth: depth + 1, to: &document)
+        case UInt8(ascii: "\""): try appendString(to: &document)
+        case UInt8(ascii: "t"): try expectWord("true"); document.appendScalar(.true)
+        case UInt8(ascii: "f"): try expectWord("false"); document.appendScalar(.false)
+        case UInt8(ascii: "n"): try expectWord("null"); document.appendScalar(.null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): document.appendNumber(try parseNumber())
+        default: throw error("unexpected character \(describe(bytes[index])), expected a value")
+        }
+    }
+
+    /// Appends a string and returns its class as a key (``JSONDocument/keyClass(length:first:last:)``),
+    /// worked out from the bytes at hand rather than read back from the document.
+    @discardableResult
+    private mutating func appendString(to document: inout JSONDocument) throws(JSONParseError) -> UInt64 {
+        let contentStart = index + 1
+        switch try scanString() {
+        case .plain(let range, let isASCII):
+            if !isASCII {
+                let valid = UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self))
+                guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
+            }
+            document.appendString(at: range, isASCII: isASCII)
+            guard !range.isEmpty else { return 0 }
+            return JSONDocument.keyClass(length: range.count, first: bytes[range.lowerBound], last: bytes[range.upperBound - 1])
+        case .unescaped:
+            let valid = scratch.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+            guard valid else { throw error("invalid UTF-8 in a string", at: contentStart) }
+            document.appendString(unescaped: scratch)
+            guard let first = scratch.first, let last = scratch.last else { return 0 }
+            return JSONDocument.keyClass(length: scratch.count, first: first, last: last)
+        }
+    }
+
+    private mutating func appendObject(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
+        let container = document.openContainer(.object)
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            document.closeContainer(container, count: 0)
+            return
+        }
+        var count = 0
+        // One bit per (length, first byte, last byte) class of the keys seen so far: a key
+        // whose bit is already set is compared with the earlier keys. The object keeps them.
+        var seenKeys: UInt64 = 0
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                throw error("expected a quoted key, found \(describe(bytes[index]))")
+            }
+            let bit: UInt64 = 1 << (try appendString(to: &document))
+            if seenKeys & bit != 0, !document.hasRepeatedKeys, document.repeatsEarlierKey(document.nodes.count - 1, in: container) {
+                document.markRepeatedKeys()
+            }
+            seenKeys |= bit
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                let key = document.json(at: document.nodes.count - 1).stringValue ?? ""
+                throw error("expected ':' after the key \"\(key)\"")
+            }
+            index += 1
+            skipWhitespace()
+            try appendValue(depth: depth, to: &document)
+            count += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                document.closeContainer(container, count: count, keyClasses: seenKeys)
+                return
+            default: throw error("expected ',' or '}' in an object, found \(describe(bytes[index]))")
+            }
+        }
+    }
+
+    private mutating func appendArray(depth: Int, to document: inout JSONDocument) throws(JSONParseError) {
+        if depth > limits.maxDepth { throw error("nesting deeper than \(limits.maxDepth) levels") }
+        let container = document.openContainer(.array)
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            document.closeContainer(container, count: 0)
+            return
+        }
+        var count = 0
+        while true {
+            skipWhitespace()
+            try appendValue(depth: depth, to: &document)
+            count += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an array") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                document.closeContainer(container, count: count)
+                return
+            default: throw error("expected ',' or ']' in an array, found \(describe(bytes[index]))")
+            }
+        }
+    }
+}
+
 extension JSONParser {
     private static let exactPowersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { p, _ in p * 10 } }
 
@@ -434,66 +404,6 @@ extension JSONParser {
         guard i == text.count, exponent >= -22 else { return nil }
         let value = Double(mantissa) / exactPowersOfTen[-exponent]
         return negative ? -value : value
-    }
-}
-
-/// A stack in memory it manages itself, so a finished container takes its elements off the
-/// top in one move. Not copyable: its one owner frees it by ending.
-struct PendingStack<Element>: ~Copyable {
-    /// Allocated on the first append, so a parser that never uses the stack costs nothing.
-    private var base: UnsafeMutablePointer<Element>?
-    private var capacity = 0
-    private(set) var count = 0
-
-    init() {}
-
-    deinit {
-        guard let base else { return }
-        base.deinitialize(count: count)
-        base.deallocate()
-    }
-
-    subscript(index: Int) -> Element {
-        @inline(__always) get { base.unsafelyUnwrapped[index] }
-        @inline(__always) nonmutating set { base.unsafelyUnwrapped[index] = newValue }
-    }
-
-    @inline(__always)
-    mutating func append(_ element: Element) {
-        if count == capacity { grow() }
-        (base.unsafelyUnwrapped + count).initialize(to: element)
-        count += 1
-    }
-
-    private mutating func grow() {
-        let newCapacity = max(32, capacity * 2)
-        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        if let base {
-            newBase.moveInitialize(from: base, count: count)
-            base.deallocate()
-        }
-        base = newBase
-        capacity = newCapacity
-    }
-
-    /// Removes the top `count` elements and returns them, bottom first.
-    @inline(__always)
-    mutating func takeLast(_ count: Int) -> [Element] {
-        guard count > 0 else { return [] }
-        self.count -= count
-        let start = base.unsafelyUnwrapped + self.count
-        // Appending moved elements (rather than `init(unsafeUninitializedCapacity:)`, which
-        // is not specialised and looks up type metadata on every call).
-        var taken: [Element] = []
-        taken.reserveCapacity(count)
-        for slot in start..<start + count { taken.append(slot.move()) }
-        return taken
-    }
-
-    mutating func removeLast(_ count: Int) {
-        guard count > 0 else { return }
-        self.count -= count
-        (base.unsafelyUnwrapped + self.count).deinitialize(count: count)
     }
 }
 
