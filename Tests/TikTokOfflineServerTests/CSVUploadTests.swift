@@ -91,6 +91,25 @@ struct CSVUploadTests {
         await mock.stop()
     }
 
+    /// An upload answered 200 is stored: a service that only stores (`--no-deliver`) is
+    /// SIGKILLed the moment the answer arrives, and a new one on the same outbox delivers every row.
+    @Test func anAcknowledgedUploadSurvivesKillNine() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let outbox = directory.file("outbox.sqlite")
+        let storing = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: Self.flags + ["--no-deliver"], name: "storing")
+        let reply = try await storing.post("/v1/csv", Array(Self.tillExport(0..<5_000).utf8), headers: [Self.auth])
+        storing.tool.signal(SIGKILL)
+        #expect(reply.status == 200 && reply.json?["stored"] == 5_000, "\(reply.body)")
+        #expect(await storing.tool.wait() == SIGKILL)
+        #expect(try await mock.uniqueEvents() == 0, "nothing was sent before the kill")
+        let delivering = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: Self.flags + ["--drain-timeout", "60"], name: "delivering")
+        #expect(await delivering.stop() == 0, "\(delivering.tool.stderr)")
+        #expect(try await mock.uniqueEvents() == 5_000)
+        await mock.stop()
+    }
+
     struct BadUpload: Sendable, CustomTestStringConvertible {
         var name: String
         var path = "/v1/csv"
