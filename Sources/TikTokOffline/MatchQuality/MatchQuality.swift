@@ -38,15 +38,34 @@ public struct MatchQuality: Sendable {
 
     /// Mapping names in the order first seen.
     public private(set) var order: [String] = []
-    public private(set) var mappings: [String: Figures] = [:]
+    /// Each mapping's figures, by name.
+    public var mappings: [String: Figures] { Dictionary(uniqueKeysWithValues: zip(order, figures)) }
+    /// The figures, parallel to ``order``: changed in place, record after record.
+    private var figures: [Figures] = []
+    private var positions: [String: Int] = [:]
+    /// Where the last record's mapping is: records of one mapping often come in runs.
+    private var last = 0
 
     public init() {}
 
+    /// The position of `mapping` among ``order``, added when new.
+    private mutating func position(of mapping: String) -> Int {
+        if last < order.count, order[last] == mapping { return last }
+        if let known = positions[mapping] {
+            last = known
+            return known
+        }
+        order.append(mapping)
+        figures.append(Figures())
+        positions[mapping] = order.count - 1
+        last = order.count - 1
+        return last
+    }
+
     /// Counts one record after the pipeline.
     public mutating func add(_ record: borrowing Record) {
-        if mappings[record.mapping] == nil { order.append(record.mapping) }
-        var figures = mappings[record.mapping] ?? Figures()
-        figures.records += 1
+        let i = position(of: record.mapping)
+        figures[i].records += 1
         // Identifiers count on the records TikTok receives: what a refused record carried never reaches it.
         if record.outcome == .sent {
             // One pass over the fields (this runs for every record of `run` and `serve`).
@@ -66,15 +85,14 @@ public struct MatchQuality: Sendable {
                 default: break
                 }
             }
-            if email { figures.email += 1 }
-            if phone { figures.phone += 1 }
-            if externalID { figures.externalID += 1 }
-            if ttclid || url.flatMap(ClickIDFromURL.ttclid(in:)) != nil { figures.ttclid += 1 }
-            if ip && userAgent { figures.ipAndUserAgent += 1 }
+            if email { figures[i].email += 1 }
+            if phone { figures[i].phone += 1 }
+            if externalID { figures[i].externalID += 1 }
+            if ttclid || url.flatMap(ClickIDFromURL.ttclid(in:)) != nil { figures[i].ttclid += 1 }
+            if ip && userAgent { figures[i].ipAndUserAgent += 1 }
         }
-        if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures.noIdentifier += 1 }
-        for warning in record.warnings where warning.contains(": dropped a value") { figures.dropped[warning, default: 0] += 1 }
-        mappings[record.mapping] = figures
+        if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures[i].noIdentifier += 1 }
+        for warning in record.warnings where warning.contains(": dropped a value") { figures[i].dropped[warning, default: 0] += 1 }
     }
 
     /// Counts every record of `records` (settled by the pipeline).
@@ -86,10 +104,7 @@ public struct MatchQuality: Sendable {
 
     /// Adds another tally's figures (a batch's, to a running total).
     public mutating func add(_ other: MatchQuality) {
-        for name in other.order {
-            if mappings[name] == nil { order.append(name) }
-            mappings[name, default: Figures()].add(other.mappings[name]!)
-        }
+        for (name, figures) in zip(other.order, other.figures) { self.figures[position(of: name)].add(figures) }
     }
 
     /// The report as a table for a terminal.
@@ -100,8 +115,7 @@ public struct MatchQuality: Sendable {
         var lines = ["match quality (share of each mapping's records sent with the identifier, after normalizing)",
                      pad("mapping", 28) + pad("records", 9) + pad("email", 7) + pad("phone", 7) + pad("ext id", 8) + pad("ttclid", 8)
                         + pad("ip+ua", 7) + "no identifier"]
-        for name in order {
-            let f = mappings[name]!
+        for (name, f) in zip(order, figures) {
             lines.append(pad(String(name.prefix(27)), 28) + pad(String(f.records), 9) + pad(share(f.email, of: f.records), 7)
                 + pad(share(f.phone, of: f.records), 7) + pad(share(f.externalID, of: f.records), 8) + pad(share(f.ttclid, of: f.records), 8)
                 + pad(share(f.ipAndUserAgent, of: f.records), 7) + share(f.noIdentifier, of: f.records))
@@ -114,8 +128,7 @@ public struct MatchQuality: Sendable {
 
     /// The report as JSON: `{"mappings":[{"mapping":…,"records":N,"email":N,…,"dropped":{reason: N}}]}`.
     public var json: JSON {
-        .object(["mappings": .array(order.map { name in
-            let f = mappings[name]!
+        .object(["mappings": .array(zip(order, figures).map { name, f in
             var dropped = JSONObject()
             for (reason, count) in f.dropped.sorted(by: { $0.key < $1.key }) { dropped[reason] = .int(count) }
             var entry: JSONObject = ["mapping": .string(name), "records": .int(f.records)]

@@ -18,8 +18,7 @@ public final class MatchQualityMetrics: Sendable {
 
     /// Adds one batch's figures.
     public func record(_ quality: MatchQuality) {
-        for name in quality.order {
-            let figures = quality.mappings[name]!
+        for (name, figures) in quality.mappings {
             increment("match_records_total", [("mapping", name)], by: figures.records)
             for (identifier, count) in figures.identifiers {
                 increment("match_identifier_records_total", [("mapping", name), ("identifier", identifier)], by: count)
