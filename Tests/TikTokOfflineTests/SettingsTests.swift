@@ -39,6 +39,11 @@ import Testing
         (TikTokSettings(accessToken: "t"), false, "event set id is missing"),
         (TikTokSettings(accessToken: "t", eventSetID: "s", defaultCountryCode: "+1"), false, "default_country_code"),
         (TikTokSettings(accessToken: "t", eventSetID: "s", defaultCountryCode: "0044"), false, "default_country_code"),
+        (TikTokSettings(accessToken: "t", eventSetID: "set 1"), false, "event_set_id is not an event set id"),
+        (TikTokSettings(accessToken: "t", eventSetID: "s#crm"), false, "event_set_id is not an event set id"),
+        (TikTokSettings(accessToken: "t", eventSetID: "s", partnerName: "Seg#ment"), false, "partner_name must be"),
+        (TikTokSettings(accessToken: "t", eventSetID: "s", partnerName: "a|b"), false, "partner_name must be"),
+        (TikTokSettings(accessToken: "t", eventSetID: "s", partnerName: ""), false, "partner_name must be"),
     ])
     func validation(settings: TikTokSettings, requireToken: Bool, message: String) {
         #expect {

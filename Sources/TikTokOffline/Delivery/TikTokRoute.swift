@@ -85,6 +85,12 @@ public struct TikTokRoute: Sendable, Hashable {
             && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
     }
 
+    /// Whether `name` can be a partner name: 1–64 characters, none of them `#`, `|` or a
+    /// control character (the outbox key separates its parts with `#` and `|`).
+    public static func isValidPartnerName(_ name: String) -> Bool {
+        (1...64).contains(name.count) && name.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "#") && $0 != UInt8(ascii: "|") }
+    }
+
     private static let testMarker = "#test:"
 }
 

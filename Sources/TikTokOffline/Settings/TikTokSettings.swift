@@ -67,6 +67,12 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
         guard let id = eventSetID, !id.isEmpty else {
             throw SettingsError("event set id is missing: set event_set_id in the settings file, pass --event-set-id, or export TIKTOK_EVENT_SET_ID")
         }
+        guard TikTokRoute.isValidEventSetID(id) else {
+            throw SettingsError("event_set_id is not an event set id: 1 to 64 letters, digits, _ or - (TikTok's are 19 digits)")
+        }
+        if let partnerName, !TikTokRoute.isValidPartnerName(partnerName) {
+            throw SettingsError("partner_name must be 1 to 64 characters without #, | or control characters")
+        }
         if let code = defaultCountryCode {
             guard (1...3).contains(code.utf8.count), code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), code.first != "0" else {
                 throw SettingsError("default_country_code must be 1 to 3 digits without a leading 0 (e.g. 1 or 44)")
