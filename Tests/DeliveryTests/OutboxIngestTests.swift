@@ -96,6 +96,37 @@ struct OutboxIngestTests {
         #expect(stored == shown)
     }
 
+    /// Batches processed at once are stored in the order they were read, even when a later one
+    /// is ready first: a stage holds each even batch back, so odd batches would otherwise win.
+    @Test func parallelBatchesAreStoredInInputOrder() async throws {
+        struct HoldEvenBatches: Stage {
+            var eventNeeds: EventNeeds { .nothing }
+            func process(_ batch: inout Batch, context: StageContext) async throws {
+                if let line = batch.records.first?.line, (line / 5) % 2 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        }
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("events.ndjson")
+        try SegmentEvents.write(to: input, valid: 200, invalid: 0)
+        let outbox = try Outbox(path: directory.file("outbox.sqlite"))
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route)) { registry, pipeline in
+            try registry.register(HoldEvenBatches(), as: "test.hold-even-batches")
+            try pipeline.insert("test.hold-even-batches", before: "send")
+        }
+        let fd = open(input, O_RDONLY)
+        defer { close(fd) }
+        var source = NDJSONSource(fileDescriptor: fd)
+        let totals = try await Ingest(engine: engine).run(&source, batchSize: 5, parallelBatches: 6) { _ in }
+        #expect(totals.accepted == 200)
+        let stored = try await outbox.pending(destination: Self.route.outboxDestination, limit: 1_000)
+        let ids = try stored.map { try JSON.parse(bytes: $0.payload)["event_id"]?.stringValue ?? "" }
+        let read = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").map {
+            try JSON.parse(String($0))["messageId"]?.stringValue ?? ""
+        }
+        #expect(ids == read, "the outbox holds the events in the order they were read")
+    }
+
     /// Events without a messageId map to records without an event_id: the send stage gives each a
     /// random one before writing its element, so the stored element, its key and the record's
     /// fields (which the debug view reads) carry the same id; the dry-run shows none.

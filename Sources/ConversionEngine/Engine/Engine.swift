@@ -190,12 +190,13 @@ public struct Engine: Sendable {
     }
 
     /// Runs the pipeline over `batch`. `now` (seconds since 1970) stands in for missing
-    /// event times; `observe` sees the batch after each stage.
+    /// event times; `observe` sees the batch after each stage; `turn` is the batch's place in
+    /// the input when batches are processed at once (``StageContext/turn``).
     public func process(
         _ batch: inout Batch, now: Int64? = nil,
-        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil
+        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil, turn: InputOrder.Turn? = nil
     ) async throws {
-        try await pipeline.run(&batch, now: now ?? Self.currentTime(), logger: logger, observe: observe)
+        try await pipeline.run(&batch, now: now ?? Self.currentTime(), logger: logger, observe: observe, turn: turn)
     }
 
     /// Routes and processes `events` in one batch; lines count from 1. An event that is not

@@ -87,7 +87,8 @@ public final class Ingest: Sendable {
     /// ``process(_:observe:)`` parsing into `document`, which keeps its grown storage for the
     /// next batch (a loop that processes batches one after another allocates it once).
     func process(
-        _ events: RawEvents, reusing document: inout JSONDocument, observe: ((_ stage: String, _ batch: Batch) -> Void)?
+        _ events: RawEvents, reusing document: inout JSONDocument, observe: ((_ stage: String, _ batch: Batch) -> Void)?,
+        turn: InputOrder.Turn? = nil
     ) async throws -> IngestedBatch {
         var result = IngestedBatch()
         result.batch.records.reserveCapacity(events.count + events.count / 4)
@@ -116,7 +117,7 @@ public final class Ingest: Sendable {
             }
         }
         result.totals.badLines = result.eventErrors.count
-        if !result.batch.isEmpty { try await engine.process(&result.batch, observe: observe) }
+        if !result.batch.isEmpty { try await engine.process(&result.batch, observe: observe, turn: turn) }
         result.totals.records = result.batch.count
         result.batch.records.withUnsafeBufferPointer { records in
             for record in records {
@@ -136,9 +137,10 @@ public final class Ingest: Sendable {
 
     /// Reads `source` to its end or until ``stop()``, handing each processed batch to
     /// `consume` in input order. Up to `parallelBatches` batches are processed at once (more
-    /// keeps the cores busy while earlier batches wait for their outbox commit); with one, each
-    /// batch is processed inline and `observe` (allowed only then) sees it after every stage.
-    /// Memory stays bounded whatever the input size.
+    /// keeps the cores busy while earlier batches wait for their outbox commit), and a sink
+    /// that follows ``StageContext/turn`` stores them in input order; with one, each batch is
+    /// processed inline and `observe` (allowed only then) sees it after every stage. Memory
+    /// stays bounded whatever the input size.
     @discardableResult
     public func run(
         _ source: inout some EventSource,
@@ -171,6 +173,8 @@ public final class Ingest: Sendable {
         var events = RawEvents()
         var document = JSONDocument()
         let documents = DocumentPool()
+        // Batches in flight reach the outbox in input order (see InputOrder).
+        let order = InputOrder()
         while !state.withLock({ $0.stopping }) {
             if parallelBatches == 1 {
                 events.removeAll()
@@ -184,10 +188,14 @@ public final class Ingest: Sendable {
                 continue
             }
             let batch = events
+            let turn = order.next()
             inFlight.append(Task {
                 var document = documents.take()
-                defer { documents.give(document) }
-                return try prepare(try await self.process(batch, reusing: &document, observe: nil))
+                defer {
+                    documents.give(document)
+                    order.finish(turn)
+                }
+                return try prepare(try await self.process(batch, reusing: &document, observe: nil, turn: turn))
             })
             if inFlight.count >= parallelBatches { try await consume(try await inFlight.removeFirst().value) }
         }

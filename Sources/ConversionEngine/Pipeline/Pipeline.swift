@@ -39,15 +39,16 @@ public struct Pipeline: Sendable {
     }
 
     /// Runs every stage over `batch`. `observe`, if given, sees the batch after each stage
-    /// (tracing, metrics).
+    /// (tracing, metrics); `turn` is the batch's place in the input (``StageContext/turn``).
     public func run(
         _ batch: inout Batch,
         now: Int64,
         logger: Logger,
-        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil
+        observe: ((_ stage: String, _ batch: Batch) -> Void)? = nil,
+        turn: InputOrder.Turn? = nil
     ) async throws {
         for step in steps {
-            let context = StageContext(stageName: step.name, now: now, logger: logger)
+            let context = StageContext(stageName: step.name, now: now, logger: logger, turn: turn)
             try await step.stage.process(&batch, context: context)
             observe?(step.name, batch)
         }

@@ -61,10 +61,15 @@ public struct StageContext: Sendable {
     public var now: Int64
     /// Where a stage may log. Never log personal data.
     public var logger: Logger
+    /// The batch's place among batches processed at once, when their order matters (nil for
+    /// a batch processed on its own): a stage that stores awaits
+    /// ``InputOrder/Turn/earlierBatchesFinished()`` first, so storage keeps the input's order.
+    public var turn: InputOrder.Turn?
 
-    public init(stageName: String, now: Int64, logger: Logger) {
+    public init(stageName: String, now: Int64, logger: Logger, turn: InputOrder.Turn? = nil) {
         self.stageName = stageName
         self.now = now
         self.logger = logger
+        self.turn = turn
     }
 }

@@ -8,6 +8,8 @@ import Synchronization
 /// Elements are stored under their route's destination, one per event set, kind and test code
 /// (``TikTokRequestBuilder/route(for:)``), so a request never mixes them.
 ///
+/// Batches processed at once are stored in input order (``StageContext/turn``).
+///
 /// A record counts as sent (accepted) once its element is committed to the outbox; a
 /// ``Deliverer`` takes it from there. If the outbox cannot be written the batch throws and its
 /// records stay pending, so nothing is reported accepted that is not stored.
@@ -41,6 +43,8 @@ public final class OutboxSink: EventSink {
                 groups.append((target, [message], [index]))
             }
         }
+        // Storage keeps the input's order: wait for the batches read before this one.
+        await context.turn?.earlierBatchesFinished()
         for (target, messages, accepted) in groups {
             let result = try await outbox.enqueue(messages, destination: route.with(target).outboxDestination)
             totals.withLock { totals in
