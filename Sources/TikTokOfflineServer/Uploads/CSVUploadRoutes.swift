@@ -61,6 +61,9 @@ extension TikTokOfflineServer {
                 upload.add(ingested, rows: rows.count)
                 metrics.recorded(ingested, route: Self.csvUploadPath, received: rows.count)
             } catch {
+                if !(error is IngestQueueError) {
+                    logger.error("CSV rows could not be stored", metadata: ["error": "\(OutboxError.describe(error))"])
+                }
                 return upload.partialFailure(error, nextLine: rows.entries[0].number)
             }
         }
