@@ -97,39 +97,13 @@ public final class CSVSource: EventSource {
     }
 
     /// Writes `bytes` as a JSON string, undoing a quoted field's doubled quotes.
-    static func writeString(_ bytes: UnsafeRawBufferPointer, quoted: Bool, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-                if quoted, index + 1 < count, bytes[index + 1] == UInt8(ascii: "\"") { index += 1 }
-            case UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0x0A:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "n"))
-            case 0x0D:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "r"))
-            case 0x09:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default:
-                out.append(byte)
-            }
-            index += 1
+    private static func writeString(_ bytes: UnsafeRawBufferPointer, quoted: Bool, into out: inout [UInt8]) {
+        guard quoted, bytes.contains(UInt8(ascii: "\"")) else {
+            JSON.serializeString(utf8: bytes, into: &out)
+            return
         }
-        out.append(UInt8(ascii: "\""))
+        // Rare: a quoted field with quotes in it.
+        unquoted(bytes, quoted: true).withUnsafeBytes { JSON.serializeString(utf8: $0, into: &out) }
     }
 
     static func unquoted(_ bytes: UnsafeRawBufferPointer, quoted: Bool) -> [UInt8] {

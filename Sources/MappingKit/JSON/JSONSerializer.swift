@@ -43,20 +43,22 @@ extension JSON {
     /// control characters). Runs of plain bytes, usually the whole string, are copied as they are.
     public static func serializeString(_ s: String, into out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { utf8 in
-            let raw = UnsafeRawBufferPointer(utf8)
-            out.append(UInt8(ascii: "\""))
-            var runStart = 0
-            var allBits: UInt8 = 0
-            while true {
-                let i = JSONStringScan.firstSpecial(in: raw, from: runStart, allBits: &allBits)
-                if i > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
-                guard i < utf8.count else { break }
-                runStart = i + 1
-                appendEscape(for: utf8[i], into: &out)
-            }
-            out.append(UInt8(ascii: "\""))
+        s.withUTF8 { serializeString(utf8: UnsafeRawBufferPointer($0), into: &out) }
+    }
+
+    /// ``serializeString(_:into:)`` for text already in memory as UTF-8 (the caller checks it is).
+    public static func serializeString(utf8 raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var runStart = 0
+        var allBits: UInt8 = 0
+        while true {
+            let i = JSONStringScan.firstSpecial(in: raw, from: runStart, allBits: &allBits)
+            if i > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
+            guard i < raw.count else { break }
+            runStart = i + 1
+            appendEscape(for: raw[i], into: &out)
         }
+        out.append(UInt8(ascii: "\""))
     }
 
     private static func appendEscape(for byte: UInt8, into out: inout [UInt8]) {
