@@ -40,13 +40,6 @@ public struct TikTokRoute: Sendable, Hashable {
             + (testEventCode.map { Self.testMarker + $0 } ?? "")
     }
 
-    /// The same route for events with another test code (nil: live events).
-    public func withTestEventCode(_ code: String?) -> TikTokRoute {
-        var route = self
-        route.testEventCode = code.flatMap { $0.isEmpty ? nil : $0 }
-        return route
-    }
-
     /// This route's token and partner, for a record that `TikTokRequestBuilder.route(for:)`
     /// sends elsewhere (another event set, kind or test code).
     public func with(_ target: TikTokRequestBuilder.Route) -> TikTokRoute {

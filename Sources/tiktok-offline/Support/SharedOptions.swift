@@ -200,8 +200,9 @@ struct InputOptions: ParsableArguments {
         switch inputFormat?.lowercased() {
         case nil: format = guessed
         case "ndjson", "jsonl": format = .ndjson
-        case "csv", "tsv":
-            if case .csv = guessed { format = guessed } else { format = .csv(delimiter: inputFormat?.lowercased() == "tsv" ? 0x09 : UInt8(ascii: ",")) }
+        case "csv":
+            if case .csv = guessed { format = guessed } else { format = .csv(delimiter: UInt8(ascii: ",")) }
+        case "tsv": format = .csv(delimiter: 0x09)
         case let other?: throw ValidationError("--input-format must be csv or ndjson, not \(other)")
         }
         if let csvDelimiter {
