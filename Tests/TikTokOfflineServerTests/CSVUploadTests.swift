@@ -110,6 +110,39 @@ struct CSVUploadTests {
         await mock.stop()
     }
 
+    /// A disk that fills midway through an upload: the answer is a 503 that says how many rows
+    /// were stored and from which line to send again, the service keeps answering, and what it
+    /// stored is all there. The outbox lives on a 2 MB tmpfs (needs the right to mount one;
+    /// skipped otherwise).
+    @Test(.enabled(if: TinyDisk.canMount, "mounting a tmpfs needs root"))
+    func aDiskThatFillsMidwaySaysWhatWasStored() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let disk = try TinyDisk(at: directory.file("disk"), megabytes: 2)
+        defer { disk.unmount() }
+        let mock = try await MockProcess(in: directory)
+        let outbox = disk.path + "/outbox.sqlite"
+        let serve = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: Self.flags + ["--no-deliver"])
+        let reply = try await serve.post("/v1/csv", Array(Self.tillExport(0..<20_000).utf8), headers: [Self.auth])
+        #expect(reply.status == 503, "\(reply.body)")
+        let stored = try #require(reply.json?["stored"]?.doubleValue.map { Int($0) })
+        let nextLine = try #require(reply.json?["stored_before_line"]?.doubleValue.map { Int($0) })
+        #expect(stored > 0 && stored < 20_000, "\(reply.body)")
+        #expect(stored == nextLine - 2, "every row before the line is stored (the header is line 1)")
+        #expect(reply.body.contains("could not be stored"), "\(reply.body)")
+        #expect(try await serve.get("/healthz").status == 200)
+        #expect(await serve.stop() == 0, "\(serve.tool.stderr)")
+        // The stored rows, delivered from a copy of the outbox on a disk with room.
+        let copy = directory.file("copy.sqlite")
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: outbox + suffix) {
+            try FileManager.default.copyItem(atPath: outbox + suffix, toPath: copy + suffix)
+        }
+        let deliver = try ToolProcess(["deliver", "--outbox", copy, "--endpoint", mock.baseURL, "--access-token", "t", "--event-set-id", "set-1"], in: directory, name: "deliver")
+        #expect(await deliver.wait() == 0, "\(deliver.stderr)")
+        #expect(try await mock.uniqueEvents() == stored)
+        await mock.stop()
+    }
+
     struct BadUpload: Sendable, CustomTestStringConvertible {
         var name: String
         var path = "/v1/csv"
@@ -145,5 +178,37 @@ struct CSVUploadTests {
         #expect(reply.body.contains(upload.answer), "\(reply.body)")
         #expect(await serve.stop() == 0)
         await mock.stop()
+    }
+}
+
+/// A small tmpfs, to fill a disk on purpose.
+struct TinyDisk {
+    let path: String
+
+    static let canMount: Bool = {
+        guard geteuid() == 0 else { return false }
+        let probe = NSTemporaryDirectory() + "tiny-disk-probe-\(UUID().uuidString)"
+        guard (try? TinyDisk(at: probe, megabytes: 1)).map({ $0.unmount(); return true }) == true else { return false }
+        return true
+    }()
+
+    init(at path: String, megabytes: Int) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]
+        try mount.run()
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { throw CocoaError(.fileWriteNoPermission) }
+        self.path = path
+    }
+
+    func unmount() {
+        let umount = Process()
+        umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+        umount.arguments = [path]
+        try? umount.run()
+        umount.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
