@@ -134,7 +134,7 @@ struct ServeLifecycleTests {
                 }
             }
         }
-        try await waitUntil { acknowledged.withLock { $0.count } >= 2_000 }
+        try await waitUntil(timeout: .seconds(120)) { acknowledged.withLock { $0.count } >= 2_000 }
         serve.tool.signal(SIGTERM)
         for sender in senders { await sender.value }
         #expect(await serve.tool.wait() == 0, "\(serve.tool.stderr)")
