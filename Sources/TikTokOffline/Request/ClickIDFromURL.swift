@@ -20,25 +20,32 @@ enum ClickIDFromURL {
         return nil
     }
 
+    /// ``ttclid(in:)`` for a URL given as UTF-8 text: no string is made for most URLs.
+    static func ttclid(utf8 url: UnsafeRawBufferPointer) -> String? {
+        mayHoldClickID(utf8: url) ? ttclid(in: String(decoding: url, as: UTF8.self)) : nil
+    }
+
     /// False when `url` cannot name a `ttclid` parameter: no `?`, and neither `ttclid` nor a
     /// percent escape (which could spell it) anywhere. Spares most URLs the full parse.
     static func mayHoldClickID(_ url: String) -> Bool {
         var url = url
-        return url.withUTF8 { bytes in
-            guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
-            let needle: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x74, 0x74, 0x63, 0x6C, 0x69, 0x64)  // "ttclid"
-            var i = mark + 1
-            while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "%") { return true }
-                if bytes[i] == needle.0, i + 5 < bytes.count, bytes[i + 1] == needle.1, bytes[i + 2] == needle.2,
-                    bytes[i + 3] == needle.3, bytes[i + 4] == needle.4, bytes[i + 5] == needle.5
-                {
-                    return true
-                }
-                i += 1
+        return url.withUTF8 { mayHoldClickID(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func mayHoldClickID(utf8 bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
+        let needle: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x74, 0x74, 0x63, 0x6C, 0x69, 0x64)  // "ttclid"
+        var i = mark + 1
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%") { return true }
+            if bytes[i] == needle.0, i + 5 < bytes.count, bytes[i + 1] == needle.1, bytes[i + 2] == needle.2,
+                bytes[i + 3] == needle.3, bytes[i + 4] == needle.4, bytes[i + 5] == needle.5
+            {
+                return true
             }
-            return false
+            i += 1
         }
+        return false
     }
 
     /// The query (without `?` and fragment) of `text` if it is an absolute URL with a scheme

@@ -68,10 +68,22 @@ enum JSDate {
         return ms
     }
 
+    /// ``parseMilliseconds(_:)`` for UTF-8 text.
+    static func parseMilliseconds(utf8 text: UnsafeRawBufferPointer) -> Double? {
+        parseMilliseconds(utf8: text.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// `floor(ms / 1000)`: TikTok's `event_time`.
     static func epochSeconds(_ text: String) -> Int64? {
-        parseMilliseconds(text).map { Int64(($0 / 1000).rounded(.down)) }
+        parseMilliseconds(text).map(epochSeconds(milliseconds:))
     }
+
+    /// ``epochSeconds(_:)`` for UTF-8 text.
+    static func epochSeconds(utf8 text: UnsafeRawBufferPointer) -> Int64? {
+        parseMilliseconds(utf8: text).map(epochSeconds(milliseconds:))
+    }
+
+    private static func epochSeconds(milliseconds: Double) -> Int64 { Int64((milliseconds / 1000).rounded(.down)) }
 
     private static func pow10(_ n: Int) -> Double {
         var r = 1.0

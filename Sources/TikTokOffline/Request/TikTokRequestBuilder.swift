@@ -95,126 +95,46 @@ public struct TikTokRequestBuilder: Sendable {
     /// `event_time` used when the fields have no timestamp.
     public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) {
         fields.members.withUnsafeBufferPointer { members in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: Slot.allCases.count) { slots in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: ElementSlot.allCases.count) { slots in
                 slots.initialize(repeating: -1)
                 var hint = 0
                 for i in members.indices {
-                    if let position = Self.slotKeys.position(of: members[i].key, hint: &hint) {
-                        slots[Self.slotOrder[position].rawValue] = i
-                    }
+                    if let slot = ElementSlot.slot(forKey: members[i].key, hint: &hint) { slots[slot.rawValue] = i }
                 }
-                ElementWriter(members: members, slots: UnsafeBufferPointer(slots)).write(now: now, into: &out)
+                var fields = FieldsInPlace(members: members, slots: UnsafeBufferPointer(slots))
+                DataElement.write(&fields, now: now, into: &out)
             }
         }
     }
 
-    /// Writes one `data` element from the fields in place: values are read where they are
-    /// (never copied out), through each slot's position among the fields (-1 when absent).
-    private struct ElementWriter {
+    /// Prepared fields read where they are (never copied out), through each slot's position
+    /// among them (-1 when absent).
+    private struct FieldsInPlace: ElementFields {
         let members: UnsafeBufferPointer<JSONObject.Member>
         let slots: UnsafeBufferPointer<Int>
 
-        /// TikTok's rules (Segment's destination code and the Events API reference), applied
-        /// before anything is written.
-        func write(now: Int64, into out: inout [UInt8]) {
-            // event_time: the timestamp in seconds; null when it is no date; now without one.
-            let eventTime: Int64? = isTruthy(.timestamp) ? string(.timestamp).flatMap(JSDate.epochSeconds) : now
-            // ttclid: the field, or else the one in the page URL's query.
-            let ttclidInURL = isTruthy(.ttclid) ? nil : string(.url).flatMap(ClickIDFromURL.ttclid(in:))
-            // A CRM event names its lead in `lead`, not among the user's identifiers.
-            let crm = string(.eventSource) == TikTokEventSource.crm.rawValue
-            // value: sent when truthy, and when it is 0.
-            let sendsValue = position(.value).map { members[$0].value.isTruthy || members[$0].value == .int(0) } ?? false
-
-            // The layout, top to bottom: optional members only when truthy, lists as [] when absent.
-            JSONTextWriter.append(to: &out) { json in
-                json.openObject()
-                write("event", .event, absent: "null", to: &json)
-                if let eventTime { json.member("event_time", int: eventTime) } else { json.member("event_time", raw: "null") }
-                writeIfTruthy("event_id", .eventID, to: &json)
-                json.openObject("user")
-                if let ttclidInURL { json.member("ttclid", string: ttclidInURL) } else { writeIfTruthy("ttclid", .ttclid, to: &json) }
-                write("external_id", .externalIDs, absent: "[]", to: &json)
-                write("phone", .phoneNumbers, absent: "[]", to: &json)
-                write("email", .emailAddresses, absent: "[]", to: &json)
-                if !crm { writeIfTruthy("lead_id", .leadID, to: &json) }
-                writeIfTruthy("ttp", .ttp, to: &json)
-                writeIfTruthy("ip", .ip, to: &json)
-                writeIfTruthy("user_agent", .userAgent, to: &json)
-                writeIfTruthy("locale", .locale, to: &json)
-                json.closeObject()
-                json.openObject("properties")
-                write("contents", .contents, absent: "[]", to: &json)
-                writeIfTruthy("content_type", .contentType, to: &json)
-                writeIfTruthy("currency", .currency, to: &json)
-                writeIfTruthy("query", .query, to: &json)
-                writeIfTruthy("description", .description, to: &json)
-                writeIfTruthy("order_id", .orderID, to: &json)
-                writeIfTruthy("shop_id", .shopID, to: &json)
-                if sendsValue { write("value", .value, to: &json) }
-                json.closeObject()
-                json.openObject("page")
-                writeIfTruthy("url", .url, to: &json)
-                writeIfTruthy("referrer", .referrer, to: &json)
-                json.closeObject()
-                if crm {
-                    json.openObject("lead")
-                    writeIfTruthy("lead_id", .leadID, to: &json)
-                    writeIfTruthy("lead_event_source", .leadEventSource, to: &json)
-                    json.closeObject()
-                }
-                json.member("limited_data_use", raw: isTruthy(.limitedDataUse) ? "true" : "false")
-                json.closeObject()
-            }
-        }
-
-        func position(_ slot: Slot) -> Int? {
+        func value(_ slot: ElementSlot) -> JSON? {
             let position = slots[slot.rawValue]
-            return position >= 0 ? position : nil
+            // Not a ternary: its `nil` would be JSON's own nil literal, `null`.
+            guard position >= 0 else { return Optional<JSON>.none }
+            return members[position].value
         }
 
-        /// The slot has a value, and it is truthy.
-        func isTruthy(_ slot: Slot) -> Bool {
-            guard let position = position(slot) else { return false }
-            return members[position].value.isTruthy
+        func isTruthy(_ slot: ElementSlot) -> Bool { value(slot)?.isTruthy ?? false }
+
+        func isIntegerZero(_ slot: ElementSlot) -> Bool { value(slot) == .int(0) }
+
+        func withString<R>(_ slot: ElementSlot, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+            guard case .string(var text)? = value(slot) else { return nil }
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
 
-        func string(_ slot: Slot) -> String? {
-            guard let position = position(slot), case .string(let text) = members[position].value else { return nil }
-            return text
-        }
-
-        /// The member `key` with the slot's value, or `absent` when there is none (no member without `absent`).
-        func write(_ key: StaticString, _ slot: Slot, absent: StaticString? = nil, to json: inout JSONTextWriter) {
-            if let position = position(slot) {
-                json.member(key, members[position].value)
+        func write(_ key: StaticString, _ slot: ElementSlot, absent: StaticString?, to json: inout JSONTextWriter) {
+            if let value = value(slot) {
+                json.member(key, value)
             } else if let absent {
                 json.member(key, raw: absent)
             }
         }
-
-        func writeIfTruthy(_ key: StaticString, _ slot: Slot, to json: inout JSONTextWriter) {
-            if isTruthy(slot) { write(key, slot, to: &json) }
-        }
     }
-
-    /// The action fields the request reads.
-    private enum Slot: Int, CaseIterable {
-        case event, timestamp, eventID, ttclid, url, referrer, externalIDs, phoneNumbers, emailAddresses
-        case leadID, ttp, ip, userAgent, locale, contents, contentType, currency, query, description
-        case orderID, shopID, value, limitedDataUse, eventSource, leadEventSource
-    }
-
-    /// The field keys the request reads, in the order prepared fields usually come in.
-    private static let slotTable: [(String, Slot)] = [
-        ("event_id", .eventID), ("timestamp", .timestamp), ("phone_numbers", .phoneNumbers),
-        ("email_addresses", .emailAddresses), ("order_id", .orderID), ("shop_id", .shopID),
-        ("external_ids", .externalIDs), ("ttclid", .ttclid), ("ttp", .ttp), ("lead_id", .leadID),
-        ("locale", .locale), ("url", .url), ("referrer", .referrer), ("ip", .ip), ("user_agent", .userAgent),
-        ("content_type", .contentType), ("currency", .currency), ("value", .value), ("description", .description),
-        ("query", .query), ("limited_data_use", .limitedDataUse),
-        ("event", .event), ("contents", .contents), ("event_source", .eventSource), ("lead_event_source", .leadEventSource),
-    ]
-    private static let slotKeys = KeyIndex(slotTable.map(\.0))
-    private static let slotOrder = slotTable.map(\.1)
 }
