@@ -61,11 +61,14 @@ public struct Engine: Sendable {
     private let activeTriggers: TriggerSet
     /// What the pipeline's stages read of each event, for events routed from documents.
     private let eventParts: EventParts
+    /// The fused plan of each of `active` (nil where its mapping runs the general path).
+    private let plans: [(any FusedPlan)?]
 
-    /// Compiles `files` against `actions`. `enableAll` also runs mappings written `enabled: false`.
+    /// Compiles `files` against `actions`. `enableAll` also runs mappings written `enabled: false`;
+    /// `planner`, a destination's, fuses what it can of each mapping and the pipeline (``FusedPlan``).
     public init(
         mappings files: [MappingFile], actions: ActionCatalog, pipeline: Pipeline, enableAll: Bool = false,
-        logger: Logger = Logger(label: "conversion-engine")
+        planner: (any FusedPlanning)? = nil, logger: Logger = Logger(label: "conversion-engine")
     ) throws(EngineError) {
         guard files.count <= Self.maxMappings else {
             throw EngineError("\(files.count) mappings loaded; at most \(Self.maxMappings) are allowed for one destination")
@@ -84,6 +87,7 @@ public struct Engine: Sendable {
         self.active = active
         self.activeTriggers = TriggerSet(active.map(\.trigger))
         self.eventParts = EventParts(pipeline.eventNeeds)
+        self.plans = active.map { planner?.plan(for: $0, pipeline: pipeline) }
         self.actions = actions
         self.pipeline = pipeline
         self.logger = logger
@@ -156,7 +160,11 @@ public struct Engine: Sendable {
     /// read the document directly and no tree of the whole event is built. Each record's
     /// ``Record/event`` holds only what the pipeline's stages declare they read
     /// (``Stage/eventNeeds``). Same records, same outcomes.
-    public func route(_ document: JSONDocument, line: Int, into batch: inout Batch) throws(EventError) {
+    ///
+    /// With `preparingAt` (the `now` the batch will be processed with), mappings that have a
+    /// fused plan prepare their records at once (``Record/isPrepared``): same outcomes and
+    /// output after ``process(_:now:observe:turn:)``, but fields hold only what delivery reads.
+    public func route(_ document: JSONDocument, line: Int, into batch: inout Batch, preparingAt now: Int64? = nil) throws(EventError) {
         guard document.isObject else {
             throw EventError("an event must be a JSON object, got \(document.typeName)")
         }
@@ -165,6 +173,10 @@ public struct Engine: Sendable {
             let compiled = active[position]
             if event == nil { event = eventParts.event(from: document) }
             var record = Record(line: line, mapping: compiled.name, action: compiled.action, event: event!, fields: JSONObject())
+            if let now, let plan = plans[position], plan.prepare(&record, from: document, now: now) {
+                batch.append(consume record)
+                return
+            }
             Self.fill(&record, using: compiled) { try compiled.mapping.evaluate(document) }
             batch.append(consume record)
         }
@@ -217,7 +229,8 @@ public struct Engine: Sendable {
         return batch.records
     }
 
-    static func currentTime() -> Int64 {
+    /// Seconds since 1970, as ``process(_:now:observe:turn:)`` takes them.
+    public static func currentTime() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec)

@@ -93,6 +93,10 @@ public final class Ingest: Sendable {
         var result = IngestedBatch()
         result.batch.records.reserveCapacity(events.count + events.count / 4)
         result.totals.received = events.count
+        // One time for the whole batch: fused plans prepare records with it while routing, and
+        // the stages process the rest with it. Tracing (`observe`) needs every record's fields.
+        let now = Engine.currentTime()
+        let preparingAt = observe == nil ? now : nil
         events.storage.withUnsafeBytes { storage in
             for entry in events.entries {
                 guard let range = entry.bytes else {
@@ -110,14 +114,14 @@ public final class Ingest: Sendable {
                     continue
                 }
                 do throws(EventError) {
-                    try engine.route(document, line: entry.number, into: &result.batch)
+                    try engine.route(document, line: entry.number, into: &result.batch, preparingAt: preparingAt)
                 } catch {
                     result.eventErrors.append(Rejection(line: entry.number, mapping: nil, reason: error.message))
                 }
             }
         }
         result.totals.badLines = result.eventErrors.count
-        if !result.batch.isEmpty { try await engine.process(&result.batch, observe: observe, turn: turn) }
+        if !result.batch.isEmpty { try await engine.process(&result.batch, now: now, observe: observe, turn: turn) }
         result.totals.records = result.batch.count
         result.batch.records.withUnsafeBufferPointer { records in
             for record in records {

@@ -29,6 +29,15 @@ public struct Batch: Sendable {
         }
     }
 
+    /// Calls `body` on every record still pending that no fused plan prepared
+    /// (``Record/isPrepared``): the records a stage the plan stands in for works on.
+    @inlinable
+    public mutating func forEachUnprepared(_ body: (inout Record) throws -> Void) rethrows {
+        for i in records.indices where records[i].isPending && !records[i].isPrepared {
+            try body(&records[i])
+        }
+    }
+
     /// Positions of the records still pending.
     public var pendingIndices: [Int] {
         records.indices.filter { records[$0].isPending }

@@ -23,6 +23,10 @@ public struct Record: Sendable {
     /// The destination's rendering of the record as JSON text (for TikTok, one `data`
     /// element), set by the stage that prepares it for sending.
     public var output: [UInt8]?
+    /// The destination's fused plan (``FusedPlan``) prepared the record while routing it:
+    /// ``output`` is final and ``fields`` holds only what delivery reads. The stages the plan
+    /// stands in for (normalizing, hashing, validating, writing) pass it by.
+    public private(set) var isPrepared: Bool
 
     public init(line: Int, mapping: String, action: String, event: JSON, fields: JSONObject) {
         self.line = line
@@ -33,6 +37,7 @@ public struct Record: Sendable {
         self.outcome = .pending
         self.warnings = []
         self.output = nil
+        self.isPrepared = false
     }
 
     /// True until a stage settles the record.
@@ -46,6 +51,14 @@ public struct Record: Sendable {
     /// Leaves the record out on purpose (no consent, filtered). Not an error.
     public mutating func skip(_ reason: String) {
         outcome = .skipped(reason: reason)
+    }
+
+    /// Marks the record prepared by a fused plan: `output` is its final rendering, and `fields`
+    /// what delivery reads of it (``isPrepared``). It stays pending, for the sink.
+    public mutating func markPrepared(output: [UInt8], fields: JSONObject) {
+        self.output = output
+        self.fields = fields
+        isPrepared = true
     }
 
     /// Records that the destination (or the dry-run sink) accepted the record.

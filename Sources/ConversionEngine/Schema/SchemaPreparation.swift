@@ -31,8 +31,8 @@ extension ActionSchema {
             guard let position = top.members.position(of: key, hint: &hint) else { return false }
             let field = top.memberCoercions[position]
             if field.acceptsAnyString, !field.multiple, case .string(let s) = value { return !s.isEmpty }
-            guard let kept = Self.removingEmpty(value, itemType: field.type) else { return false }
-            value = try Self.coerce(kept, to: field, path: { key })
+            guard let prepared = try Self.prepared(value, as: field, key: key) else { return false }
+            value = prepared
             return true
         }
         for (position, field) in top.memberCoercions.enumerated() where field.required {
@@ -40,6 +40,34 @@ extension ActionSchema {
             if fields[key] == nil { throw SchemaViolation("schema: \(key) is required") }
         }
         return fields
+    }
+
+    /// Steps 1–3 for one top-level member `key`: its value as ``prepare(_:)`` leaves it, or nil
+    /// when the member goes (empty, or no field of the action). For a caller that prepares
+    /// members one at a time (a fused plan); check required fields yourself.
+    public func prepareMember(_ key: String, _ value: JSON) throws(SchemaViolation) -> JSON? {
+        var hint = 0
+        guard let position = coercion.members.position(of: key, hint: &hint) else { return nil }
+        let field = coercion.memberCoercions[position]
+        if field.acceptsAnyString, !field.multiple, case .string(let s) = value { return s.isEmpty ? nil : value }
+        return try Self.prepared(value, as: field, key: key)
+    }
+
+    /// ``prepare(_:)``'s coercion of one member `member` of an object in the list field `field`
+    /// (`contents`'s `price`), for a caller that writes such objects member by member. Members
+    /// the field does not declare go (nil).
+    public func prepareItemMember(_ member: String, of field: String, _ value: JSON) throws(SchemaViolation) -> JSON? {
+        var hint = 0
+        guard let position = coercion.members.position(of: field, hint: &hint) else { return nil }
+        let list = coercion.memberCoercions[position]
+        hint = 0
+        guard let memberPosition = list.members.position(of: member, hint: &hint) else { return nil }
+        return try Self.coerce(value, to: list.memberCoercions[memberPosition], path: { "\(field).\(member)" })
+    }
+
+    private static func prepared(_ value: JSON, as field: FieldCoercion, key: String) throws(SchemaViolation) -> JSON? {
+        guard let kept = removingEmpty(value, itemType: field.type) else { return nil }
+        return try coerce(kept, to: field, path: { key })
     }
 
     /// Step 1 for one top-level member; `nil` when the member goes.

@@ -555,6 +555,16 @@ extension JSONDocument {
         return elements
     }
 
+    /// Calls `body` with each element of an array, in order (nothing for anything else).
+    public func forEachElement(of value: Value, _ body: (Value) -> Void) {
+        guard kind(at: node(value)) == .array else { return }
+        var i = value.index + 1
+        while i < end(of: value.index) {
+            body(Value(index: i, generation: generation))
+            i = end(of: i)
+        }
+    }
+
     public func isObject(_ value: Value) -> Bool { kind(at: node(value)) == .object }
     public func isArray(_ value: Value) -> Bool { kind(at: node(value)) == .array }
     public func isString(_ value: Value) -> Bool { kind(at: node(value)) == .string }
@@ -574,4 +584,18 @@ extension JSONDocument {
 
     /// The value as a tree.
     public func json(_ value: Value) -> JSON { json(at: node(value)) }
+
+    public func isNull(_ value: Value) -> Bool { kind(at: node(value)) == .null }
+
+    /// An array's element count or an object's member count; 0 for anything else.
+    public func count(_ value: Value) -> Int { nodes[node(value)].isContainer ? count(at: value.index) : 0 }
+
+    /// JavaScript truthiness, as ``JSON/isTruthy``.
+    public func isTruthy(_ value: Value) -> Bool { isTruthy(at: node(value)) }
+
+    /// The node of a value read from this document, checked as every read is.
+    func index(of value: Value) -> Int { node(value) }
+
+    /// The node at `index` as a ``DocumentRead``.
+    func read(at index: Int) -> DocumentRead { .value(Value(index: index, generation: generation)) }
 }

@@ -13,7 +13,7 @@
 /// ```
 ///
 /// Keys are static strings written as they are: they must need no escaping. Nesting is
-/// limited to 64 levels.
+/// limited to 64 levels. Arrays open with ``openArray(_:)`` and take elements in turn.
 public struct JSONTextWriter {
     /// The text so far.
     public var bytes: [UInt8] { buffer }
@@ -85,6 +85,73 @@ public struct JSONTextWriter {
     public mutating func member(_ key: StaticString, string: String) {
         self.key(key)
         JSON.serializeString(string, into: &buffer)
+    }
+
+    /// The member `key` with a string value given as its UTF-8 text.
+    @inlinable @inline(__always)
+    public mutating func member(_ key: StaticString, utf8String text: UnsafeRawBufferPointer) {
+        self.key(key)
+        JSON.serializeString(utf8: text, into: &buffer)
+    }
+
+    /// Opens an array as the member `key`; ``element(utf8String:)`` and ``element(_:)`` add to it.
+    @inlinable @inline(__always)
+    public mutating func openArray(_ key: StaticString) {
+        self.key(key)
+        buffer.append(UInt8(ascii: "["))
+        depth += 1
+        started &= ~(1 << UInt64(depth))
+    }
+
+    @inlinable @inline(__always)
+    public mutating func closeArray() {
+        precondition(depth > 0, "closeArray() without an open array")
+        depth -= 1
+        buffer.append(UInt8(ascii: "]"))
+    }
+
+    /// A string element of the open array, given as its UTF-8 text.
+    @inlinable @inline(__always)
+    public mutating func element(utf8String text: UnsafeRawBufferPointer) {
+        startElement()
+        JSON.serializeString(utf8: text, into: &buffer)
+    }
+
+    /// Opens an object as the next element of the open array.
+    @inlinable @inline(__always)
+    public mutating func openObjectElement() {
+        startElement()
+        openObject()
+    }
+
+    /// Writes a key given as JSON text with its colon (`"price":`, written once ahead); the
+    /// value follows with ``value(_:)`` or ``value(utf8String:)``.
+    @inlinable @inline(__always)
+    public mutating func key(encoded text: [UInt8]) {
+        startElement()
+        buffer.append(contentsOf: text)
+    }
+
+    /// The value after ``key(encoded:)``.
+    @inlinable @inline(__always)
+    public mutating func value(_ value: JSON) { value.serialize(into: &buffer) }
+
+    /// A string value after ``key(encoded:)``, given as its UTF-8 text.
+    @inlinable @inline(__always)
+    public mutating func value(utf8String text: UnsafeRawBufferPointer) { JSON.serializeString(utf8: text, into: &buffer) }
+
+    /// An element of the open array.
+    @inlinable @inline(__always)
+    public mutating func element(_ value: JSON) {
+        startElement()
+        value.serialize(into: &buffer)
+    }
+
+    @inlinable @inline(__always)
+    mutating func startElement() {
+        let bit: UInt64 = 1 << UInt64(depth)
+        if started & bit != 0 { buffer.append(UInt8(ascii: ",")) }
+        started |= bit
     }
 
     /// The member `key` with an integer value.

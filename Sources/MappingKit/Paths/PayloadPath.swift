@@ -92,31 +92,41 @@ final class PayloadPath: Sendable {
 
     /// The same walk over a parsed document, from its root: only the result becomes a tree.
     func lookup(in document: JSONDocument) -> JSON? {
-        guard !document.isEmpty else { return nil }
+        switch find(in: document) {
+        case .missing: nil
+        case .value(let value): document.json(value)
+        case .tree(let tree): tree
+        }
+    }
+
+    /// The same walk over a parsed document, ending at the value where it lies: nothing is
+    /// built unless the walk goes into a string (`$.name[0]`, `$.name.length`).
+    func find(in document: JSONDocument, from start: Int = 0) -> DocumentRead {
+        guard !document.isEmpty else { return .missing }
         return keyBytes.withUnsafeBytes { keys in
             byteSegments.withUnsafeBufferPointer { segments in
-                var current = 0
+                var current = start
                 for position in segments.indices {
-                    guard document.isTruthy(at: current) else { return document.json(at: current) }
+                    guard document.isTruthy(at: current) else { return document.read(at: current) }
                     let segment = segments[position]
                     switch document.kind(at: current) {
                     case .object:
                         let key = UnsafeRawBufferPointer(rebasing: keys[segment.start..<segment.start + segment.count])
-                        guard let next = document.member(key, of: current) else { return nil }
+                        guard let next = document.member(key, of: current) else { return .missing }
                         current = next
                     case .array:
                         guard segment.index >= 0 else {
-                            return segment.isLength ? lookup(.int(document.count(at: current)), from: position + 1) : nil
+                            return segment.isLength ? DocumentRead(lookup(.int(document.count(at: current)), from: position + 1)) : .missing
                         }
-                        guard let next = document.element(segment.index, of: current) else { return nil }
+                        guard let next = document.element(segment.index, of: current) else { return .missing }
                         current = next
                     case .string:
-                        return lookup(document.json(at: current), from: position)
+                        return DocumentRead(lookup(document.json(at: current), from: position))
                     default:
-                        return nil
+                        return .missing
                     }
                 }
-                return document.json(at: current)
+                return document.read(at: current)
             }
         }
     }

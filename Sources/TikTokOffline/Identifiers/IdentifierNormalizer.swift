@@ -39,6 +39,85 @@ public enum IdentifierNormalizer: Sendable {
         }
     }
 
+    /// What ``normalize(utf8:_:)`` did with a value.
+    enum Verdict {
+        /// Kept: `body` saw the normalized value.
+        case kept
+        /// Dropped as blank (quietly, as ``normalize(_:)``'s `blank` reason).
+        case blank
+        /// Dropped for another reason (``normalize(_:)`` names it).
+        case dropped
+    }
+
+    /// ``normalize(_:)`` over UTF-8 text, calling `body` with the kept value's UTF-8: ASCII text
+    /// (nearly every identifier) is normalized in a stack buffer without making strings; other
+    /// text goes through ``normalize(_:)`` itself.
+    func normalize(utf8 value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Verdict {
+        guard value.allSatisfy({ $0 < 0x80 }) else {
+            switch normalize(String(decoding: value, as: UTF8.self)) {
+            case .keep(var kept):
+                kept.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+                return .kept
+            case .drop(let reason):
+                return reason == "blank" ? .blank : .dropped
+            }
+        }
+        let trimmed = Self.trimmingASCIIWhitespace(value)
+        if trimmed.isEmpty { return .blank }
+        switch self {
+        case .email:
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: trimmed.count) { email in
+                for (i, b) in trimmed.enumerated() { email[i] = Self.lowercased(b) }
+                let email = UnsafeRawBufferPointer(email)
+                if !SHA256Hex.looksHashed(utf8: email) {
+                    guard let at = email.firstIndex(of: UInt8(ascii: "@")), at != 0, at != email.count - 1 else { return .dropped }
+                }
+                body(email)
+                return .kept
+            }
+        case .phone(let code):
+            if SHA256Hex.looksHashed(utf8: value) {
+                body(value)
+                return .kept
+            }
+            let prefix = code.map { Self.hasInternationalPrefix(trimmed) ? 0 : $0.utf8.count } ?? 0
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + prefix + value.count) { phone in
+                phone[0] = UInt8(ascii: "+")
+                var count = 1
+                if prefix > 0, let code { for b in code.utf8 { phone[count] = b; count += 1 } }
+                for b in value where b >= 0x30 && b <= 0x39 { phone[count] = b; count += 1 }
+                guard (7...15).contains(count - 1) else { return .dropped }
+                body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(phone)[..<count]))
+                return .kept
+            }
+        case .externalID:
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count) { id in
+                for (i, b) in value.enumerated() { id[i] = Self.lowercased(b) }
+                body(UnsafeRawBufferPointer(id))
+                return .kept
+            }
+        case .verbatim:
+            body(value)
+            return .kept
+        }
+    }
+
+    /// ASCII's JavaScript whitespace: tab, line feed, vertical tab, form feed, carriage return, space.
+    private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    private static func trimmingASCIIWhitespace(_ value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let start = value.firstIndex(where: { !isASCIIWhitespace($0) }) else { return UnsafeRawBufferPointer(rebasing: value[0..<0]) }
+        let end = value.lastIndex(where: { !isASCIIWhitespace($0) })!
+        return UnsafeRawBufferPointer(rebasing: value[start...end])
+    }
+
+    private static func lowercased(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
+
+    /// ``hasInternationalPrefix(_:)`` for trimmed ASCII text.
+    private static func hasInternationalPrefix(_ trimmed: UnsafeRawBufferPointer) -> Bool {
+        trimmed.first == UInt8(ascii: "+") || (trimmed.count >= 2 && trimmed[0] == 0x30 && trimmed[1] == 0x30)
+    }
+
     /// Trimmed and lower-cased; blank or malformed addresses are dropped.
     static func email(_ value: String) -> Result {
         let email = lowercased(value.trimmingJSWhitespace())

@@ -46,7 +46,17 @@ public struct MatchQuality: Sendable {
     /// Where the last record's mapping is: records of one mapping often come in runs.
     private var last = 0
 
+    /// Where a record's element is read: reused, so counting allocates nothing once grown.
+    private var element = JSONDocument()
+
     public init() {}
+
+    /// The `user` object of a `data` element.
+    private mutating func user(in output: [UInt8]) -> JSONDocument.Value? {
+        let parsed = output.withUnsafeBytes { bytes in (try? element.parse(bytes)) != nil }
+        guard parsed, let root = element.root else { return nil }
+        return element.member("user", of: root)
+    }
 
     /// The position of `mapping` among ``order``, added when new.
     private mutating func position(of mapping: String) -> Int {
@@ -66,30 +76,19 @@ public struct MatchQuality: Sendable {
     public mutating func add(_ record: borrowing Record) {
         let i = position(of: record.mapping)
         figures[i].records += 1
-        // Identifiers count on the records TikTok receives: what a refused record carried never reaches it.
-        if record.outcome == .sent {
-            // One pass over the fields (this runs for every record of `run` and `serve`).
-            var email = false, phone = false, externalID = false, ttclid = false, ip = false, userAgent = false
-            var url: String?
-            for member in record.fields.members {
-                let present: Bool
-                if case .array(let values) = member.value { present = !values.isEmpty } else { present = member.value.isTruthy }
-                switch member.key {
-                case "email_addresses": email = present
-                case "phone_numbers": phone = present
-                case "external_ids": externalID = present
-                case "ttclid": ttclid = present
-                case "ip": ip = present
-                case "user_agent": userAgent = present
-                case "url": url = member.value.stringValue
-                default: break
-                }
+        // Identifiers count on what TikTok receives, read from the record's `data` element
+        // (a record prepared by a fused plan carries no identifier fields).
+        if record.outcome == .sent, let output = record.output, let user = user(in: output) {
+            func has(_ key: String) -> Bool {
+                guard let value = element.member(key, of: user) else { return false }
+                return element.isArray(value) ? element.count(value) > 0 : element.isTruthy(value)
             }
-            if email { figures[i].email += 1 }
-            if phone { figures[i].phone += 1 }
-            if externalID { figures[i].externalID += 1 }
-            if ttclid || url.flatMap(ClickIDFromURL.ttclid(in:)) != nil { figures[i].ttclid += 1 }
-            if ip && userAgent { figures[i].ipAndUserAgent += 1 }
+            if has("email") { figures[i].email += 1 }
+            if has("phone") { figures[i].phone += 1 }
+            if has("external_id") { figures[i].externalID += 1 }
+            // The element's ttclid is the field's, or else the page URL's.
+            if has("ttclid") { figures[i].ttclid += 1 }
+            if has("ip") && has("user_agent") { figures[i].ipAndUserAgent += 1 }
         }
         if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures[i].noIdentifier += 1 }
         for warning in record.warnings where warning.contains(": dropped a value") { figures[i].dropped[warning, default: 0] += 1 }

@@ -16,7 +16,7 @@ public struct NormalizeStage: Stage {
 
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var guesses = [Int](repeating: 0, count: identifiers.maxFieldCount)
-        batch.forEachPending { record in
+        batch.forEachUnprepared { record in
             for (n, field) in identifiers.fields(for: record.action).enumerated() {
                 guard let position = record.fields.index(forKey: field.key, guess: &guesses[n]),
                     case .array(let values) = record.fields.values[position]

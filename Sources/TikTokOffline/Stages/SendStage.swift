@@ -41,7 +41,8 @@ public struct SendStage: Stage {
         var text: [UInt8] = []
         text.reserveCapacity(4096)
         let needsEventIDs = sink.needsEventIDs
-        batch.forEachPending { record in
+        // A record a fused plan prepared has its element (and event_id) already.
+        batch.forEachUnprepared { record in
             if needsEventIDs && !(record.fields["event_id"]?.isTruthy ?? false) {
                 record.fields["event_id"] = .string(UUID().uuidString.lowercased())
             }

@@ -22,7 +22,7 @@ public struct ValidateStage: Stage {
     public func process(_ batch: inout Batch, context: StageContext) async throws {
         var guesses = Guesses(identifiers: [Int](repeating: 0, count: identifiers.maxFieldCount))
         let now = context.now
-        batch.forEachPending { record in
+        batch.forEachUnprepared { record in
             if let reason = problem(in: &record, now: now, guesses: &guesses) { record.reject(reason) }
         }
     }

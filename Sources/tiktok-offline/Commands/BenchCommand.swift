@@ -38,6 +38,8 @@ struct BenchCommand: AsyncParsableCommand {
         var order = ["parse", "route (triggers, mapping, schema)"]
         var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: settings))
         let clock = ContinuousClock()
+        // As run does: one time per batch; mappings with a fused plan prepare their records while routed.
+        let now = Engine.currentTime()
         var records = 0
         // As dry-run and run do: each line parsed into one reused document, then routed.
         var document = JSONDocument()
@@ -58,7 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
                         }.get()
                     }
                     let parsed = clock.now
-                    try? engine.route(document, line: line, into: &batch)
+                    try? engine.route(document, line: line, into: &batch, preparingAt: now)
                     routing += clock.now - parsed
                     parsing += parsed - start
                     lineStart = end + 1
@@ -66,7 +68,7 @@ struct BenchCommand: AsyncParsableCommand {
                 timings["parse", default: .zero] += parsing
                 timings["route (triggers, mapping, schema)", default: .zero] += routing
                 var last = clock.now
-                try await engine.process(&batch) { stage, _ in
+                try await engine.process(&batch, now: now) { stage, _ in
                     let now = clock.now
                     if timings[stage] == nil { order.append(stage) }
                     timings[stage, default: .zero] += now - last

@@ -1,0 +1,153 @@
+import ConversionEngine
+import MappingKit
+
+/// A mapped and coerced field as a fused plan holds it: a string where it lies in the event,
+/// or a prepared value.
+enum SlotValue {
+    case absent
+    case text(JSONDocument.Value)
+    case tree(JSON)
+    /// A list of objects (or one object) in the event, shaped item by item as it is written.
+    case items(JSONDocument.Value)
+}
+
+/// A fused plan's values, as ``DataElement`` reads them. Identifier lists are normalized and
+/// hashed as they are written, and counted: the plan refuses the record afterwards when none
+/// is left or one was dropped with a warning.
+struct PlanValues: ElementFields {
+    let document: JSONDocument
+    let slots: UnsafeMutableBufferPointer<SlotValue>
+    let normalizers: [IdentifierNormalizer?]
+    let schema: ActionSchema
+    /// How `.items` are shaped.
+    let itemShape: TikTokFusedPlan.ItemShape?
+    /// Identifier values written.
+    private(set) var identifiers = 0
+    /// Only the general path can tell what becomes of the record: an identifier value was
+    /// dropped (the normalize stage warns about it), or an item's value does not fit the schema.
+    private(set) var needsGeneralPath = false
+
+    init(
+        document: JSONDocument, slots: UnsafeMutableBufferPointer<SlotValue>, normalizers: [IdentifierNormalizer?],
+        schema: ActionSchema, itemShape: TikTokFusedPlan.ItemShape?
+    ) {
+        self.document = document
+        self.slots = slots
+        self.normalizers = normalizers
+        self.schema = schema
+        self.itemShape = itemShape
+    }
+
+    func isTruthy(_ slot: ElementSlot) -> Bool {
+        switch slots[slot.rawValue] {
+        case .absent: false
+        case .text(let value): document.isTruthy(value)
+        case .tree(let value): value.isTruthy
+        case .items: true
+        }
+    }
+
+    func isIntegerZero(_ slot: ElementSlot) -> Bool {
+        if case .tree(.int(0)) = slots[slot.rawValue] { true } else { false }
+    }
+
+    func withString<R>(_ slot: ElementSlot, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        switch slots[slot.rawValue] {
+        case .absent, .items: return nil
+        case .text(let value): return document.withUTF8(value, body)
+        case .tree(let value):
+            guard case .string(var text) = value else { return nil }
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    mutating func write(_ key: StaticString, _ slot: ElementSlot, absent: StaticString?, to json: inout JSONTextWriter) {
+        if let normalizer = normalizers[slot.rawValue] {
+            writeIdentifiers(key, slot, normalizer, to: &json)
+            return
+        }
+        switch slots[slot.rawValue] {
+        case .absent: if let absent { json.member(key, raw: absent) }
+        case .text(let value): document.withUTF8(value) { json.member(key, utf8String: $0) }
+        case .tree(let value): json.member(key, value)
+        case .items(let list): writeItems(key, list, to: &json)
+        }
+    }
+
+    /// The list as the schema coerces its objects: declared members, in the shape's order.
+    private mutating func writeItems(_ key: StaticString, _ list: JSONDocument.Value, to json: inout JSONTextWriter) {
+        json.openArray(key)
+        if document.isObject(list) {
+            writeItem(list, to: &json)
+        } else {
+            document.forEachElement(of: list) { writeItem($0, to: &json) }
+        }
+        json.closeArray()
+    }
+
+    private mutating func writeItem(_ item: JSONDocument.Value, to json: inout JSONTextWriter) {
+        guard let shape = itemShape else { return needsGeneralPath = true }
+        json.openObjectElement()
+        for member in shape.members {
+            switch member.read.read(document, from: item) {
+            case .missing:
+                continue
+            case .value(let value) where member.type == .string && document.isString(value):
+                json.key(encoded: member.encodedKey)
+                document.withUTF8(value) { json.value(utf8String: $0) }
+            case .value(let value) where member.type == .number && document.isNumber(value):
+                json.key(encoded: member.encodedKey)
+                json.value(document.json(value))
+            case .value(let value):
+                writeCoerced(document.json(value), member, of: shape, to: &json)
+            case .tree(let value):
+                writeCoerced(value, member, of: shape, to: &json)
+            }
+        }
+        json.closeObject()
+    }
+
+    private mutating func writeCoerced(
+        _ value: JSON, _ member: TikTokFusedPlan.ItemShape.Member, of shape: TikTokFusedPlan.ItemShape, to json: inout JSONTextWriter
+    ) {
+        do {
+            guard let coerced = try schema.prepareItemMember(member.key, of: shape.field, value) else { return }
+            json.key(encoded: member.encodedKey)
+            json.value(coerced)
+        } catch {
+            needsGeneralPath = true
+        }
+    }
+
+    /// The list as the normalize and hash stages leave it: blank values gone, the rest in the
+    /// form TikTok matches on, then hashed unless they already look hashed.
+    private mutating func writeIdentifiers(
+        _ key: StaticString, _ slot: ElementSlot, _ normalizer: IdentifierNormalizer, to json: inout JSONTextWriter
+    ) {
+        json.openArray(key)
+        switch slots[slot.rawValue] {
+        case .absent: break
+        case .text(let value): document.withUTF8(value) { add($0, normalizer, to: &json) }
+        case .tree(.array(let items)):
+            for case .string(var text) in items { text.withUTF8 { add(UnsafeRawBufferPointer($0), normalizer, to: &json) } }
+        case .tree(.string(var text)): text.withUTF8 { add(UnsafeRawBufferPointer($0), normalizer, to: &json) }
+        case .tree, .items: break
+        }
+        json.closeArray()
+    }
+
+    private mutating func add(_ value: UnsafeRawBufferPointer, _ normalizer: IdentifierNormalizer, to json: inout JSONTextWriter) {
+        let verdict = normalizer.normalize(utf8: value) { normalized in
+            if SHA256Hex.looksHashed(utf8: normalized) {
+                json.element(utf8String: normalized)
+            } else {
+                SHA256Hex.hash(utf8: normalized) { json.element(utf8String: $0) }
+            }
+        }
+        switch verdict {
+        case .kept: identifiers += 1
+        case .blank: break
+        case .dropped: needsGeneralPath = true
+        }
+    }
+}
