@@ -144,12 +144,17 @@ import Testing
         return kept
     }
 
-    /// Half the time bent as RoutingEquivalenceTests bends events; otherwise one to three of the
-    /// values the plan reads replaced with ``fusedValues``.
+    /// One time in five as it is, or bent as RoutingEquivalenceTests bends events, or with keys
+    /// written twice inside products and traits (the later value wins); otherwise one to three
+    /// of the values the plan reads replaced with ``fusedValues``.
     static func mutate(_ line: String, using random: inout SplitMix64) -> String {
-        switch Int.random(in: 0..<4, using: &random) {
+        switch Int.random(in: 0..<5, using: &random) {
         case 0: return line
         case 1: return RoutingEquivalenceTests.bend(line, using: &random)
+        case 2:
+            return line.replacingOccurrences(of: "\"price\":", with: "\"price\":\"1.25\",\"price\":")
+                .replacingOccurrences(of: "\"name\":", with: "\"name\":7,\"name\":")
+                .replacingOccurrences(of: "\"email\":", with: "\"email\":\"first@example.com\",\"email\":")
         default:
             guard case .object(var event) = try! JSON.parse(line) else { return line }
             for _ in 0..<(1 + Int.random(in: 0..<3, using: &random)) {

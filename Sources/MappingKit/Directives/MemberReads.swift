@@ -75,16 +75,23 @@ public struct MemberRead: Sendable {
         return (MemberRead(root), MemberReads(keys: keys, reads: members.map(MemberRead.init)))
     }
 
+    /// The one key the member reads when it is a path of one step (`$.price`): read from an
+    /// object, it is that member's value.
+    public var key: String? {
+        guard case .path(let path) = node, path.segments.count == 1 else { return nil }
+        return path.segments[0].key
+    }
+
     /// What the member resolves to for `document`, an object.
     public func read(_ document: JSONDocument) throws(MappingEvaluationError) -> DocumentRead {
         try Self.read(node, document, from: 0)
     }
 
     /// What a member that ``readsInPlace`` resolves to for `item`, an object of `document`:
-    /// the item stands for the whole payload, as an `@arrayPath` shape reads it.
+    /// the item stands for the whole payload, as an `@arrayPath` shape reads it (the members
+    /// of ``arrayShape`` read in place; another member stops the program).
     public func read(_ document: JSONDocument, from item: JSONDocument.Value) -> DocumentRead {
-        precondition(readsInPlace, "only a member read in place reads from an item")
-        return (try? Self.read(node, document, from: document.index(of: item))) ?? .missing
+        (try? Self.read(node, document, from: document.index(of: item))) ?? .missing
     }
 
     private static func read(_ node: MappingNode, _ document: JSONDocument, from start: Int) throws(MappingEvaluationError) -> DocumentRead {

@@ -565,6 +565,20 @@ extension JSONDocument {
         }
     }
 
+    /// Calls `body` with each member of an object, in order: its key's UTF-8 and its value
+    /// (nothing for anything else). A repeated key comes twice; the later one is the value.
+    public func forEachMember(of value: Value, _ body: (UnsafeRawBufferPointer, Value) -> Void) {
+        guard kind(at: node(value)) == .object else { return }
+        text.withUnsafeBytes { text in
+            var i = value.index + 1
+            let end = end(of: value.index)
+            while i < end {
+                body(UnsafeRawBufferPointer(rebasing: text[nodes[i].textRange]), Value(index: i + 1, generation: generation))
+                i = self.end(of: i + 1)
+            }
+        }
+    }
+
     public func isObject(_ value: Value) -> Bool { kind(at: node(value)) == .object }
     public func isArray(_ value: Value) -> Bool { kind(at: node(value)) == .array }
     public func isString(_ value: Value) -> Bool { kind(at: node(value)) == .string }

@@ -1,4 +1,5 @@
 import ConversionEngine
+import Foundation
 import MappingKit
 
 /// A mapped and coerced field as a fused plan holds it: a string where it lies in the event,
@@ -88,23 +89,46 @@ struct PlanValues: ElementFields {
     private mutating func writeItem(_ item: JSONDocument.Value, to json: inout JSONTextWriter) {
         guard let shape = itemShape else { return needsGeneralPath = true }
         json.openObjectElement()
-        for member in shape.members {
-            switch member.read.read(document, from: item) {
-            case .missing:
-                continue
-            case .value(let value) where member.type == .string && document.isString(value):
-                json.key(encoded: member.encodedKey)
-                document.withUTF8(value) { json.value(utf8String: $0) }
-            case .value(let value) where member.type == .number && document.isNumber(value):
-                json.key(encoded: member.encodedKey)
-                json.value(document.json(value))
-            case .value(let value):
-                writeCoerced(document.json(value), member, of: shape, to: &json)
-            case .tree(let value):
-                writeCoerced(value, member, of: shape, to: &json)
+        if let keys = shape.keys {
+            // One pass over the item's members; a repeated key's later value wins, as in a lookup.
+            withUnsafeTemporaryAllocation(of: JSONDocument.Value?.self, capacity: keys.count) { found in
+                found.initialize(repeating: nil)
+                document.forEachMember(of: item) { key, value in
+                    for j in keys.indices where Self.equal(keys[j], key) { found[j] = value }
+                }
+                for (j, member) in shape.members.enumerated() {
+                    if let value = found[j] { write(.value(value), member, of: shape, to: &json) }
+                }
             }
+        } else {
+            for member in shape.members { write(member.read.read(document, from: item), member, of: shape, to: &json) }
         }
         json.closeObject()
+    }
+
+    private static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && a.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
+    }
+
+    /// One member of an item: as the event has it when it already has the member's type, else coerced.
+    private mutating func write(
+        _ read: DocumentRead, _ member: TikTokFusedPlan.ItemShape.Member, of shape: TikTokFusedPlan.ItemShape,
+        to json: inout JSONTextWriter
+    ) {
+        switch read {
+        case .missing:
+            return
+        case .value(let value) where member.type == .string && document.isString(value):
+            json.key(encoded: member.encodedKey)
+            document.withUTF8(value) { json.value(utf8String: $0) }
+        case .value(let value) where member.type == .number && document.isNumber(value):
+            json.key(encoded: member.encodedKey)
+            json.value(document.json(value))
+        case .value(let value):
+            writeCoerced(document.json(value), member, of: shape, to: &json)
+        case .tree(let value):
+            writeCoerced(value, member, of: shape, to: &json)
+        }
     }
 
     private mutating func writeCoerced(

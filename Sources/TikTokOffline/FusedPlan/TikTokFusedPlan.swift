@@ -47,8 +47,9 @@ struct TikTokFusedPlan: FusedPlan {
     }
 
     /// How the items of a list field are shaped and written, member by member, as the schema
-    /// coerces them (`contents`: `price` and `quantity` numbers, the rest strings).
-    struct ItemShape: Sendable {
+    /// coerces them (`contents`: `price` and `quantity` numbers, the rest strings). A class:
+    /// it is read for every item of every record.
+    final class ItemShape: Sendable {
         /// A class, as ``TikTokFusedPlan/Member`` is.
         final class Member: Sendable {
             let key: String
@@ -69,6 +70,9 @@ struct TikTokFusedPlan: FusedPlan {
         let field: String
         let list: MemberRead
         let members: [Member]
+        /// The key each member reads, when every member reads one key (`$.price`): an item is
+        /// then read in one pass over its members instead of one lookup per member.
+        let keys: [[UInt8]]?
 
         /// Nil unless `read` is `@arrayPath` shaping plain objects of the list field `spec`.
         init?(_ read: MemberRead, field spec: FieldSpec) {
@@ -86,6 +90,8 @@ struct TikTokFusedPlan: FusedPlan {
                 let plain = !member.multiple && member.choices == nil && (member.type == .string || member.type == .number)
                 return Member(key: key, encodedKey: encoded, read: read, type: plain ? member.type : .object)
             }
+            let keys = members.compactMap { $0.read.key.map { Array($0.utf8) } }
+            self.keys = keys.count == members.count ? keys : nil
         }
     }
 
