@@ -53,9 +53,10 @@ public struct Record: Sendable {
         outcome = .skipped(reason: reason)
     }
 
-    /// Marks the record prepared by a fused plan: `output` is its final rendering, and `fields`
-    /// what delivery reads of it (``isPrepared``). It stays pending, for the sink.
-    public mutating func markPrepared(output: [UInt8], fields: JSONObject) {
+    /// Marks the record prepared by a fused plan: `output` is its final rendering (nil for a
+    /// record the plan refused), and `fields` what delivery reads of it (``isPrepared``). The
+    /// outcome is left as it is: pending, for the sink, or refused.
+    public mutating func markPrepared(output: [UInt8]?, fields: JSONObject) {
         self.output = output
         self.fields = fields
         isPrepared = true

@@ -13,8 +13,8 @@ enum SlotValue {
 }
 
 /// A fused plan's values, as ``DataElement`` reads them. Identifier lists are normalized and
-/// hashed as they are written, and counted: the plan refuses the record afterwards when none
-/// is left or one was dropped with a warning.
+/// hashed as they are written, counted, and their dropped values noted: the plan then refuses
+/// a record with none left, and gives the normalize stage's warnings.
 struct PlanValues: ElementFields {
     let document: JSONDocument
     let slots: UnsafeMutableBufferPointer<SlotValue>
@@ -24,8 +24,10 @@ struct PlanValues: ElementFields {
     let itemShape: TikTokFusedPlan.ItemShape?
     /// Identifier values written.
     private(set) var identifiers = 0
-    /// Only the general path can tell what becomes of the record: an identifier value was
-    /// dropped (the normalize stage warns about it), or an item's value does not fit the schema.
+    /// Identifier values dropped, and why (the normalize stage's warnings).
+    private(set) var dropped: [(slot: ElementSlot, reason: String)] = []
+    /// Only the general path can tell what becomes of the record: an item's value does not
+    /// fit the schema.
     private(set) var needsGeneralPath = false
 
     init(
@@ -151,16 +153,18 @@ struct PlanValues: ElementFields {
         json.openArray(key)
         switch slots[slot.rawValue] {
         case .absent: break
-        case .text(let value): document.withUTF8(value) { add($0, normalizer, to: &json) }
+        case .text(let value): document.withUTF8(value) { add($0, slot, normalizer, to: &json) }
         case .tree(.array(let items)):
-            for case .string(var text) in items { text.withUTF8 { add(UnsafeRawBufferPointer($0), normalizer, to: &json) } }
-        case .tree(.string(var text)): text.withUTF8 { add(UnsafeRawBufferPointer($0), normalizer, to: &json) }
+            for case .string(var text) in items { text.withUTF8 { add(UnsafeRawBufferPointer($0), slot, normalizer, to: &json) } }
+        case .tree(.string(var text)): text.withUTF8 { add(UnsafeRawBufferPointer($0), slot, normalizer, to: &json) }
         case .tree, .items: break
         }
         json.closeArray()
     }
 
-    private mutating func add(_ value: UnsafeRawBufferPointer, _ normalizer: IdentifierNormalizer, to json: inout JSONTextWriter) {
+    private mutating func add(
+        _ value: UnsafeRawBufferPointer, _ slot: ElementSlot, _ normalizer: IdentifierNormalizer, to json: inout JSONTextWriter
+    ) {
         let verdict = normalizer.normalize(utf8: value) { normalized in
             if SHA256Hex.looksHashed(utf8: normalized) {
                 json.element(utf8String: normalized)
@@ -171,7 +175,7 @@ struct PlanValues: ElementFields {
         switch verdict {
         case .kept: identifiers += 1
         case .blank: break
-        case .dropped: needsGeneralPath = true
+        case .dropped(let reason): dropped.append((slot, reason))
         }
     }
 }

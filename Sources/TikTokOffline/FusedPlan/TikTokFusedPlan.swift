@@ -7,11 +7,13 @@ import MappingKit
 /// element through the same layout as the `send` stage (``DataElement``), normalizing and
 /// hashing identifiers on the way. No `fields` object is built.
 ///
-/// It prepares only the records the general path would send without a word: any record that
-/// would be rejected or get a warning (a value dropped, `Purchase` renamed, a stale event), a
-/// CRM event, and any value the schema would have to refuse go back to the general path,
-/// which explains them as it always has. Strings read from the event are used as they are;
-/// every other value is prepared by the schema itself (``ActionSchema/prepareMember(_:_:)``).
+/// It settles the common cases itself, with the stages' own words: records sent (with the
+/// normalize stage's warnings for dropped values), refused by the schema (its first refusal),
+/// or refused for having no identifier left. Everything else goes back to the general path
+/// untouched, which explains it as it always has: an evaluation error, a missing required
+/// field, a timestamp that is no date or too old, `Purchase`, a CRM event, an event set id
+/// that is none, a product whose values do not fit. Strings read from the event are used as
+/// they are; every other value is prepared by the schema itself (``ActionSchema/prepareMember(_:_:)``).
 struct TikTokFusedPlan: FusedPlan {
     /// One top-level member of the mapping and what becomes of its value. A class: every
     /// record walks every member, and must not copy (and retain) each one's parts.
@@ -105,6 +107,10 @@ struct TikTokFusedPlan: FusedPlan {
     let normalizers: [IdentifierNormalizer?]
     /// The shape of the `contents` items, when they are read in place.
     let itemShape: ItemShape?
+    /// The action's identifier fields and their slots, in the normalize stage's order.
+    let identifierOrder: [(key: String, slot: ElementSlot)]
+    /// The validate stage's reason for a record with no identifier left.
+    let noIdentifier: String
     let maxEventAgeDays: Int
     let staleEvents: TikTokSettings.StaleEvents
     let needsEventIDs: Bool
@@ -116,6 +122,7 @@ struct TikTokFusedPlan: FusedPlan {
         var normalizers = [IdentifierNormalizer?](repeating: nil, count: ElementSlot.allCases.count)
         let identifiers = stages.normalize.identifiers.fields(for: mapping.action)
         guard !identifiers.isEmpty else { return nil }
+        var identifierOrder: [(key: String, slot: ElementSlot)] = []
         for field in identifiers {
             var hint = 0
             guard let slot = ElementSlot.slot(forKey: field.key, hint: &hint),
@@ -123,6 +130,7 @@ struct TikTokFusedPlan: FusedPlan {
                 let spec = mapping.schema.field(field.key), spec.type == .string, spec.multiple, spec.choices == nil
             else { return nil }
             normalizers[slot.rawValue] = field.normalizer
+            identifierOrder.append((field.key, slot))
         }
         for spec in mapping.schema.fields where spec.required && !reads.keys.contains(spec.key) { return nil }
         var members: [Member] = []
@@ -143,6 +151,8 @@ struct TikTokFusedPlan: FusedPlan {
         self.itemShape = members.lazy.compactMap { if case .items(let shape) = $0.handling { shape } else { nil } }.first
         self.schema = mapping.schema
         self.normalizers = normalizers
+        self.identifierOrder = identifierOrder
+        self.noIdentifier = ValidateStage.noIdentifier(among: identifiers.map(\.key))
         self.maxEventAgeDays = stages.validate.maxEventAgeDays
         self.staleEvents = stages.validate.staleEvents
         self.needsEventIDs = stages.send.sink.needsEventIDs
@@ -154,9 +164,12 @@ struct TikTokFusedPlan: FusedPlan {
             defer { _ = slots.deinitialize() }
             var delivery: [JSONObject.Member] = []
             delivery.reserveCapacity(4)
-            // Mapping and schema, member by member.
+            // Mapping and schema, member by member. The schema's first refusal is the record's
+            // reason, unless a later member fails to evaluate (the mapping runs first).
+            var refusal: String?
             for member in members {
-                guard let value = value(of: member, in: document) else { return false }
+                guard let value = value(of: member, in: document, refusal: &refusal) else { return false }
+                if refusal != nil { continue }
                 switch value {
                 case .absent:
                     if member.isRequired { return false }
@@ -170,9 +183,16 @@ struct TikTokFusedPlan: FusedPlan {
                 }
                 if let slot = member.slot { slots[slot.rawValue] = value }
             }
+            if let refusal {
+                // As the schema leaves it: refused, with no fields.
+                record.reject(refusal)
+                record.markPrepared(output: nil, fields: JSONObject())
+                return true
+            }
             var values = PlanValues(
                 document: document, slots: slots, normalizers: normalizers, schema: schema, itemShape: itemShape)
-            // The validate stage's rules, for records it would pass without a word.
+            // The validate stage's rules; what it would refuse or warn about before the
+            // identifiers (and after them), the stages explain themselves.
             guard values.withString(.event, { !$0.isEmpty && !$0.elementsEqual("Purchase".utf8) }) == true,
                 values.withString(.eventSource, { $0.elementsEqual(TikTokEventSource.crm.rawValue.utf8) }) != true
             else { return false }
@@ -186,25 +206,35 @@ struct TikTokFusedPlan: FusedPlan {
                 if staleEvents != .off && (Double(now) * 1000 - milliseconds) / 86_400_000 > Double(maxEventAgeDays) { return false }
             }
             // The send stage's id for a sink that keeps records by id.
+            var deliveryWithID = delivery
             if needsEventIDs && !values.isTruthy(.eventID) {
                 let id = JSON.string(UUID().uuidString.lowercased())
                 slots[ElementSlot.eventID.rawValue] = .tree(id)
-                delivery.removeAll { $0.key == "event_id" }
-                delivery.append(JSONObject.Member(key: "event_id", value: id))
+                deliveryWithID.removeAll { $0.key == "event_id" }
+                deliveryWithID.append(JSONObject.Member(key: "event_id", value: id))
             }
             var output: [UInt8] = []
             output.reserveCapacity(1024)
             DataElement.write(&values, now: now, into: &output)
-            // No identifier left after normalizing is a rejection; a dropped value is a warning.
-            guard values.identifiers > 0, !values.needsGeneralPath else { return false }
-            record.markPrepared(output: output, fields: JSONObject(uniqueMembers: delivery))
+            guard !values.needsGeneralPath else { return false }
+            // The normalize stage's warnings, in its order: by field, then by value.
+            for (key, slot) in identifierOrder {
+                for drop in values.dropped where drop.slot == slot { record.warnings.append(NormalizeStage.droppedValue(key, drop.reason)) }
+            }
+            guard values.identifiers > 0 else {
+                // Refused by the validate stage, before the send stage would give an id.
+                record.reject(noIdentifier)
+                record.markPrepared(output: nil, fields: JSONObject(uniqueMembers: delivery))
+                return true
+            }
+            record.markPrepared(output: output, fields: JSONObject(uniqueMembers: deliveryWithID))
             return true
         }
     }
 
     /// The member's value after mapping and schema coercion; nil when only the general path
     /// can tell (an evaluation error, a value the schema refuses).
-    private func value(of member: Member, in document: JSONDocument) -> SlotValue? {
+    private func value(of member: Member, in document: JSONDocument, refusal: inout String?) -> SlotValue? {
         if case .items(let shape) = member.handling { return items(shape, in: document) }
         let read: DocumentRead
         do { read = try member.read.read(document) } catch { return nil }
@@ -228,7 +258,8 @@ struct TikTokFusedPlan: FusedPlan {
         do {
             return try schema.prepareMember(member.key, tree).map(SlotValue.tree) ?? .absent
         } catch {
-            return nil
+            if refusal == nil { refusal = error.message }
+            return .absent
         }
     }
 

@@ -45,8 +45,8 @@ public enum IdentifierNormalizer: Sendable {
         case kept
         /// Dropped as blank (quietly, as ``normalize(_:)``'s `blank` reason).
         case blank
-        /// Dropped for another reason (``normalize(_:)`` names it).
-        case dropped
+        /// Dropped for another reason, named as ``normalize(_:)`` names it.
+        case dropped(reason: String)
     }
 
     /// ``normalize(_:)`` over UTF-8 text, calling `body` with the kept value's UTF-8: ASCII text
@@ -59,7 +59,7 @@ public enum IdentifierNormalizer: Sendable {
                 kept.withUTF8 { body(UnsafeRawBufferPointer($0)) }
                 return .kept
             case .drop(let reason):
-                return reason == "blank" ? .blank : .dropped
+                return reason == "blank" ? .blank : .dropped(reason: reason)
             }
         }
         let trimmed = Self.trimmingASCIIWhitespace(value)
@@ -70,7 +70,9 @@ public enum IdentifierNormalizer: Sendable {
                 for (i, b) in trimmed.enumerated() { email[i] = Self.lowercased(b) }
                 let email = UnsafeRawBufferPointer(email)
                 if !SHA256Hex.looksHashed(utf8: email) {
-                    guard let at = email.firstIndex(of: UInt8(ascii: "@")), at != 0, at != email.count - 1 else { return .dropped }
+                    guard let at = email.firstIndex(of: UInt8(ascii: "@")), at != 0, at != email.count - 1 else {
+                        return .dropped(reason: Self.notAnEmailAddress)
+                    }
                 }
                 body(email)
                 return .kept
@@ -86,7 +88,7 @@ public enum IdentifierNormalizer: Sendable {
                 var count = 1
                 if prefix > 0, let code { for b in code.utf8 { phone[count] = b; count += 1 } }
                 for b in value where b >= 0x30 && b <= 0x39 { phone[count] = b; count += 1 }
-                guard (7...15).contains(count - 1) else { return .dropped }
+                guard (7...15).contains(count - 1) else { return .dropped(reason: Self.phoneNumber(digits: count - 1)) }
                 body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(phone)[..<count]))
                 return .kept
             }
@@ -118,6 +120,10 @@ public enum IdentifierNormalizer: Sendable {
         trimmed.first == UInt8(ascii: "+") || (trimmed.count >= 2 && trimmed[0] == 0x30 && trimmed[1] == 0x30)
     }
 
+    static let notAnEmailAddress = "not an email address"
+
+    static func phoneNumber(digits: Int) -> String { "phone number with \(digits) digits (7 to 15 expected)" }
+
     /// Trimmed and lower-cased; blank or malformed addresses are dropped.
     static func email(_ value: String) -> Result {
         let email = lowercased(value.trimmingJSWhitespace())
@@ -125,7 +131,7 @@ public enum IdentifierNormalizer: Sendable {
         if SHA256Hex.looksHashed(email) { return .keep(email) }
         guard let at = email.utf8.firstIndex(of: UInt8(ascii: "@")),
             at != email.utf8.startIndex, email.utf8.index(after: at) != email.utf8.endIndex
-        else { return .drop(reason: "not an email address") }
+        else { return .drop(reason: notAnEmailAddress) }
         return .keep(email)
     }
 
@@ -140,7 +146,7 @@ public enum IdentifierNormalizer: Sendable {
             digits.insert(contentsOf: code.utf8, at: 0)
         }
         guard (7...15).contains(digits.count) else {
-            return .drop(reason: "phone number with \(digits.count) digits (7 to 15 expected)")
+            return .drop(reason: phoneNumber(digits: digits.count))
         }
         return .keep("+" + String(decoding: digits, as: UTF8.self))
     }

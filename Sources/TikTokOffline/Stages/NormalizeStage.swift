@@ -11,6 +11,9 @@ public struct NormalizeStage: Stage {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: defaultCountryCode)
     }
 
+    /// The warning for a value of `field` dropped for `reason` (never the value itself).
+    static func droppedValue(_ field: String, _ reason: String) -> String { "\(field): dropped a value (\(reason))" }
+
     /// Works on fields only.
     public var eventNeeds: EventNeeds { .nothing }
 
@@ -31,7 +34,7 @@ public struct NormalizeStage: Stage {
                             if kept == nil, result == text { continue }
                             normalized = result
                         case .drop(let reason):
-                            if reason != "blank" { record.warnings.append("\(field.key): dropped a value (\(reason))") }
+                            if reason != "blank" { record.warnings.append(Self.droppedValue(field.key, reason)) }
                         }
                     }
                     if kept == nil {

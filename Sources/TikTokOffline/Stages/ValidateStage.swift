@@ -27,6 +27,11 @@ public struct ValidateStage: Stage {
         }
     }
 
+    /// Why a record without any of the identifier fields `names` is refused.
+    static func noIdentifier(among names: [String]) -> String {
+        "no valid identifier: TikTok needs at least one of \(names.dropLast().joined(separator: ", ")) or \(names.last!)"
+    }
+
     /// Where the fields this stage reads were in the previous record.
     private struct Guesses {
         var event = 0
@@ -57,10 +62,7 @@ public struct ValidateStage: Stage {
             guard let position = record.fields.index(forKey: fields[n].key, guess: &guesses.identifiers[n]) else { return false }
             if case .array(let values) = record.fields.values[position] { return !values.isEmpty } else { return false }
         }
-        if !fields.isEmpty && !hasIdentifier {
-            let names = fields.map(\.key)
-            return "no valid identifier: TikTok needs at least one of \(names.dropLast().joined(separator: ", ")) or \(names.last!)"
-        }
+        if !fields.isEmpty && !hasIdentifier { return Self.noIdentifier(among: fields.map(\.key)) }
         if let position = record.fields.index(forKey: "timestamp", guess: &guesses.timestamp),
             case let timestamp = record.fields.values[position], timestamp.isTruthy
         {
