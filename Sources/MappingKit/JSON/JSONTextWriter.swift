@@ -35,11 +35,7 @@ public struct JSONTextWriter {
 
     /// Opens an object as the next value.
     @inlinable @inline(__always)
-    public mutating func openObject() {
-        buffer.append(UInt8(ascii: "{"))
-        depth += 1
-        started &= ~(1 << UInt64(depth))
-    }
+    public mutating func openObject() { open(UInt8(ascii: "{")) }
 
     /// Opens an object as the member `key`.
     @inlinable @inline(__always)
@@ -49,18 +45,12 @@ public struct JSONTextWriter {
     }
 
     @inlinable @inline(__always)
-    public mutating func closeObject() {
-        precondition(depth > 0, "closeObject() without an open object")
-        depth -= 1
-        buffer.append(UInt8(ascii: "}"))
-    }
+    public mutating func closeObject() { close(UInt8(ascii: "}")) }
 
     /// Writes `"key":` (after a comma unless it is the object's first member); the value follows.
     @inlinable @inline(__always)
     public mutating func key(_ key: StaticString) {
-        let bit: UInt64 = 1 << UInt64(depth)
-        if started & bit != 0 { buffer.append(UInt8(ascii: ",")) }
-        started |= bit
+        separate()
         // One append for `"key":` (three cost more: each checks the array's capacity and ownership).
         let count = key.utf8CodeUnitCount
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 3) { text in
@@ -94,33 +84,27 @@ public struct JSONTextWriter {
         JSON.serializeString(utf8: text, into: &buffer)
     }
 
-    /// Opens an array as the member `key`; ``element(utf8String:)`` and ``element(_:)`` add to it.
+    /// Opens an array as the member `key`; ``element(utf8String:)`` and ``openObjectElement()`` add to it.
     @inlinable @inline(__always)
     public mutating func openArray(_ key: StaticString) {
         self.key(key)
-        buffer.append(UInt8(ascii: "["))
-        depth += 1
-        started &= ~(1 << UInt64(depth))
+        open(UInt8(ascii: "["))
     }
 
     @inlinable @inline(__always)
-    public mutating func closeArray() {
-        precondition(depth > 0, "closeArray() without an open array")
-        depth -= 1
-        buffer.append(UInt8(ascii: "]"))
-    }
+    public mutating func closeArray() { close(UInt8(ascii: "]")) }
 
     /// A string element of the open array, given as its UTF-8 text.
     @inlinable @inline(__always)
     public mutating func element(utf8String text: UnsafeRawBufferPointer) {
-        startElement()
+        separate()
         JSON.serializeString(utf8: text, into: &buffer)
     }
 
     /// Opens an object as the next element of the open array.
     @inlinable @inline(__always)
     public mutating func openObjectElement() {
-        startElement()
+        separate()
         openObject()
     }
 
@@ -128,7 +112,7 @@ public struct JSONTextWriter {
     /// value follows with ``value(_:)`` or ``value(utf8String:)``.
     @inlinable @inline(__always)
     public mutating func key(encoded text: [UInt8]) {
-        startElement()
+        separate()
         buffer.append(contentsOf: text)
     }
 
@@ -140,18 +124,27 @@ public struct JSONTextWriter {
     @inlinable @inline(__always)
     public mutating func value(utf8String text: UnsafeRawBufferPointer) { JSON.serializeString(utf8: text, into: &buffer) }
 
-    /// An element of the open array.
+    /// A comma before every member or element of the open container but its first.
     @inlinable @inline(__always)
-    public mutating func element(_ value: JSON) {
-        startElement()
-        value.serialize(into: &buffer)
-    }
-
-    @inlinable @inline(__always)
-    mutating func startElement() {
+    mutating func separate() {
         let bit: UInt64 = 1 << UInt64(depth)
         if started & bit != 0 { buffer.append(UInt8(ascii: ",")) }
         started |= bit
+    }
+
+    /// Opens a container with `bracket`: its first member or element takes no comma.
+    @inlinable @inline(__always)
+    mutating func open(_ bracket: UInt8) {
+        buffer.append(bracket)
+        depth += 1
+        started &= ~(1 << UInt64(depth))
+    }
+
+    @inlinable @inline(__always)
+    mutating func close(_ bracket: UInt8) {
+        precondition(depth > 0, "a container closed that was not open")
+        depth -= 1
+        buffer.append(bracket)
     }
 
     /// The member `key` with an integer value.
