@@ -51,10 +51,8 @@ public struct MemberRead: Sendable {
 
     init(_ node: MappingNode) { self.node = node }
 
-    /// True when the member is read in place (a path, or `@if exists` choosing between paths
-    /// and literals) rather than built as a tree.
-    public var readsInPlace: Bool { Self.readsInPlace(node) }
-
+    /// True when `node` is read in place (a path, or `@if exists` choosing between paths and
+    /// literals) rather than built as a tree.
     private static func readsInPlace(_ node: MappingNode) -> Bool {
         switch node {
         case .value, .undefined, .path: true
@@ -87,9 +85,9 @@ public struct MemberRead: Sendable {
         try Self.read(node, document, from: 0)
     }
 
-    /// What a member that ``readsInPlace`` resolves to for `item`, an object of `document`:
-    /// the item stands for the whole payload, as an `@arrayPath` shape reads it (the members
-    /// of ``arrayShape`` read in place; another member stops the program).
+    /// What a member of an ``arrayShape`` item resolves to for `item`, an object of `document`:
+    /// the item stands for the whole payload, as an `@arrayPath` shape reads it. Only members
+    /// read in place (those of an ``arrayShape``) can; another member stops the program.
     public func read(_ document: JSONDocument, from item: JSONDocument.Value) -> DocumentRead {
         (try? Self.read(node, document, from: document.index(of: item))) ?? .missing
     }

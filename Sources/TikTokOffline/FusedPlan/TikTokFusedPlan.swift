@@ -46,6 +46,14 @@ struct TikTokFusedPlan: FusedPlan {
         case items(ItemShape)
         /// Anything else: prepared as a tree by the schema.
         case general
+
+        /// A string from the event is used where it lies.
+        var keepsStrings: Bool {
+            switch self {
+            case .text, .identifiers: true
+            case .items, .general: false
+            }
+        }
     }
 
     /// How the items of a list field are shaped and written, member by member, as the schema
@@ -242,16 +250,11 @@ struct TikTokFusedPlan: FusedPlan {
         switch read {
         case .missing:
             return .absent
+        case .value(let value) where member.handling.keepsStrings && document.isString(value):
+            // The schema drops "" and keeps any other string (for identifiers, as a list of one).
+            return document.isTruthy(value) ? .text(value) : .absent
         case .value(let value):
-            if case .text = member.handling, document.isString(value) {
-                // The schema drops "" and keeps any other string.
-                return document.isTruthy(value) ? .text(value) : .absent
-            } else if case .identifiers = member.handling, document.isString(value) {
-                // The same, as a list of one.
-                return document.isTruthy(value) ? .text(value) : .absent
-            } else {
-                tree = document.json(value)
-            }
+            tree = document.json(value)
         case .tree(let value):
             tree = value
         }
