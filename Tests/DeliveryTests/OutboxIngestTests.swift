@@ -155,6 +155,31 @@ struct OutboxIngestTests {
         #expect(dryRun.allSatisfy { $0.fields["event_id"] == nil && $0.outcome == .sent }, "a dry run makes up no id")
     }
 
+    /// The same through ingest, where the records are prepared by the fused plans: the plan
+    /// gives the id, and the stored element, its key and what delivery reads agree.
+    @Test func aPreparedRecordWithoutEventIDIsStoredUnderTheIDItsElementCarries() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let outbox = try Outbox(path: directory.file("outbox.sqlite"))
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route))
+        var events = RawEvents()
+        for n in 0..<3 {
+            let event: JSON = ["type": "track", "event": "Order Completed", "userId": .string("u-\(n)"), "properties": ["email": .string("b\(n)@example.com")]]
+            events.append(number: n + 1, Array(event.serialized().utf8))
+        }
+        let records = try await Ingest(engine: engine).process(events).batch.records
+        #expect(records.count == 3 && records.allSatisfy { $0.outcome == .sent && $0.isPrepared })
+        let stored = try await outbox.pending(destination: Self.route.outboxDestination, limit: 10)
+        #expect(stored.count == 3)
+        for (record, entry) in zip(records, stored) {
+            let id = try #require(record.fields["event_id"]?.stringValue)
+            #expect(id.count == 36)
+            #expect(entry.key == TikTokEventKey.make(event: "CompletePayment", eventID: id))
+            #expect(try JSON.parse(bytes: entry.payload)["event_id"]?.stringValue == id)
+        }
+        #expect(Set(stored.map(\.key)).count == 3)
+    }
+
     @Test func anElementWithoutEventIDGetsOneBeforeUser() throws {
         var element = TestEvents.element(7).objectValue!
         element["event_id"] = nil
