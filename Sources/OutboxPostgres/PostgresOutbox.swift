@@ -26,10 +26,14 @@ public final class PostgresOutbox: OutboxStore {
         public var leaseDuration: Duration
         /// Most connections this process opens.
         public var maxConnections: Int
+        /// How long a call waits for the database before it fails as unreachable (and a deliverer
+        /// tries again). A call never waits longer, even on a query its connection lost.
+        public var queryTimeout: Duration
 
-        public init(leaseDuration: Duration = .seconds(60), maxConnections: Int = 8) {
+        public init(leaseDuration: Duration = .seconds(60), maxConnections: Int = 8, queryTimeout: Duration = .seconds(30)) {
             self.leaseDuration = leaseDuration
             self.maxConnections = maxConnections
+            self.queryTimeout = queryTimeout
         }
     }
 
@@ -50,8 +54,9 @@ public final class PostgresOutbox: OutboxStore {
 
     /// Connects to the database at `url` (`postgres://` or `postgresql://`; user, password, host,
     /// port and database may also come from `PGUSER`, `PGPASSWORD`, `PGHOST`, `PGPORT`,
-    /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer; `?lease_seconds=N`
-    /// overrides ``Configuration/leaseDuration``) and creates or migrates the schema. Throws
+    /// `PGDATABASE`; `?sslmode=disable|prefer|require`, default prefer; `?lease_seconds=N` and
+    /// `?query_timeout_seconds=N` override ``Configuration/leaseDuration`` and
+    /// ``Configuration/queryTimeout``) and creates or migrates the schema. Throws
     /// ``OutboxError`` (kind `.unreachable` when the server cannot be reached).
     /// `logger` says when the server becomes unreachable (a connection attempt fails) and when
     /// it is reachable again; the connection pool's own lines stay quiet.
@@ -60,10 +65,13 @@ public final class PostgresOutbox: OutboxStore {
         logger: Logger = Logger(label: "tiktok-offline.outbox")
     ) async throws {
         var configuration = configuration
-        if let seconds = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "lease_seconds" })?.value.flatMap(Double.init),
-           seconds > 0 {
-            configuration.leaseDuration = .milliseconds(Int(seconds * 1000))
+        let parameters = URLComponents(string: url)?.queryItems ?? []
+        func seconds(_ name: String) -> Duration? {
+            guard let seconds = parameters.first(where: { $0.name == name })?.value.flatMap(Double.init), seconds > 0 else { return nil }
+            return .milliseconds(Int(seconds * 1000))
         }
+        configuration.leaseDuration = seconds("lease_seconds") ?? configuration.leaseDuration
+        configuration.queryTimeout = seconds("query_timeout_seconds") ?? configuration.queryTimeout
         let (clientConfiguration, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
         self.location = location
         self.configuration = configuration
@@ -115,15 +123,17 @@ public final class PostgresOutbox: OutboxStore {
     // MARK: Schema
 
     private func migrate() async throws {
-        try await client.withConnection { connection in
-            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.schemaLock))", logger: Self.logger)
-            do {
-                for statement in Self.schema { _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
-                throw error
+        try await run { [self] in
+            try await client.withConnection { connection in
+                _ = try await connection.query("SELECT pg_advisory_lock(\(Self.schemaLock))", logger: Self.logger)
+                do {
+                    for statement in Self.schema { _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
+                    throw error
+                }
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
             }
-            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.schemaLock))", logger: Self.logger)
         }
     }
 
@@ -163,7 +173,7 @@ public final class PostgresOutbox: OutboxStore {
         guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
         let keys = messages.map(\.key)
         let payloads = messages.map { ByteBuffer(bytes: $0.payload) }
-        return try await run {
+        return try await run { [self] in
             let rows = try await client.query("""
                 INSERT INTO outbox_messages (destination, key, payload)
                 SELECT \(destination), k, p FROM unnest(\(keys)::text[], \(payloads)::bytea[]) WITH ORDINALITY AS t(k, p, n)
@@ -178,7 +188,10 @@ public final class PostgresOutbox: OutboxStore {
     }
 
     public func claim(destination: String, limits: OutboxBatchLimits, minimumCount: Int) async throws -> [OutboxEntry] {
-        try await run {
+        let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
+        // Rows leased by a claim whose caller stopped waiting go back at once, not when the lease lapses.
+        let giveBackLate: @Sendable ([OutboxEntry]) async -> Void = { [weak self] late in try? await self?.giveBack(late.map(\.id)) }
+        var entries = try await run(late: giveBackLate) { [self] in
             if minimumCount > 1 {
                 let available = try await client.query("""
                     SELECT count(*) FROM (SELECT 1 FROM outbox_messages
@@ -189,7 +202,6 @@ public final class PostgresOutbox: OutboxStore {
                 for try await value in available.decode(Int.self) { count = value }
                 if count < minimumCount { return [] }
             }
-            let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
             let rows = try await client.query("""
                 WITH picked AS (
                     SELECT id FROM outbox_messages
@@ -205,28 +217,28 @@ public final class PostgresOutbox: OutboxStore {
             for try await (id, key, payload, attempts) in rows.decode((Int64, String, ByteBuffer, Int).self) {
                 entries.append(OutboxEntry(id: id, key: key, payload: Array(payload.readableBytesView), attempts: attempts))
             }
-            entries.sort { $0.id < $1.id }
-            var bytes = 0
-            var keep = 0
-            for entry in entries {
-                if keep > 0 && bytes + entry.payload.count > limits.maxBytes { break }
-                bytes += entry.payload.count
-                keep += 1
-            }
-            held.withLock { ids in for entry in entries { ids.insert(entry.id) } }
-            if keep < entries.count {
-                let surplus = entries[keep...].map(\.id)
-                try await giveBack(surplus)
-                entries.removeLast(entries.count - keep)
-            }
-            return entries
+            return entries.sorted { $0.id < $1.id }
         }
+        held.withLock { ids in for entry in entries { ids.insert(entry.id) } }
+        var bytes = 0
+        var keep = 0
+        for entry in entries {
+            if keep > 0 && bytes + entry.payload.count > limits.maxBytes { break }
+            bytes += entry.payload.count
+            keep += 1
+        }
+        if keep < entries.count {
+            // Given back before returning, so the next claim finds them; if that fails, their lease lapses.
+            try? await giveBack(entries[keep...].map(\.id))
+            entries.removeLast(entries.count - keep)
+        }
+        return entries
     }
 
     public func reclaim(_ ids: [Int64]) async throws -> Set<Int64> {
         guard !ids.isEmpty else { return [] }
         let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
-        let kept = try await run {
+        let kept = try await run { [self] in
             let rows = try await client.query("""
                 UPDATE outbox_messages SET lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
                 WHERE id = ANY(\(ids)) AND lease_owner = \(workerID) AND lease_until >= now()
@@ -242,8 +254,8 @@ public final class PostgresOutbox: OutboxStore {
 
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await run {
-            try await client.query(
+        try await run { [self] in
+            _ = try await client.query(
                 "DELETE FROM outbox_messages WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)", logger: Self.logger)
         }
         held.withLock { held in for id in ids { held.remove(id) } }
@@ -251,8 +263,8 @@ public final class PostgresOutbox: OutboxStore {
 
     public func recordFailure(_ ids: [Int64], reason: String) async throws {
         guard !ids.isEmpty else { return }
-        try await run {
-            try await client.query("""
+        try await run { [self] in
+            _ = try await client.query("""
                 UPDATE outbox_messages SET attempts = attempts + 1, last_error = \(reason)
                 WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
                 """, logger: Self.logger)
@@ -270,7 +282,7 @@ public final class PostgresOutbox: OutboxStore {
 
     public func deadLetter(_ refusals: [(id: Int64, reason: String)]) async throws {
         guard !refusals.isEmpty else { return }
-        try await run {
+        try await run { [self] in
             try await client.withTransaction(logger: Self.logger) { connection in
                 for (id, reason) in refusals {
                     try await connection.query("""
@@ -287,7 +299,7 @@ public final class PostgresOutbox: OutboxStore {
     }
 
     public func counts(destination: String?) async throws -> OutboxCounts {
-        try await run {
+        try await run { [self] in
             let filter = destination ?? ""
             let rows = try await client.query("""
                 SELECT
@@ -305,7 +317,7 @@ public final class PostgresOutbox: OutboxStore {
     /// The server is writable (not a standby left behind by a failover), and the unique index
     /// that makes enqueue idempotent is present and valid; with the counts.
     public func check() async throws -> OutboxCheck {
-        try await run {
+        try await run { [self] in
             var problems: [String] = []
             for try await standby in try await client.query("SELECT pg_is_in_recovery()", logger: Self.logger).decode(Bool.self)
             where standby {
@@ -326,7 +338,7 @@ public final class PostgresOutbox: OutboxStore {
 
     public func deadLetters(destination: String?, limit: Int, after id: Int64) async throws -> [DeadLetter] {
         guard limit > 0 else { return [] }
-        return try await run {
+        return try await run { [self] in
             let filter = destination ?? ""
             let rows = try await client.query("""
                 SELECT id, destination, key, payload, reason, attempts, extract(epoch FROM failed_at)::float8
@@ -347,7 +359,7 @@ public final class PostgresOutbox: OutboxStore {
 
     @discardableResult
     public func replayDeadLetters(ids: [Int64]?) async throws -> Int {
-        try await run {
+        try await run { [self] in
             let all = ids == nil
             let ids = ids ?? []
             let rows = try await client.query("""
@@ -369,7 +381,7 @@ public final class PostgresOutbox: OutboxStore {
 
     @discardableResult
     public func purgeDeadLetters(ids: [Int64]?) async throws -> Int {
-        try await run {
+        try await run { [self] in
             let all = ids == nil
             let ids = ids ?? []
             let rows = try await client.query(
@@ -382,7 +394,7 @@ public final class PostgresOutbox: OutboxStore {
     }
 
     public func pendingDestinations() async throws -> [String] {
-        try await run {
+        try await run { [self] in
             let rows = try await client.query("SELECT DISTINCT destination FROM outbox_messages ORDER BY destination", logger: Self.logger)
             var destinations: [String] = []
             for try await destination in rows.decode(String.self) { destinations.append(destination) }
@@ -397,8 +409,8 @@ public final class PostgresOutbox: OutboxStore {
 
     private func giveBack(_ ids: [Int64]) async throws {
         held.withLock { held in for id in ids { held.remove(id) } }
-        try await run {
-            try await client.query("""
+        try await run { [self] in
+            _ = try await client.query("""
                 UPDATE outbox_messages SET lease_owner = NULL, lease_until = NULL
                 WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
                 """, logger: Self.logger)
@@ -409,20 +421,29 @@ public final class PostgresOutbox: OutboxStore {
         let ids = held.withLock { Array($0) }
         guard !ids.isEmpty else { return }
         let leaseMilliseconds = Int(configuration.leaseDuration.inMilliseconds)
-        _ = try? await client.query("""
-            UPDATE outbox_messages SET lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
-            WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
-            """, logger: Self.logger)
+        try? await run { [self] in
+            _ = try await client.query("""
+                UPDATE outbox_messages SET lease_until = now() + \(leaseMilliseconds) * interval '1 millisecond'
+                WHERE id = ANY(\(ids)) AND lease_owner = \(workerID)
+                """, logger: Self.logger)
+        }
     }
 
     // MARK: Errors and configuration
 
     private static let logger = Logger(label: "outbox.postgres")
 
-    /// Runs `body`, turning what fails into an ``OutboxError`` that names no query and no payload.
-    private func run<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` for at most ``Configuration/queryTimeout`` (past it, the database counts as
+    /// unreachable), turning what fails into an ``OutboxError`` that names no query and no
+    /// payload. What `body` returns after the wait gave up goes to `late`.
+    private func run<T: Sendable>(
+        late: @escaping @Sendable (T) async -> Void = { _ in }, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let (limit, location) = (configuration.queryTimeout, location)
         do {
-            let result = try await body()
+            let result = try await withDeadline(limit, timeout: {
+                OutboxError(kind: .unreachable, path: location, message: "the outbox database did not answer within \(limit)")
+            }, late: late, body)
             connectionWatch.connected()
             return result
         } catch {

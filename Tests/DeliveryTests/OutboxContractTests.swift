@@ -180,6 +180,48 @@ struct OutboxContractTests {
         await a.close()
         await c.close()
     }
+
+    /// A database that does not answer (here: a table locked by another session) fails a call
+    /// within the query timeout as unreachable, instead of holding the caller forever; and the
+    /// rows a claim leased after its caller stopped waiting are given back, not held for a lease.
+    @Test func aCallTheDatabaseDoesNotAnswerFailsInTimeAndALateClaimIsGivenBack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let url = try await TestDatabase.fresh(directory: directory)
+        let patient = try await PostgresOutbox(url: url + "&query_timeout_seconds=1")
+        let other = try await PostgresOutbox(url: url)
+        try await patient.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+
+        let locker = try ToolProcess(
+            [url, "-c", "BEGIN; LOCK TABLE outbox_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT"],
+            in: directory, name: "lock", executable: "/usr/bin/psql")
+        try await waitUntil(timeout: .seconds(30)) {
+            let probe = try ToolProcess(
+                [url, "-At", "-c", "SELECT count(*) FROM pg_locks WHERE relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
+                in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
+            _ = await probe.wait()
+            return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        let start = ContinuousClock.now
+        do {
+            _ = try await patient.claim(destination: Self.destination, limits: .init(maxCount: 10))
+            Issue.record("a claim on a locked table returned")
+        } catch let error as OutboxError {
+            #expect(error.kind == .unreachable && error.isTransient, "\(error)")
+            #expect(error.description.contains("did not answer"), "\(error)")
+        }
+        #expect(ContinuousClock.now - start < .seconds(3.5), "the wait outlasted the query timeout")
+        #expect(await locker.wait() == 0, "\(locker.stderr)")
+
+        // The claim ran once the lock went; its rows come back to the pool within moments.
+        var taken = Set<Int64>()
+        try await waitUntil(timeout: .seconds(20)) {
+            for entry in try await other.claim(destination: Self.destination, limits: .init(maxCount: 10)) { taken.insert(entry.id) }
+            return taken.count == 10
+        }
+        await patient.close()
+        await other.close()
+    }
 }
 
 /// A database of its own for each test, on the server `TIKTOK_OFFLINE_TEST_POSTGRES` names.
