@@ -57,10 +57,16 @@ public final class ToolProcess: @unchecked Sendable {
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    /// Waits for the process to end and returns its exit status.
+    /// Waits for the process to end and returns its exit status. If the waiting task is
+    /// cancelled (a test's time limit), the process is killed first: reading a running process's
+    /// status would crash the whole test run.
     @discardableResult
     public func wait() async -> Int32 {
         for await status in exit { return status }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            while process.isRunning { usleep(10_000) }
+        }
         return process.terminationStatus
     }
 
