@@ -122,8 +122,10 @@ public final class PostgresOutbox: OutboxStore {
 
     // MARK: Schema
 
+    /// Creates or migrates the schema. It may wait for other processes doing the same, so it
+    /// waits for at least a minute, whatever ``Configuration/queryTimeout`` says.
     private func migrate() async throws {
-        try await run { [self] in
+        try await run(limit: max(configuration.queryTimeout, .seconds(60))) { [self] in
             try await client.withConnection { connection in
                 _ = try await connection.query("SELECT pg_advisory_lock(\(Self.schemaLock))", logger: Self.logger)
                 do {
@@ -433,13 +435,13 @@ public final class PostgresOutbox: OutboxStore {
 
     private static let logger = Logger(label: "outbox.postgres")
 
-    /// Runs `body` for at most ``Configuration/queryTimeout`` (past it, the database counts as
-    /// unreachable), turning what fails into an ``OutboxError`` that names no query and no
-    /// payload. What `body` returns after the wait gave up goes to `late`.
+    /// Runs `body` for at most `limit` (``Configuration/queryTimeout`` unless given; past it,
+    /// the database counts as unreachable), turning what fails into an ``OutboxError`` that
+    /// names no query and no payload. What `body` returns after the wait gave up goes to `late`.
     private func run<T: Sendable>(
-        late: @escaping @Sendable (T) async -> Void = { _ in }, _ body: @escaping @Sendable () async throws -> T
+        limit: Duration? = nil, late: @escaping @Sendable (T) async -> Void = { _ in }, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let (limit, location) = (configuration.queryTimeout, location)
+        let (limit, location) = (limit ?? configuration.queryTimeout, location)
         do {
             let result = try await withDeadline(limit, timeout: {
                 OutboxError(kind: .unreachable, path: location, message: "the outbox database did not answer within \(limit)")

@@ -188,12 +188,13 @@ struct OutboxContractTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let url = try await TestDatabase.fresh(directory: directory)
-        let patient = try await PostgresOutbox(url: url + "&query_timeout_seconds=1")
         let other = try await PostgresOutbox(url: url)
-        try await patient.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+        try await other.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+        let patient = try await PostgresOutbox(url: url + "&query_timeout_seconds=1")
 
+        // The lock holds far longer than the timeout, so the call cannot have waited it out.
         let locker = try ToolProcess(
-            [url, "-c", "BEGIN; LOCK TABLE outbox_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT"],
+            [url, "-c", "BEGIN; LOCK TABLE outbox_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT"],
             in: directory, name: "lock", executable: "/usr/bin/psql")
         try await waitUntil(timeout: .seconds(30)) {
             let probe = try ToolProcess(
@@ -210,7 +211,7 @@ struct OutboxContractTests {
             #expect(error.kind == .unreachable && error.isTransient, "\(error)")
             #expect(error.description.contains("did not answer"), "\(error)")
         }
-        #expect(ContinuousClock.now - start < .seconds(3.5), "the wait outlasted the query timeout")
+        #expect(ContinuousClock.now - start < .seconds(6), "the call waited for the lock, not for its timeout")
         #expect(await locker.wait() == 0, "\(locker.stderr)")
 
         // The claim ran once the lock went; its rows come back to the pool within moments.
