@@ -221,7 +221,6 @@ public final class PostgresOutbox: OutboxStore {
             }
             return entries.sorted { $0.id < $1.id }
         }
-        held.withLock { ids in for entry in entries { ids.insert(entry.id) } }
         var bytes = 0
         var keep = 0
         for entry in entries {
@@ -234,6 +233,7 @@ public final class PostgresOutbox: OutboxStore {
             try? await giveBack(entries[keep...].map(\.id))
             entries.removeLast(entries.count - keep)
         }
+        held.withLock { ids in for entry in entries { ids.insert(entry.id) } }
         return entries
     }
 
