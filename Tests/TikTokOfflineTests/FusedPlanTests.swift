@@ -55,6 +55,9 @@ import Testing
         var general = Batch()
         var document = JSONDocument()
         var figures = (records: 0, prepared: 0)
+        // Match quality from the keys noted as elements were written, and read back from them.
+        var noted = MatchQuality()
+        var read = MatchQuality()
         for n in 0..<12_500 {
             let line = RoutingEquivalenceTests.corpus[(seed * 12_500 + n) % RoutingEquivalenceTests.corpus.count]
             let text = Self.mutate(line, using: &random)
@@ -69,18 +72,23 @@ import Testing
                 try #require(fused.count == general.count)
                 for (x, y) in zip(fused.records, general.records) {
                     let sameRecord = x.line == y.line && x.mapping == y.mapping && x.outcome == y.outcome && x.warnings == y.warnings
-                    let sameElement = x.output == y.output
+                    let sameElement = x.output == y.output && x.outputNotes == y.outputNotes
                     let sameDelivery = x.isPrepared ? x.fields == Self.deliveryFields(of: y.fields) : x.fields == y.fields
                     #expect(sameRecord, "seed \(seed) line \(x.line), \(x.mapping): \(x.outcome) fused, \(y.outcome) general")
                     #expect(sameElement, "seed \(seed) line \(x.line), \(x.mapping): the elements differ")
                     #expect(sameDelivery, "seed \(seed) line \(x.line), \(x.mapping): what delivery reads differs")
                     figures.records += 1
                     if x.isPrepared { figures.prepared += 1 }
+                    noted.add(x)
+                    var unnoted = x
+                    unnoted.outputNotes = nil
+                    read.add(unnoted)
                 }
                 fused.removeAll()
                 general.removeAll()
             }
         }
+        #expect(noted.mappings == read.mappings, "seed \(seed): the match keys noted differ from the elements'")
         // The comparison is not empty: most records take the fused path, and many do not.
         #expect(figures.records > 8_000)
         #expect(figures.prepared > figures.records / 4, "\(figures.prepared) of \(figures.records) prepared")

@@ -23,6 +23,10 @@ public struct Record: Sendable {
     /// The destination's rendering of the record as JSON text (for TikTok, one `data`
     /// element), set by the stage that prepares it for sending.
     public var output: [UInt8]?
+    /// What the destination's writer noted about ``output`` while writing it, in the
+    /// destination's own bits (for TikTok, the identifiers the element carries), so that
+    /// counting them needs no second reading of the output. Nil when nothing was noted.
+    public var outputNotes: UInt64?
     /// The destination's fused plan (``FusedPlan``) prepared the record while routing it:
     /// ``output`` is final and ``fields`` holds only what delivery reads. The stages the plan
     /// stands in for (normalizing, hashing, validating, writing) pass it by.
@@ -37,6 +41,7 @@ public struct Record: Sendable {
         self.outcome = .pending
         self.warnings = []
         self.output = nil
+        self.outputNotes = nil
         self.isPrepared = false
     }
 
@@ -54,10 +59,11 @@ public struct Record: Sendable {
     }
 
     /// Marks the record prepared by a fused plan: `output` is its final rendering (nil for a
-    /// record the plan refused), and `fields` what delivery reads of it (``isPrepared``). The
-    /// outcome is left as it is: pending, for the sink, or refused.
-    public mutating func markPrepared(output: [UInt8]?, fields: JSONObject) {
+    /// record the plan refused), `notes` its ``outputNotes``, and `fields` what delivery reads
+    /// of it (``isPrepared``). The outcome is left as it is: pending, for the sink, or refused.
+    public mutating func markPrepared(output: [UInt8]?, notes: UInt64? = nil, fields: JSONObject) {
         self.output = output
+        self.outputNotes = notes
         self.fields = fields
         isPrepared = true
     }

@@ -21,6 +21,8 @@ public struct JSONTextWriter {
     /// Bit `d` is set once the container at depth `d` has a member or element.
     @usableFromInline var started: UInt64 = 0
     @usableFromInline var depth = 0
+    /// Where the value of the last key written starts.
+    @usableFromInline var valueStart = 0
 
     @usableFromInline init(bytes: [UInt8]) { self.buffer = bytes }
 
@@ -61,7 +63,12 @@ public struct JSONTextWriter {
             text[count + 2] = UInt8(ascii: ":")
             buffer.append(contentsOf: text)
         }
+        valueStart = buffer.count
     }
+
+    /// The bytes written since the last key: its value's length once written (2 for `[]`).
+    @inlinable
+    public var lastValueLength: Int { buffer.count - valueStart }
 
     /// The member `key` with a value.
     @inlinable @inline(__always)
@@ -114,6 +121,7 @@ public struct JSONTextWriter {
     public mutating func key(encoded text: [UInt8]) {
         separate()
         buffer.append(contentsOf: text)
+        valueStart = buffer.count
     }
 
     /// The value after ``key(encoded:)``.

@@ -223,7 +223,7 @@ struct TikTokFusedPlan: FusedPlan {
             }
             var output: [UInt8] = []
             output.reserveCapacity(1024)
-            DataElement.write(&values, now: now, into: &output)
+            let matchKeys = DataElement.write(&values, now: now, into: &output)
             guard !values.needsGeneralPath else { return false }
             // The normalize stage's warnings, in its order: by field, then by value.
             for (key, slot) in identifierOrder {
@@ -235,7 +235,7 @@ struct TikTokFusedPlan: FusedPlan {
                 record.markPrepared(output: nil, fields: JSONObject(uniqueMembers: delivery))
                 return true
             }
-            record.markPrepared(output: output, fields: JSONObject(uniqueMembers: deliveryWithID))
+            record.markPrepared(output: output, notes: matchKeys.rawValue, fields: JSONObject(uniqueMembers: deliveryWithID))
             return true
         }
     }

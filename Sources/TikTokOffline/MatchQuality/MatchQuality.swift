@@ -51,11 +51,19 @@ public struct MatchQuality: Sendable {
 
     public init() {}
 
-    /// The `user` object of a `data` element.
-    private mutating func user(in output: [UInt8]) -> JSONDocument.Value? {
+    /// The match keys of a `data` element, read from its `user` object.
+    private mutating func keys(in output: [UInt8]?) -> MatchKeys? {
+        guard let output else { return nil }
         let parsed = output.withUnsafeBytes { bytes in (try? element.parse(bytes)) != nil }
-        guard parsed, let root = element.root else { return nil }
-        return element.member("user", of: root)
+        guard parsed, let root = element.root, let user = element.member("user", of: root) else { return nil }
+        func has(_ key: String) -> Bool {
+            guard let value = element.member(key, of: user) else { return false }
+            return element.isArray(value) ? element.count(value) > 0 : element.isTruthy(value)
+        }
+        let named: [(String, MatchKeys)] = [
+            ("email", .email), ("phone", .phone), ("external_id", .externalID), ("ttclid", .ttclid), ("ip", .ip), ("user_agent", .userAgent),
+        ]
+        return MatchKeys(named.filter { has($0.0) }.map(\.1))
     }
 
     /// The position of `mapping` among ``order``, added when new.
@@ -76,19 +84,15 @@ public struct MatchQuality: Sendable {
     public mutating func add(_ record: borrowing Record) {
         let i = position(of: record.mapping)
         figures[i].records += 1
-        // Identifiers count on what TikTok receives, read from the record's `data` element
-        // (a record prepared by a fused plan carries no identifier fields).
-        if record.outcome == .sent, let output = record.output, let user = user(in: output) {
-            func has(_ key: String) -> Bool {
-                guard let value = element.member(key, of: user) else { return false }
-                return element.isArray(value) ? element.count(value) > 0 : element.isTruthy(value)
-            }
-            if has("email") { figures[i].email += 1 }
-            if has("phone") { figures[i].phone += 1 }
-            if has("external_id") { figures[i].externalID += 1 }
-            // The element's ttclid is the field's, or else the page URL's.
-            if has("ttclid") { figures[i].ttclid += 1 }
-            if has("ip") && has("user_agent") { figures[i].ipAndUserAgent += 1 }
+        // Identifiers count on what TikTok receives: the keys noted as the `data` element was
+        // written, or else read from it (a record prepared by a fused plan carries no
+        // identifier fields).
+        if record.outcome == .sent, let keys = record.outputNotes.map(MatchKeys.init(rawValue:)) ?? keys(in: record.output) {
+            if keys.contains(.email) { figures[i].email += 1 }
+            if keys.contains(.phone) { figures[i].phone += 1 }
+            if keys.contains(.externalID) { figures[i].externalID += 1 }
+            if keys.contains(.ttclid) { figures[i].ttclid += 1 }
+            if keys.isSuperset(of: [.ip, .userAgent]) { figures[i].ipAndUserAgent += 1 }
         }
         if case .rejected(let reason) = record.outcome, reason.hasPrefix("no valid identifier") { figures[i].noIdentifier += 1 }
         for warning in record.warnings where warning.contains(": dropped a value") { figures[i].dropped[warning, default: 0] += 1 }

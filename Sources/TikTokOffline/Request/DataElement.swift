@@ -6,7 +6,9 @@ import MappingKit
 /// prepared fields through ``ElementFields``: the fields themselves
 /// (``TikTokRequestBuilder/writeDataElement(for:now:into:)``) or a fused plan's values.
 enum DataElement {
-    static func write(_ fields: inout some ElementFields, now: Int64, into out: inout [UInt8]) {
+    /// Appends the element to `out`, and tells which identifiers it carries.
+    @discardableResult
+    static func write(_ fields: inout some ElementFields, now: Int64, into out: inout [UInt8]) -> MatchKeys {
         // event_time: the timestamp in seconds; null when it is no date; now without one.
         let eventTime: Int64? =
             fields.isTruthy(.timestamp) ? fields.withString(.timestamp, JSDate.epochSeconds(utf8:)) ?? nil : now
@@ -18,20 +20,26 @@ enum DataElement {
         let sendsValue = fields.isTruthy(.value) || fields.isIntegerZero(.value)
 
         // The layout, top to bottom: optional members only when truthy, lists as [] when absent.
+        var keys = MatchKeys()
         JSONTextWriter.append(to: &out) { json in
             json.openObject()
             fields.write("event", .event, absent: "null", to: &json)
             if let eventTime { json.member("event_time", int: eventTime) } else { json.member("event_time", raw: "null") }
             writeIfTruthy("event_id", .eventID)
             json.openObject("user")
-            if let ttclidInURL { json.member("ttclid", string: ttclidInURL) } else { writeIfTruthy("ttclid", .ttclid) }
-            fields.write("external_id", .externalIDs, absent: "[]", to: &json)
-            fields.write("phone", .phoneNumbers, absent: "[]", to: &json)
-            fields.write("email", .emailAddresses, absent: "[]", to: &json)
+            if let ttclidInURL {
+                json.member("ttclid", string: ttclidInURL)
+                if !ttclidInURL.isEmpty { keys.insert(.ttclid) }
+            } else if writeIfTruthy("ttclid", .ttclid) {
+                keys.insert(.ttclid)
+            }
+            writeList("external_id", .externalIDs, .externalID)
+            writeList("phone", .phoneNumbers, .phone)
+            writeList("email", .emailAddresses, .email)
             if !crm { writeIfTruthy("lead_id", .leadID) }
             writeIfTruthy("ttp", .ttp)
-            writeIfTruthy("ip", .ip)
-            writeIfTruthy("user_agent", .userAgent)
+            if writeIfTruthy("ip", .ip) { keys.insert(.ip) }
+            if writeIfTruthy("user_agent", .userAgent) { keys.insert(.userAgent) }
             writeIfTruthy("locale", .locale)
             json.closeObject()
             json.openObject("properties")
@@ -57,10 +65,19 @@ enum DataElement {
             json.member("limited_data_use", raw: fields.isTruthy(.limitedDataUse) ? "true" : "false")
             json.closeObject()
 
-            func writeIfTruthy(_ key: StaticString, _ slot: ElementSlot) {
-                if fields.isTruthy(slot) { fields.write(key, slot, absent: nil, to: &json) }
+            @discardableResult
+            func writeIfTruthy(_ key: StaticString, _ slot: ElementSlot) -> Bool {
+                guard fields.isTruthy(slot) else { return false }
+                fields.write(key, slot, absent: nil, to: &json)
+                return true
+            }
+            /// An identifier list; one with a value (more than `[]`) counts as a match key.
+            func writeList(_ key: StaticString, _ slot: ElementSlot, _ matchKey: MatchKeys) {
+                fields.write(key, slot, absent: "[]", to: &json)
+                if json.lastValueLength > 2 { keys.insert(matchKey) }
             }
         }
+        return keys
     }
 }
 

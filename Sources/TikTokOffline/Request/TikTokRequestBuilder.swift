@@ -92,8 +92,9 @@ public struct TikTokRequestBuilder: Sendable {
 
     /// Appends one `data` element for an action's prepared (normalized, hashed) fields to
     /// `out`, written straight from the fields without building the element. `now` is the
-    /// `event_time` used when the fields have no timestamp.
-    public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) {
+    /// `event_time` used when the fields have no timestamp. Tells which identifiers it carries.
+    @discardableResult
+    public func writeDataElement(for fields: JSONObject, now: Int64, into out: inout [UInt8]) -> MatchKeys {
         fields.members.withUnsafeBufferPointer { members in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: ElementSlot.allCases.count) { slots in
                 slots.initialize(repeating: -1)
@@ -102,7 +103,7 @@ public struct TikTokRequestBuilder: Sendable {
                     if let slot = ElementSlot.slot(forKey: members[i].key, hint: &hint) { slots[slot.rawValue] = i }
                 }
                 var fields = FieldsInPlace(members: members, slots: UnsafeBufferPointer(slots))
-                DataElement.write(&fields, now: now, into: &out)
+                return DataElement.write(&fields, now: now, into: &out)
             }
         }
     }

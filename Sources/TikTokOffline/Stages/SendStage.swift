@@ -47,7 +47,7 @@ public struct SendStage: Stage {
                 record.fields["event_id"] = .string(UUID().uuidString.lowercased())
             }
             text.removeAll(keepingCapacity: true)
-            builder.writeDataElement(for: record.fields, now: context.now, into: &text)
+            record.outputNotes = builder.writeDataElement(for: record.fields, now: context.now, into: &text).rawValue
             // An exact-size copy: the scratch buffer stays unshared for the next record.
             record.output = [UInt8](unsafeUninitializedCapacity: text.count) { copy, count in
                 count = copy.initialize(fromContentsOf: text)
