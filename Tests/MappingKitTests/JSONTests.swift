@@ -71,6 +71,43 @@ import Testing
         #expect(JSON.double(value).serialized() == text)
     }
 
+    /// Prices and other short fractions take a shorter way (``JSNumber/fewDecimals(_:)``): it
+    /// gives the shortest digits, as the general way does, for every value it takes.
+    @Test(arguments: 0..<8)
+    func shortFractionsFormatAsTheShortestDigits(seed: Int) {
+        var random = Seeded(state: UInt64(seed) &+ 0x9E37_79B9)
+        var taken = 0
+        for i in 0..<50_000 {
+            let scale = [1.0, 10, 100, 1000, 1e4, 1e6, 1e9, 1e12][seed]
+            let value: Double =
+                switch i % 4 {
+                case 0: Double(Int.random(in: -999_999...999_999, using: &random)) / [10.0, 100, 1000][i % 3] * (scale / 1e3).rounded(.up)
+                case 1: Double.random(in: -scale...scale, using: &random)
+                case 2: (Double.random(in: 0...scale, using: &random) * 100).rounded() / 100
+                default: Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &random))
+                }
+            guard value.isFinite, value != value.rounded() else { continue }
+            if let text = JSNumber.fewDecimals(value) {
+                taken += 1
+                #expect(text == JSNumber.laidOut(value), "\(value.bitPattern)")
+                #expect(Double(text) == value)
+            }
+        }
+        #expect(taken > 10_000)
+    }
+
+    /// SplitMix64: the same values on every run.
+    private struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     @Test(arguments: [
         (#""\"\\\/\b\f\n\r\t\u0000\u001f\u00e9""#, #""\"\\/\b\f\n\r\t\u0000\u001fé""#),
         (#""\ud83d\ude00 and \ud800 alone""#, "\"😀 and \u{FFFD} alone\""),

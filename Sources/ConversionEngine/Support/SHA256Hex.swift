@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// SHA-256 of a string's UTF-8 bytes as 64 lowercase hex digits, and the test for values
 /// that already look hashed.
@@ -22,6 +23,8 @@ public enum SHA256Hex {
     }
 
     /// ``hash(_:)`` of UTF-8 text, calling `body` with the 64 hex digits (no string is made).
+    /// Inlinable, so that callers get it specialized for their `R` (it runs for every identifier).
+    @inlinable
     public static func hash<R>(utf8 text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let digest = SHA256.hash(data: text)
         return digest.withUnsafeBytes { bytes in
@@ -53,5 +56,5 @@ public enum SHA256Hex {
         (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
     }
 
-    private static let hexDigits: StaticString = "0123456789abcdef"
+    @usableFromInline static let hexDigits: StaticString = "0123456789abcdef"
 }

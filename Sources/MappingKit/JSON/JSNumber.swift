@@ -8,6 +8,8 @@ public enum JSNumber {
         if d == 0 { return "0" }
         if d == d.rounded() {
             if abs(d) < 1e15 { return String(Int64(d)) }
+        } else if let text = fewDecimals(d) {
+            return text
         } else {
             // A fraction is below 2^52, where Swift writes the same shortest digits in plain
             // decimal notation, as JavaScript does, unless it is small enough for an exponent.
@@ -15,6 +17,34 @@ public enum JSNumber {
             if !text.utf8.contains(UInt8(ascii: "e")) { return text }
         }
 
+        return laidOut(d)
+    }
+
+    /// A fraction with at most three decimals and under 10^12 in size (prices, mostly), from
+    /// integer arithmetic instead of the shortest-digits search: when `n / 1000` reads back as
+    /// `d`, its digits (trailing zeros gone) are the shortest that do, since two decimals of
+    /// at most 15 significant digits never read back as the same double.
+    static func fewDecimals(_ d: Double) -> String? {
+        let thousandths = (d * 1000).rounded()
+        guard abs(thousandths) < 1e15, thousandths / 1000 == d else { return nil }
+        let n = Int64(thousandths)
+        var fraction = Int(n.magnitude % 1000)
+        var digits = 3
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        var text = d < 0 ? "-" : ""
+        text += String(n.magnitude / 1000)
+        text += "."
+        let written = String(fraction)
+        text += String(repeating: "0", count: digits - written.utf8.count)
+        text += written
+        return text
+    }
+
+    /// ``format(_:)`` for a number Swift writes with an exponent, or with many digits.
+    static func laidOut(_ d: Double) -> String {
         // Swift's description gives the shortest round-tripping digits; re-lay them out
         // by ECMAScript's Number::toString rules.
         let negative = d < 0
