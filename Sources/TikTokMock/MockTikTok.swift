@@ -38,16 +38,48 @@ public final class MockTikTok: Sendable {
 
     private struct State: Sendable {
         var stats = MockTikTokStats()
-        var seen = Set<String>()
-        var seenTests = Set<String>()
-        /// `seen`, keyed by event set too (TikTok deduplicates within an event set).
-        var seenPerSet = Set<String>()
+        /// Every live event taken, with the event sets it was taken for (TikTok deduplicates
+        /// within an event set; most events reach one).
+        var seen: [HashedKey: EventSets] = [:]
+        var seenTests = Set<HashedKey>()
         var revokedTokens = Set<String>()
         var random: SplitMix64
         var nextRequestID = 0
         /// Requests being answered that carry each event_id.
-        var inFlight: [String: Int] = [:]
+        var inFlight: [HashedKey: Int] = [:]
     }
+
+    /// A key hashed once, when made: the ledgers grow to millions of events, and each time a
+    /// table grows it rehashes every key, which for a stored hash is one word instead of the text.
+    struct HashedKey: Hashable, Sendable {
+        let text: String
+        private let hash: Int
+
+        init(_ text: String) {
+            self.text = text
+            hash = text.hashValue
+        }
+
+        static func == (a: HashedKey, b: HashedKey) -> Bool { a.hash == b.hash && a.text == b.text }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
+
+    /// The event sets an event was taken for: nearly always one, kept without a list.
+    struct EventSets: Sendable {
+        let first: String
+        var more: [String] = []
+
+        /// Adds `eventSet`; false when it is there already.
+        mutating func insert(_ eventSet: String) -> Bool {
+            guard first != eventSet, !more.contains(eventSet) else { return false }
+            more.append(eventSet)
+            return true
+        }
+    }
+
+    /// Documents that have read a request body before: a new one per request would grow its
+    /// buffers (a megabyte for a full request) afresh every time.
+    private let documents = Mutex<[JSONDocument]>([])
 
     public let configuration: MockTikTokConfiguration
     private let state: Mutex<State>
@@ -68,7 +100,7 @@ public final class MockTikTok: Sendable {
     /// checks acknowledged events against, one by one.
     public var eventIDs: [String] {
         state.withLock { state in
-            state.seen.compactMap { key in key.split(separator: "\u{1F}", maxSplits: 1).last.map(String.init) }
+            state.seen.keys.compactMap { key in key.text.split(separator: "\u{1F}", maxSplits: 1).last.map(String.init) }
         }.sorted()
     }
 
@@ -152,13 +184,14 @@ public final class MockTikTok: Sendable {
     private func track(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        var document = JSONDocument()
+        var document = documents.withLock { $0.popLast() } ?? JSONDocument()
         let parsed = body.withUnsafeReadableBytes { bytes in
             Result { () throws(JSONParseError) in try document.parse(bytes) }
         }
         let verdict = (try? parsed.get()).map { EventsRequestValidator.validate(document) }
+        documents.withLock { if $0.count < 16 { $0.append(document) } }
         // Whatever the answer, the events of a well-formed request are in flight until it is given.
-        let inFlight = (try? verdict?.get())?.events.compactMap(\.eventID) ?? []
+        let inFlight = (try? verdict?.get())?.events.compactMap { $0.eventID.map(HashedKey.init) } ?? []
         enterFlight(inFlight)
         defer { leaveFlight(inFlight) }
         if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
@@ -200,10 +233,14 @@ public final class MockTikTok: Sendable {
                 set.requests += 1
                 set.eventsReceived += accepted.events.count
                 for event in accepted.events {
-                    let key = scope + (event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count + state.seenTests.count)")
+                    let key = HashedKey(scope + (event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count + state.seenTests.count)"))
                     if accepted.testEventCode == nil {
-                        state.seen.insert(key)
-                        if state.seenPerSet.insert(accepted.eventSetID + "\u{1F}" + key).inserted { set.uniqueEvents += 1 }
+                        if let index = state.seen.index(forKey: key) {
+                            if state.seen.values[index].insert(accepted.eventSetID) { set.uniqueEvents += 1 }
+                        } else {
+                            state.seen[key] = EventSets(first: accepted.eventSetID)
+                            set.uniqueEvents += 1
+                        }
                     } else {
                         state.seenTests.insert(key)
                     }
@@ -217,7 +254,7 @@ public final class MockTikTok: Sendable {
     }
 
     /// Marks `eventIDs` as being answered, counting each one that another request is already carrying.
-    private func enterFlight(_ eventIDs: [String]) {
+    private func enterFlight(_ eventIDs: [HashedKey]) {
         guard !eventIDs.isEmpty else { return }
         state.withLock { state in
             for id in eventIDs {
@@ -227,7 +264,7 @@ public final class MockTikTok: Sendable {
         }
     }
 
-    private func leaveFlight(_ eventIDs: [String]) {
+    private func leaveFlight(_ eventIDs: [HashedKey]) {
         guard !eventIDs.isEmpty else { return }
         state.withLock { state in
             for id in eventIDs {
@@ -325,3 +362,4 @@ extension JSONEncoder {
         return encoder
     }
 }
+

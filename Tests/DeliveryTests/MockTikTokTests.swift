@@ -21,6 +21,24 @@ struct MockTikTokTests {
         }
     }
 
+    /// TikTok deduplicates within an event set: the same event sent to two sets is one event
+    /// in all, and one in each set; sent to either again, it changes nothing.
+    @Test func deduplicatesWithinEachEventSet() async throws {
+        try await withMockTikTok { mock, endpoint throws in
+            let elements = (0..<4).map { TestEvents.element($0) }
+            for eventSet in ["set-1", "set-2", "set-1", "set-2"] {
+                #expect(try await post(envelope(elements, eventSetID: eventSet), to: endpoint.eventsURL).code == 0)
+            }
+            #expect(try await post(envelope([TestEvents.element(9)], eventSetID: "set-2"), to: endpoint.eventsURL).code == 0)
+            let stats = mock.stats
+            #expect(stats.eventsReceived == 17)
+            #expect(stats.uniqueEvents == 5)
+            #expect(stats.eventSets["set-1"]?.uniqueEvents == 4)
+            #expect(stats.eventSets["set-2"]?.uniqueEvents == 5)
+            #expect(mock.eventIDs == [0, 1, 2, 3, 9].map { TestEvents.element($0)["event_id"]!.stringValue! }.sorted())
+        }
+    }
+
     static let badRows: [(name: String, row: JSON, message: String)] = [
         ("unhashed email", TestEvents.badElement(1), "data[2].user.email[0]"),
         ("no event", ["event_time": 1, "user": ["email": [.string(TestEvents.hash(1))]]], "data[2].event"),
