@@ -93,6 +93,8 @@ public struct JSONDocument: Sendable {
     private(set) var hasRepeatedKeys = false
     /// The input as read, followed by the text of strings that had escapes.
     private(set) var text: [UInt8] = []
+    /// The input's length: a string whose text lies before it was written without escapes.
+    private var inputCount = 0
     /// The root object's members, packed for lookup: triggers and mappings look up top-level
     /// members (`event`, `properties`, `context`…) dozens of times per event, and comparing
     /// these entries is cheaper than walking the nodes. Empty unless the root is an object.
@@ -116,6 +118,7 @@ public struct JSONDocument: Sendable {
         text.removeAll(keepingCapacity: true)
         rootMembers.removeAll(keepingCapacity: true)
         text.append(contentsOf: bytes)
+        inputCount = bytes.count
         hasRepeatedKeys = false
         generation = documentGenerations.add(1, ordering: .relaxed).newValue
         var parser = JSONParser(bytes: bytes, limits: limits)
@@ -594,6 +597,18 @@ extension JSONDocument {
     public func withUTF8<R>(_ value: Value, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard kind(at: node(value)) == .string else { return nil }
         return withStringBytes(at: value.index, body)
+    }
+
+    /// Calls `body` with a string value's JSON text, quotes included, as the input wrote it, when
+    /// it had no escapes: such text needs none to be written again (the grammar refuses raw
+    /// control characters, and its UTF-8 is valid). Nil for a string that had escapes, and for
+    /// anything else.
+    public func withPlainJSONText<R>(_ value: Value, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let node = nodes[node(value)]
+        guard node.kind == .string, node.textStart + node.textLength <= inputCount else { return nil }
+        return text.withUnsafeBytes { text in
+            body(UnsafeRawBufferPointer(rebasing: text[node.textStart - 1..<node.textStart + node.textLength + 1]))
+        }
     }
 
     /// The value as a tree.

@@ -169,3 +169,19 @@ public struct JSONTextWriter {
         buffer.append(contentsOf: UnsafeBufferPointer(start: raw.utf8Start, count: raw.utf8CodeUnitCount))
     }
 }
+
+extension JSONTextWriter {
+    /// The member `key` with a string value of `document`: copied as the input wrote it when it
+    /// had no escapes (``JSONDocument/withPlainJSONText(_:_:)``), else escaped as `JSON.stringify`
+    /// does. Same bytes either way.
+    public mutating func member(_ key: StaticString, string value: JSONDocument.Value, of document: JSONDocument) {
+        self.key(key)
+        self.value(string: value, of: document)
+    }
+
+    /// A string value of `document` after ``key(encoded:)``, as ``member(_:string:of:)`` writes it.
+    public mutating func value(string value: JSONDocument.Value, of document: JSONDocument) {
+        let copied = document.withPlainJSONText(value) { buffer.append(contentsOf: $0) }
+        if copied == nil { document.withUTF8(value) { JSON.serializeString(utf8: $0, into: &buffer) } }
+    }
+}

@@ -71,7 +71,7 @@ struct PlanValues: ElementFields {
         }
         switch slots[slot.rawValue] {
         case .absent: if let absent { json.member(key, raw: absent) }
-        case .text(let value): document.withUTF8(value) { json.member(key, utf8String: $0) }
+        case .text(let value): json.member(key, string: value, of: document)
         case .tree(let value): json.member(key, value)
         case .items(let list): writeItems(key, list, to: &json)
         }
@@ -122,7 +122,7 @@ struct PlanValues: ElementFields {
             return
         case .value(let value) where member.type == .string && document.isString(value):
             json.key(encoded: member.encodedKey)
-            document.withUTF8(value) { json.value(utf8String: $0) }
+            json.value(string: value, of: document)
         case .value(let value) where member.type == .number && document.isNumber(value):
             json.key(encoded: member.encodedKey)
             json.value(document.json(value))
