@@ -29,18 +29,34 @@ public enum JSNumber {
         guard abs(thousandths) < 1e15, thousandths / 1000 == d else { return nil }
         let n = Int64(thousandths)
         var fraction = Int(n.magnitude % 1000)
-        var digits = 3
+        guard fraction != 0 else { return nil }  // a whole number
+        var fractionDigits = 3
         while fraction % 10 == 0 {
             fraction /= 10
-            digits -= 1
+            fractionDigits -= 1
         }
-        var text = d < 0 ? "-" : ""
-        text += String(n.magnitude / 1000)
-        text += "."
-        let written = String(fraction)
-        text += String(repeating: "0", count: digits - written.utf8.count)
-        text += written
-        return text
+        // Written backwards into one buffer: at most a sign, 12 digits, a point and 3 digits.
+        return String(unsafeUninitializedCapacity: 17) { text in
+            var end = 17
+            func put(_ byte: UInt8) {
+                end -= 1
+                text[end] = byte
+            }
+            for _ in 0..<fractionDigits {
+                put(UInt8(ascii: "0") + UInt8(fraction % 10))
+                fraction /= 10
+            }
+            put(UInt8(ascii: "."))
+            var whole = n.magnitude / 1000
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(whole % 10))
+                whole /= 10
+            } while whole > 0
+            if d < 0 { put(UInt8(ascii: "-")) }
+            let count = 17 - end
+            for i in 0..<count { text[i] = text[end + i] }
+            return count
+        }
     }
 
     /// ``format(_:)`` for a number Swift writes with an exponent, or with many digits.
