@@ -47,6 +47,15 @@ public final class MockTikTok: Sendable {
         var nextRequestID = 0
         /// Requests being answered that carry each event_id.
         var inFlight: [HashedKey: Int] = [:]
+
+        /// Records the live event `key` as taken for `eventSet`; false when that set had it already.
+        mutating func take(_ key: HashedKey, for eventSet: String) -> Bool {
+            guard let index = seen.index(forKey: key) else {
+                seen[key] = EventSets(first: eventSet)
+                return true
+            }
+            return seen.values[index].insert(eventSet)
+        }
     }
 
     /// A key hashed once, when made: the ledgers grow to millions of events, and each time a
@@ -235,12 +244,7 @@ public final class MockTikTok: Sendable {
                 for event in accepted.events {
                     let key = HashedKey(scope + (event.eventID.map { event.event + "\u{1F}" + $0 } ?? "\(event.event)\u{1F}#\(state.seen.count + state.seenTests.count)"))
                     if accepted.testEventCode == nil {
-                        if let index = state.seen.index(forKey: key) {
-                            if state.seen.values[index].insert(accepted.eventSetID) { set.uniqueEvents += 1 }
-                        } else {
-                            state.seen[key] = EventSets(first: accepted.eventSetID)
-                            set.uniqueEvents += 1
-                        }
+                        if state.take(key, for: accepted.eventSetID) { set.uniqueEvents += 1 }
                     } else {
                         state.seenTests.insert(key)
                     }
@@ -362,4 +366,3 @@ extension JSONEncoder {
         return encoder
     }
 }
-

@@ -60,11 +60,13 @@ public struct MatchQuality: Sendable {
             guard let value = element.member(key, of: user) else { return false }
             return element.isArray(value) ? element.count(value) > 0 : element.isTruthy(value)
         }
-        let named: [(String, MatchKeys)] = [
-            ("email", .email), ("phone", .phone), ("external_id", .externalID), ("ttclid", .ttclid), ("ip", .ip), ("user_agent", .userAgent),
-        ]
-        return MatchKeys(named.filter { has($0.0) }.map(\.1))
+        return MatchKeys(Self.userKeys.filter { has($0.name) }.map(\.key))
     }
+
+    /// The `user` members that are match keys, as ``DataElement`` writes them.
+    private static let userKeys: [(name: String, key: MatchKeys)] = [
+        ("email", .email), ("phone", .phone), ("external_id", .externalID), ("ttclid", .ttclid), ("ip", .ip), ("user_agent", .userAgent),
+    ]
 
     /// The position of `mapping` among ``order``, added when new.
     private mutating func position(of mapping: String) -> Int {
