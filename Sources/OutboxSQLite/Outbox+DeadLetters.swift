@@ -34,7 +34,7 @@ extension Outbox {
             let arguments: StatementArguments = ids.map { [Self.jsonArray($0)] } ?? []
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT destination, key, payload FROM dead_letters \(selection) ORDER BY id", arguments: arguments)
-            try Self.storeInOrder(db) {
+            try self.storeInOrder(db) {
                 guard let row = try rows.next() else { return nil }
                 return (row[0], OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)), now)
             }

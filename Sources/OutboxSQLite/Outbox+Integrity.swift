@@ -102,7 +102,7 @@ extension Outbox {
                 for problem in step.1.problems { recovery.note(problem) }
                 for read in step.0 where !read.messages.isEmpty {
                     let stored = try await target.write { db in
-                        try Outbox.store(read.messages, destination: read.destination, enqueuedAt: read.enqueuedAt, db)
+                        try target.store(read.messages, destination: read.destination, enqueuedAt: read.enqueuedAt, db)
                     }
                     recovery.savedPending += stored.count { $0 != nil }
                 }

@@ -79,6 +79,8 @@ public final class Outbox: OutboxStore {
     /// The `PRAGMA synchronous` level of ordinary commits.
     private let synchronous: String
     private let leases = Mutex(Leases())
+    /// The keys of pending messages, for idempotent enqueues (used inside write transactions).
+    private let pendingKeys = Mutex(PendingKeyIndex())
     /// Set once the file is found damaged: every later call throws it.
     private let damage = Mutex<OutboxError?>(nil)
     /// The writer connection's `PRAGMA synchronous` as last set by ``write(_:_:)``; nil when unknown.
@@ -140,7 +142,7 @@ public final class Outbox: OutboxStore {
 
     /// The tables that stay small whatever the outbox holds (the blobs are in `outbox_batches`
     /// and `dead_letters`).
-    static let smallTables = ["outbox_pending_keys", "outbox_settled", "outbox_failures", "sqlite_schema"]
+    static let smallTables = ["outbox_settled", "outbox_failures", "sqlite_schema"]
 
     /// SQLite's `quick_check` of the whole file, or of `tables`; the problems it found (none: sound).
     static func quickCheck(_ db: Database, tables: [String]? = nil, limit: Int = 20) throws -> [String] {
@@ -200,6 +202,8 @@ public final class Outbox: OutboxStore {
                 return result!
             }
         } catch {
+            // The transaction rolled back: what it put in the index is not in the file.
+            pendingKeys.withLock { $0.invalidate() }
             throw noted(error)
         }
     }
@@ -281,20 +285,22 @@ public final class Outbox: OutboxStore {
                 """)
         }
         migrator.registerMigration("v3: pending keys by hash") { db in
-            // Keys of pending messages make re-enqueuing idempotent: each one's hash
-            // (``PendingKeyHash``) and the id of the message that holds it.
+            // Version 3 kept each pending key's hash in a table of its own (v4 drops it: the
+            // index lives in memory, see ``PendingKeyIndex``).
             try db.execute(sql: """
                 CREATE TABLE outbox_pending_keys (
                     hash INTEGER PRIMARY KEY,
                     message INTEGER NOT NULL
                 );
                 """)
-            try Self.indexPendingKeys(db)
             try db.execute(sql: "DROP TABLE outbox_keys")
             if try db.tableExists("outbox") {
                 try Self.moveVersion1Rows(db)
                 try db.execute(sql: "DROP TABLE outbox")
             }
+        }
+        migrator.registerMigration("v4: pending keys indexed in memory") { db in
+            try db.execute(sql: "DROP TABLE outbox_pending_keys")
         }
         return migrator
     }
@@ -305,7 +311,8 @@ public final class Outbox: OutboxStore {
         var failures: [(attempts: Int64, lastError: String?)] = []
         let recordFailure = try RawStatement(db, sql: "INSERT INTO outbox_failures (batch, position, attempts, last_error) VALUES (?, ?, ?, ?)")
         let rows = try Row.fetchCursor(db, sql: "SELECT destination, key, payload, attempts, last_error, enqueued_at FROM outbox ORDER BY id")
-        try storeInOrder(db) {
+        var keys = PendingKeyIndex()
+        try storeInOrder(db, keys: &keys) {
             guard let row = try rows.next() else { return nil }
             failures.append((row[3], row[4]))
             return (row[0], OutboxMessage(key: row[1], payload: [UInt8](row[2] as Data)), row[5])
@@ -322,22 +329,12 @@ public final class Outbox: OutboxStore {
         }
     }
 
-    /// Indexes the key of every pending message (for an outbox written before v3).
-    private static func indexPendingKeys(_ db: Database) throws {
-        let insert = try RawStatement(db, sql: "INSERT OR REPLACE INTO outbox_pending_keys (hash, message) VALUES (?, ?)")
-        try forEachPending(destination: nil, after: 0, db) { message in
-            insert.bind(1, PendingKeyHash.of(destination: message.destination, key: message.entries.keyBytes(message.position)))
-            insert.bind(2, message.id)
-            try insert.run()
-            return true
-        }
-    }
-
     /// Stores messages that `next` reads one at a time, in order: each run of one destination
     /// as stored batches, holding at most one batch's worth in memory. A run keeps the
     /// `enqueuedAt` of its first message. `stored` sees each run's ids (nil for a duplicate).
     static func storeInOrder(
         _ db: Database,
+        keys: inout PendingKeyIndex,
         next: () throws -> (destination: String, message: OutboxMessage, enqueuedAt: Double)?,
         stored: (_ ids: [Int64?]) throws -> Void = { _ in }
     ) throws {
@@ -346,7 +343,7 @@ public final class Outbox: OutboxStore {
         var runEnqueuedAt = 0.0
         func flush() throws {
             guard !run.isEmpty else { return }
-            try stored(try store(run, destination: runDestination, enqueuedAt: runEnqueuedAt, db))
+            try stored(try store(run, destination: runDestination, enqueuedAt: runEnqueuedAt, keys: &keys, db))
             run.removeAll(keepingCapacity: true)
         }
         while let (destination, message, enqueuedAt) = try next() {
@@ -370,16 +367,37 @@ public final class Outbox: OutboxStore {
         guard !messages.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
         let now = Date().timeIntervalSince1970
         return try await write { db in
-            let ids = try Self.store(messages, destination: destination, enqueuedAt: now, db)
+            let ids = try self.store(messages, destination: destination, enqueuedAt: now, db)
             let inserted = ids.count { $0 != nil }
             return EnqueueResult(inserted: inserted, duplicates: messages.count - inserted)
         }
     }
 
+    /// Keys in this outbox's index of pending keys, stale ones included (see ``PendingKeyIndex``).
+    var indexedPendingKeys: Int { pendingKeys.withLock { $0.count } }
+
+    /// ``store(_:destination:enqueuedAt:keys:_:)`` with this outbox's index of pending keys.
+    func store(_ messages: [OutboxMessage], destination: String, enqueuedAt: Double, _ db: Database) throws -> [Int64?] {
+        try pendingKeys.withLock { keys in
+            try Self.store(messages, destination: destination, enqueuedAt: enqueuedAt, keys: &keys, db)
+        }
+    }
+
+    /// ``storeInOrder(_:keys:next:stored:)`` with this outbox's index of pending keys.
+    func storeInOrder(
+        _ db: Database,
+        next: () throws -> (destination: String, message: OutboxMessage, enqueuedAt: Double)?
+    ) throws {
+        try pendingKeys.withLock { keys in try Self.storeInOrder(db, keys: &keys, next: next) }
+    }
+
     /// Stores the messages whose keys are not pending for `destination` yet, as few stored
     /// batches as fit; returns each message's id, nil for a duplicate. Inside a write.
-    static func store(_ messages: [OutboxMessage], destination: String, enqueuedAt: Double, _ db: Database) throws -> [Int64?] {
-        var pendingKeys = try PendingKeys(db)
+    static func store(
+        _ messages: [OutboxMessage], destination: String, enqueuedAt: Double, keys: inout PendingKeyIndex, _ db: Database
+    ) throws -> [Int64?] {
+        try keys.catchUp(db)
+        var storedKeys = try StoredKeys(db)
         var fresh: [OutboxMessage] = []
         var freshIndices: [Int] = []
         var freshHashes: [Int64] = []
@@ -391,7 +409,10 @@ public final class Outbox: OutboxStore {
         for (index, message) in messages.enumerated() {
             let hash = PendingKeyHash.of(destination: destination, key: message.key)
             if let earlier = freshByHash[hash], earlier.contains(where: { fresh[$0].key.utf8.elementsEqual(message.key.utf8) }) { continue }
-            if try pendingKeys.isPending(hash: hash, destination: destination, key: message.key) { continue }
+            if let candidate = keys.candidate(for: hash) {
+                if try storedKeys.holds(candidate, destination: destination, key: message.key) { continue }
+                keys.forget(hash: hash, message: candidate)
+            }
             freshByHash[hash, default: []].append(fresh.count)
             fresh.append(message)
             freshIndices.append(index)
@@ -401,10 +422,6 @@ public final class Outbox: OutboxStore {
         let insertBatch = try RawStatement(db, sql: """
             INSERT INTO outbox_batches (destination, count, payload_bytes, enqueued_at, entries, payloads) VALUES (?, ?, ?, ?, ?, ?)
             """)
-        // Replacing: a key whose hash another pending key holds takes the entry over. The other
-        // key then is no longer found pending (enqueued again it would be sent again, with its
-        // event_id for TikTok to deduplicate); nothing is ever taken for a duplicate by mistake.
-        let indexKey = try RawStatement(db, sql: "INSERT OR REPLACE INTO outbox_pending_keys (hash, message) VALUES (?, ?)")
         insertBatch.bind(1, destination)
         insertBatch.bind(4, enqueuedAt)
         for run in StoredBatch.runs(fresh) {
@@ -418,19 +435,15 @@ public final class Outbox: OutboxStore {
             for (position, index) in run.indices.enumerated() {
                 let id = StoredBatch.messageID(batch: batch, position: position)
                 ids[freshIndices[index]] = id
-                indexKey.bind(1, freshHashes[index])
-                indexKey.bind(2, id)
-                try indexKey.run()
+                keys.stored(hash: freshHashes[index], message: id)
             }
         }
         return ids
     }
 
-    /// Answers whether a key is pending: its hash is looked up in `outbox_pending_keys`, and a
-    /// hit is checked against the key stored with the message it names.
-    private struct PendingKeys {
+    /// Checks a hit of the ``PendingKeyIndex`` against the key stored with the message it names.
+    private struct StoredKeys {
         let db: Database
-        let lookup: RawStatement
         let selectBatch: RawStatement
         /// Batches read so far, with their keys copied out (a run enqueued again finds its keys
         /// in a few batches).
@@ -438,18 +451,11 @@ public final class Outbox: OutboxStore {
 
         init(_ db: Database) throws {
             self.db = db
-            lookup = try RawStatement(db, sql: "SELECT message FROM outbox_pending_keys WHERE hash = ?")
             selectBatch = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
         }
 
-        mutating func isPending(hash: Int64, destination: String, key: String) throws -> Bool {
-            lookup.bind(1, hash)
-            var message: Int64?
-            try lookup.rows { row in
-                message = row.int64(0)
-                return false
-            }
-            guard let message else { return false }
+        /// Whether `message` is pending and holds `key` for `destination`.
+        mutating func holds(_ message: Int64, destination: String, key: String) throws -> Bool {
             let batch = StoredBatch.batch(of: message)
             let position = StoredBatch.position(of: message)
             if batches[batch] == nil {
@@ -582,7 +588,7 @@ public final class Outbox: OutboxStore {
     /// The entries of stored batch `batch`, from its row. A blob that is not what
     /// ``StoredBatch/encode(_:)`` wrote, or `payloads` that do not add up to it, mean a damaged
     /// file: it is reported, never read as empty messages.
-    private static func entries(
+    static func entries(
         of batch: Int64, _ blob: UnsafeRawBufferPointer, count: Int, payloads: UnsafeRawBufferPointer? = nil
     ) throws -> StoredBatch.Entries {
         guard let entries = StoredBatch.Entries(blob, count: count), payloads.map({ $0.count == entries.payloadBytes }) ?? true else {
@@ -591,7 +597,7 @@ public final class Outbox: OutboxStore {
         return entries
     }
 
-    private static func settledPositions(of batch: Int64, _ db: Database) throws -> Set<Int> {
+    static func settledPositions(of batch: Int64, _ db: Database) throws -> Set<Int> {
         let select = try RawStatement(db, sql: "SELECT position FROM outbox_settled WHERE batch = ?")
         select.bind(1, batch)
         var positions = Set<Int>()
@@ -621,17 +627,18 @@ public final class Outbox: OutboxStore {
     /// it along with its own.
     public func confirm(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await write(.fast) { db in try Self.settle(ids, db) }
+        try await write(.fast) { db in
+            try self.pendingKeys.withLock { keys in try Self.settle(ids, keys: &keys, db) }
+        }
         leases.withLock { $0.forget(ids) }
     }
 
     /// Takes messages out of the outbox: their keys may be enqueued again, and a batch whose
     /// messages are all settled is deleted. Unknown or already settled ids are ignored.
-    private static func settle(_ ids: [Int64], _ db: Database) throws {
+    private static func settle(_ ids: [Int64], keys: inout PendingKeyIndex, _ db: Database) throws {
         var positionsByBatch: [Int64: Set<Int>] = [:]
         for id in ids { positionsByBatch[StoredBatch.batch(of: id), default: []].insert(StoredBatch.position(of: id)) }
         let select = try RawStatement(db, sql: "SELECT destination, count, entries FROM outbox_batches WHERE id = ?")
-        let unindexKey = try RawStatement(db, sql: "DELETE FROM outbox_pending_keys WHERE hash = ? AND message = ?")
         let markSettled = try RawStatement(db, sql: "INSERT OR IGNORE INTO outbox_settled (batch, position) VALUES (?, ?)")
         // A batch whose messages are all settled goes, with what is recorded about them.
         let deleteBatch = try [
@@ -647,10 +654,9 @@ public final class Outbox: OutboxStore {
                 let entries = try Self.entries(of: batch, row.blobBytes(2), count: count)
                 batchCount = count
                 let destination = row.text(0)
-                for position in positions where position < count && !settled.contains(position) {
-                    unindexKey.bind(1, PendingKeyHash.of(destination: destination, key: entries.keyBytes(position)))
-                    unindexKey.bind(2, StoredBatch.messageID(batch: batch, position: position))
-                    try unindexKey.run()
+                for position in positions where keys.isBuilt && position < count && !settled.contains(position) {
+                    let hash = PendingKeyHash.of(destination: destination, key: entries.keyBytes(position))
+                    keys.forget(hash: hash, message: StoredBatch.messageID(batch: batch, position: position))
                 }
                 return false
             }
@@ -726,7 +732,7 @@ public final class Outbox: OutboxStore {
                     return false
                 }
             }
-            try Self.settle(refusals.map(\.id), db)
+            try self.pendingKeys.withLock { keys in try Self.settle(refusals.map(\.id), keys: &keys, db) }
         }
         leases.withLock { $0.forget(refusals.map(\.id)) }
     }

@@ -1,9 +1,8 @@
-/// The outbox's index of pending keys stores a 64-bit hash of (destination, key) rather than
-/// the text: an index of small integers is a fraction of the pages, and each stored batch
-/// rewrites far fewer of them. The text stays in the stored batch; a hash that is found is
-/// checked against it, so two keys that share a hash are never taken for one another.
+/// What ``PendingKeyIndex`` files a pending key under: a 64-bit hash of (destination, key),
+/// smaller than the text, which stays in the stored batch; a hash that is found is checked
+/// against it, so two keys that share a hash are never taken for one another.
 ///
-/// FNV-1a: stable across processes and versions, as a hash kept in a file must be.
+/// FNV-1a: stable across processes and versions (outbox files of version 3 kept these hashes).
 enum PendingKeyHash {
     static func of(destination: String, key: some Collection<UInt8>) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -271,9 +271,8 @@ struct OutboxTests {
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: """
-                DROP TABLE outbox_pending_keys;
                 CREATE TABLE outbox_keys (destination TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (destination, key)) WITHOUT ROWID;
-                DELETE FROM grdb_migrations WHERE identifier LIKE 'v3%';
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v3%' OR identifier LIKE 'v4%';
                 """)
             for message in messages[2...] {
                 try db.execute(sql: "INSERT INTO outbox_keys VALUES (?, ?)", arguments: [Self.destination, message.key])
@@ -290,24 +289,80 @@ struct OutboxTests {
     }
 
     /// Keys are found through a 64-bit hash; one that shares its hash with a pending key (made
-    /// here by pointing a hash at another message) is still stored, never taken for a duplicate.
+    /// here by pointing its hash at another message) is still stored, never taken for a duplicate.
     @Test func aKeyWhoseHashIsTakenIsStillStored() async throws {
-        try await withOutbox { outbox, directory throws in
+        try await withOutbox { outbox, _ throws in
             let messages = TestEvents.messages(0..<2)
             try await outbox.enqueue([messages[0]], destination: Self.destination)
-            let queue = try DatabaseQueue(path: directory.file("outbox.sqlite"))
-            try queue.write { db in
-                try db.execute(
-                    sql: "UPDATE outbox_pending_keys SET hash = ?",
-                    arguments: [PendingKeyHash.of(destination: Self.destination, key: messages[1].key)])
+            let ids = try await outbox.pool.write { db in
+                var keys = PendingKeyIndex()
+                try keys.catchUp(db)
+                let pending = try #require(keys.candidate(for: PendingKeyHash.of(destination: Self.destination, key: messages[0].key)))
+                keys.stored(hash: PendingKeyHash.of(destination: Self.destination, key: messages[1].key), message: pending)
+                return try Outbox.store([messages[1]], destination: Self.destination, enqueuedAt: 0, keys: &keys, db)
             }
-            try queue.close()
-            #expect(try await outbox.enqueue([messages[1]], destination: Self.destination) == EnqueueResult(inserted: 1, duplicates: 0))
+            #expect(ids.count == 1 && ids[0] != nil, "stored, not taken for the message its hash pointed at")
             #expect(try await outbox.enqueue([messages[1]], destination: Self.destination).duplicates == 1)
             let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
             #expect(claimed.map(\.key) == messages.map(\.key))
             try await outbox.confirm(claimed.map(\.id))
             #expect(try await outbox.counts().pending == 0)
+        }
+    }
+
+    /// Each process keeps its own index of pending keys: keys another process stored count as
+    /// pending here, and keys it confirmed are free here again.
+    @Test func keysStoredOrConfirmedByAnotherProcessAreSeen() async throws {
+        try await withOutbox { outbox, directory throws in
+            let other = try Outbox(path: directory.file("outbox.sqlite"))
+            let messages = TestEvents.messages(0..<6)
+            #expect(try await outbox.enqueue(Array(messages[0..<4]), destination: Self.destination) == EnqueueResult(inserted: 4, duplicates: 0))
+            #expect(try await other.enqueue(messages, destination: Self.destination) == EnqueueResult(inserted: 2, duplicates: 4))
+            #expect(try await outbox.enqueue(messages, destination: Self.destination) == EnqueueResult(inserted: 0, duplicates: 6))
+            let claimed = try await other.claim(destination: Self.destination, limits: .init(maxCount: 3))
+            try await other.confirm(claimed.map(\.id))
+            #expect(try await outbox.enqueue(messages, destination: Self.destination) == EnqueueResult(inserted: 3, duplicates: 3),
+                    "the three confirmed elsewhere are new again")
+            #expect(try await other.counts().pending == 6)
+        }
+    }
+
+    /// A transaction that fails takes back the batch ids it used: the index forgets what it
+    /// stored, or it would skip the batch another process then stores under the same id.
+    @Test func aFailedTransactionLeavesNoKeysBehind() async throws {
+        struct Abandoned: Error {}
+        try await withOutbox { outbox, directory throws in
+            let other = try Outbox(path: directory.file("outbox.sqlite"))
+            let messages = TestEvents.messages(0..<2)
+            await #expect(throws: (any Error).self) {
+                try await outbox.write { db in
+                    _ = try outbox.store([messages[0]], destination: Self.destination, enqueuedAt: 0, db)
+                    throw Abandoned()
+                }
+            }
+            #expect(outbox.indexedPendingKeys == 0)
+            #expect(try await other.enqueue([messages[1]], destination: Self.destination).inserted == 1)
+            #expect(try await outbox.enqueue(messages, destination: Self.destination) == EnqueueResult(inserted: 1, duplicates: 1))
+        }
+    }
+
+    /// Keys that another process settled stay in an index until it is rebuilt, which it is once
+    /// it holds twice what its last build found: memory follows what is pending.
+    @Test func anIndexForgetsKeysSettledElsewhereWhenRebuilt() async throws {
+        try await withOutbox { outbox, directory throws in
+            let other = try Outbox(path: directory.file("outbox.sqlite"), configuration: .init(synchronousCommits: false))
+            let total = PendingKeyIndex.minimumRebuildSize + 1_000
+            let messages = (0..<total).map { OutboxMessage(key: "e-\($0)", payload: Array("{}".utf8)) }
+            for start in stride(from: 0, to: total, by: 4_000) {
+                try await outbox.enqueue(Array(messages[start..<min(start + 4_000, total)]), destination: Self.destination)
+            }
+            while case let claimed = try await other.claim(destination: Self.destination, limits: .init(maxCount: 4_000)), !claimed.isEmpty {
+                try await other.confirm(claimed.map(\.id))
+            }
+            #expect(outbox.indexedPendingKeys == total, "this process has not looked since")
+            #expect(try await outbox.enqueue([OutboxMessage(key: "new", payload: Array("{}".utf8))], destination: Self.destination).inserted == 1)
+            #expect(outbox.indexedPendingKeys == 1)
+            #expect(try await outbox.enqueue(Array(messages[0..<10]), destination: Self.destination).inserted == 10)
         }
     }
 
@@ -328,7 +383,7 @@ struct OutboxTests {
         (destination: "", key: "", hash: Int64(-5_808_391_946_409_677_970)),
     ])
     func pendingKeyHashesAreStableAcrossVersions(destination: String, key: String, hash: Int64) {
-        // Hashes are kept in outbox files: the function must never change.
+        // Version 3 kept these hashes in outbox files: the function stays FNV-1a.
         #expect(PendingKeyHash.of(destination: destination, key: key) == hash)
         #expect(PendingKeyHash.of(destination: "ab", key: "c") != PendingKeyHash.of(destination: "a", key: "bc"))
     }
