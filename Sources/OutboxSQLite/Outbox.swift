@@ -401,19 +401,26 @@ public final class Outbox: OutboxStore {
         var fresh: [OutboxMessage] = []
         var freshIndices: [Int] = []
         var freshHashes: [Int64] = []
-        // This call's own keys by hash, as indices into `fresh`: a key given twice is stored once.
-        var freshByHash: [Int64: [Int]] = [:]
+        // This call's own keys, so that a key given twice is stored once: each hash with the
+        // first fresh message that has it. Another key with the same hash (a collision) is
+        // told apart by a search of the fresh messages.
+        var freshByHash: [Int64: Int] = [:]
         fresh.reserveCapacity(messages.count)
         freshHashes.reserveCapacity(messages.count)
         freshByHash.reserveCapacity(messages.count)
+        let seed = PendingKeyHash.seed(destination: destination)
         for (index, message) in messages.enumerated() {
-            let hash = PendingKeyHash.of(destination: destination, key: message.key)
-            if let earlier = freshByHash[hash], earlier.contains(where: { fresh[$0].key.utf8.elementsEqual(message.key.utf8) }) { continue }
+            let hash = PendingKeyHash.of(seed: seed, key: message.key.utf8)
+            if let earlier = freshByHash[hash] {
+                func isGiven(_ i: Int) -> Bool { fresh[i].key.utf8.elementsEqual(message.key.utf8) }
+                if isGiven(earlier) || fresh.indices.contains(where: { freshHashes[$0] == hash && isGiven($0) }) { continue }
+            } else {
+                freshByHash[hash] = fresh.count
+            }
             if let candidate = keys.candidate(for: hash) {
                 if try storedKeys.holds(candidate, destination: destination, key: message.key) { continue }
                 keys.forget(hash: hash, message: candidate)
             }
-            freshByHash[hash, default: []].append(fresh.count)
             fresh.append(message)
             freshIndices.append(index)
             freshHashes.append(hash)
@@ -653,9 +660,10 @@ public final class Outbox: OutboxStore {
                 let count = Int(row.int64(1))
                 let entries = try Self.entries(of: batch, row.blobBytes(2), count: count)
                 batchCount = count
-                let destination = row.text(0)
-                for position in positions where keys.isBuilt && position < count && !settled.contains(position) {
-                    let hash = PendingKeyHash.of(destination: destination, key: entries.keyBytes(position))
+                guard keys.isBuilt else { return false }
+                let seed = PendingKeyHash.seed(destination: row.text(0))
+                for position in positions where position < count && !settled.contains(position) {
+                    let hash = PendingKeyHash.of(seed: seed, key: entries.keyBytes(position))
                     keys.forget(hash: hash, message: StoredBatch.messageID(batch: batch, position: position))
                 }
                 return false

@@ -5,10 +5,19 @@
 /// FNV-1a: stable across processes and versions (outbox files of version 3 kept these hashes).
 enum PendingKeyHash {
     static func of(destination: String, key: some Collection<UInt8>) -> Int64 {
+        of(seed: seed(destination: destination), key: key)
+    }
+
+    /// The hash's state after `destination`, for hashing many keys of one destination.
+    static func seed(destination: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in destination.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         // A separator, so that ("ab", "c") and ("a", "bc") differ.
-        hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+        return (hash ^ 0xFF) &* 0x100_0000_01b3
+    }
+
+    static func of(seed: UInt64, key: some Collection<UInt8>) -> Int64 {
+        var hash = seed
         for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash)
     }

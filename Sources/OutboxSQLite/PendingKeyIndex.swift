@@ -49,11 +49,11 @@ struct PendingKeyIndex: Sendable {
         select.bind(1, batch)
         try select.rows { row in
             let batch = row.int64(0)
-            let destination = row.text(1)
+            let seed = PendingKeyHash.seed(destination: row.text(1))
             let entries = try Outbox.entries(of: batch, row.blobBytes(3), count: Int(row.int64(2)))
             let settled = try Outbox.settledPositions(of: batch, db)
             for position in 0..<entries.count where !settled.contains(position) {
-                let hash = PendingKeyHash.of(destination: destination, key: entries.keyBytes(position))
+                let hash = PendingKeyHash.of(seed: seed, key: entries.keyBytes(position))
                 messageOf[hash] = StoredBatch.messageID(batch: batch, position: position)
             }
             readThrough = batch
