@@ -435,9 +435,7 @@ public final class Outbox: OutboxStore {
             let (entries, payloads) = StoredBatch.encode(run)
             insertBatch.bind(2, Int64(run.count))
             insertBatch.bind(3, Int64(payloads.count))
-            insertBatch.bind(5, blob: entries)
-            insertBatch.bind(6, blob: payloads)
-            try insertBatch.run()
+            try insertBatch.run(blob: 5, entries, blob: 6, payloads)
             let batch = db.lastInsertedRowID
             for (position, index) in run.indices.enumerated() {
                 let id = StoredBatch.messageID(batch: batch, position: position)

@@ -47,6 +47,31 @@ struct RawStatement {
         }
     }
 
+    /// Executes a statement that returns no rows with two blobs bound where they lie, for the
+    /// run only (SQLite copies them into the row anyway: a bound copy would be a second one).
+    func run(blob first: Int32, _ firstBytes: [UInt8], blob second: Int32, _ secondBytes: [UInt8]) throws {
+        try firstBytes.withUnsafeBytes { firstBytes in
+            try secondBytes.withUnsafeBytes { secondBytes in
+                bindInPlace(first, firstBytes)
+                bindInPlace(second, secondBytes)
+                defer {
+                    sqlite3_reset(handle)
+                    sqlite3_bind_null(handle, first)
+                    sqlite3_bind_null(handle, second)
+                }
+                _ = try step()
+            }
+        }
+    }
+
+    private func bindInPlace(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        if let base = bytes.baseAddress, !bytes.isEmpty {
+            sqlite3_bind_blob(handle, index, base, Int32(bytes.count), nil)
+        } else {
+            sqlite3_bind_zeroblob(handle, index, 0)
+        }
+    }
+
     /// Executes a statement that returns no rows, then resets it for the next bindings.
     func run() throws {
         defer { sqlite3_reset(handle) }
@@ -92,5 +117,6 @@ struct RawStatement {
     }
 }
 
-/// SQLite copies the bound bytes before the call returns.
+/// SQLite copies the bound bytes before the call returns. (A nil destructor, SQLITE_STATIC,
+/// means they stay valid and unchanged until unbound or the statement is reset.)
 private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
