@@ -33,14 +33,18 @@ public final class OutboxSink: EventSink {
         // One outbox destination per route (event set, kind, test code: TikTok reads them per
         // request), each in input order.
         var groups: [(route: TikTokRequestBuilder.Route, messages: [OutboxMessage], accepted: [Int])] = []
-        for index in batch.pendingIndices {
-            guard let message = OutboxMessage(tiktokRecord: batch.records[index]) else { continue }
-            let target = builder.route(for: batch.records[index].fields)
-            if let group = groups.firstIndex(where: { $0.route == target }) {
-                groups[group].messages.append(message)
-                groups[group].accepted.append(index)
-            } else {
-                groups.append((target, [message], [index]))
+        // Records read in place: the array's subscript would hand out copies.
+        batch.records.withUnsafeBufferPointer { records in
+            for index in records.indices {
+                let record = records.baseAddress! + index
+                guard record.pointee.isPending, let message = OutboxMessage(tiktokElement: record.pointee.output, fields: record.pointee.fields) else { continue }
+                let target = builder.route(for: record.pointee.fields)
+                if let group = groups.firstIndex(where: { $0.route == target }) {
+                    groups[group].messages.append(message)
+                    groups[group].accepted.append(index)
+                } else {
+                    groups.append((target, [message], [index]))
+                }
             }
         }
         // Storage keeps the input's order: wait for the batches read before this one.

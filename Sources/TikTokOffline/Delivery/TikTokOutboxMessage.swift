@@ -17,8 +17,13 @@ extension OutboxMessage {
     /// (``Record/output``); nil when it has none, or no `event_id` (a send stage whose sink
     /// ``EventSink/needsEventIDs`` gives every record one).
     public init?(tiktokRecord record: borrowing Record) {
-        guard let element = record.output, let eventID = Self.eventID(record.fields["event_id"]) else { return nil }
-        self.init(tiktokElement: element, event: record.fields["event"]?.stringValue ?? "", eventID: eventID)
+        self.init(tiktokElement: record.output, fields: record.fields)
+    }
+
+    /// The outbox message for a record's ``Record/output`` and ``Record/fields``, given apart.
+    init?(tiktokElement element: [UInt8]?, fields: JSONObject) {
+        guard let element, let eventID = Self.eventID(fields["event_id"]) else { return nil }
+        self.init(tiktokElement: element, event: fields["event"]?.stringValue ?? "", eventID: eventID)
     }
 
     /// The outbox message for one `data` element given as JSON (it is serialized here). An
