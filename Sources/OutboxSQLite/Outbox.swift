@@ -398,30 +398,30 @@ public final class Outbox: OutboxStore {
     ) throws -> [Int64?] {
         try keys.catchUp(db)
         var storedKeys = try StoredKeys(db)
-        var fresh: [OutboxMessage] = []
+        // The messages to store (as indices into `messages`) and their key hashes.
         var freshIndices: [Int] = []
         var freshHashes: [Int64] = []
         // This call's own keys, so that a key given twice is stored once: each hash with the
-        // first fresh message that has it. Another key with the same hash (a collision) is
-        // told apart by a search of the fresh messages.
+        // first fresh message that has it (an index into `freshIndices`). Another key with the
+        // same hash (a collision) is told apart by a search of the fresh messages.
         var freshByHash: [Int64: Int] = [:]
-        fresh.reserveCapacity(messages.count)
+        freshIndices.reserveCapacity(messages.count)
         freshHashes.reserveCapacity(messages.count)
         freshByHash.reserveCapacity(messages.count)
         let seed = PendingKeyHash.seed(destination: destination)
-        for (index, message) in messages.enumerated() {
-            let hash = PendingKeyHash.of(seed: seed, key: message.key.utf8)
+        for index in messages.indices {
+            let key = messages[index].key
+            let hash = PendingKeyHash.of(seed: seed, key: key.utf8)
             if let earlier = freshByHash[hash] {
-                func isGiven(_ i: Int) -> Bool { fresh[i].key.utf8.elementsEqual(message.key.utf8) }
-                if isGiven(earlier) || fresh.indices.contains(where: { freshHashes[$0] == hash && isGiven($0) }) { continue }
+                func isGiven(_ i: Int) -> Bool { messages[freshIndices[i]].key.utf8.elementsEqual(key.utf8) }
+                if isGiven(earlier) || freshIndices.indices.contains(where: { freshHashes[$0] == hash && isGiven($0) }) { continue }
             } else {
-                freshByHash[hash] = fresh.count
+                freshByHash[hash] = freshIndices.count
             }
             if let candidate = keys.candidate(for: hash) {
-                if try storedKeys.holds(candidate, destination: destination, key: message.key) { continue }
+                if try storedKeys.holds(candidate, destination: destination, key: key) { continue }
                 keys.forget(hash: hash, message: candidate)
             }
-            fresh.append(message)
             freshIndices.append(index)
             freshHashes.append(hash)
         }
@@ -431,6 +431,8 @@ public final class Outbox: OutboxStore {
             """)
         insertBatch.bind(1, destination)
         insertBatch.bind(4, enqueuedAt)
+        // Without duplicates (the usual case) the messages are stored as given, not copied.
+        let fresh = freshIndices.count == messages.count ? messages : freshIndices.map { messages[$0] }
         for run in StoredBatch.runs(fresh) {
             let (entries, payloads) = StoredBatch.encode(run)
             insertBatch.bind(2, Int64(run.count))

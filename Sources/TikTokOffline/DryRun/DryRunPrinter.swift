@@ -22,15 +22,21 @@ public struct DryRunPrinter: Sendable {
 
     /// The outcome of one record.
     public mutating func write(_ record: Record) {
-        writePrefix(line: record.line)
+        withUnsafePointer(to: record) { write($0) }
+    }
+
+    /// ``write(_:)`` of a record read where it lies (in a batch's array): a record lent to a
+    /// mutating method is copied first, every reference in it retained and released.
+    mutating func write(_ record: UnsafePointer<Record>) {
+        writePrefix(line: record.pointee.line)
         buffer.append(contentsOf: #","mapping":"#.utf8)
-        JSON.serializeString(record.mapping, into: &buffer)
-        switch record.outcome {
+        JSON.serializeString(record.pointee.mapping, into: &buffer)
+        switch record.pointee.outcome {
         case .sent:
             buffer.append(contentsOf: #","body":"#.utf8)
             builder.writeBody(
-                serializedData: CollectionOfOne(record.output ?? Array("null".utf8)),
-                route: builder.route(for: record.fields), into: &buffer)
+                serializedData: CollectionOfOne(record.pointee.output ?? Array("null".utf8)),
+                route: builder.route(for: record.pointee.fields), into: &buffer)
         case .rejected(let reason):
             writeMember("error", reason)
         case .skipped(let reason):

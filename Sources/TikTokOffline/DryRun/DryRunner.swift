@@ -100,14 +100,14 @@ public struct DryRunner: Sendable {
     private static func print(_ ingested: IngestedBatch, into printer: inout DryRunPrinter, matchQuality: inout MatchQuality?) {
         var e = 0
         let errors = ingested.eventErrors
-        // Borrowed through a buffer pointer: iterating the array would copy every record.
+        // Read through a buffer pointer: iterating the array would copy every record.
         ingested.batch.records.withUnsafeBufferPointer { records in
             for i in records.indices {
                 while e < errors.count, errors[e].line < records[i].line {
                     printer.writeLineError(line: errors[e].line, errors[e].reason)
                     e += 1
                 }
-                printer.write(records[i])
+                printer.write(records.baseAddress! + i)
             }
         }
         for error in errors[e...] { printer.writeLineError(line: error.line, error.reason) }
