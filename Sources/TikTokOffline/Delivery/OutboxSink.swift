@@ -37,7 +37,9 @@ public final class OutboxSink: EventSink {
         batch.records.withUnsafeBufferPointer { records in
             for index in records.indices {
                 let record = records.baseAddress! + index
-                guard record.pointee.isPending, let message = OutboxMessage(tiktokElement: record.pointee.output, fields: record.pointee.fields) else { continue }
+                guard record.pointee.isPending,
+                    let message = OutboxMessage(tiktokElement: record.pointee.output, fields: record.pointee.fields)
+                else { continue }
                 let target = builder.route(for: record.pointee.fields)
                 if let group = groups.firstIndex(where: { $0.route == target }) {
                     groups[group].messages.append(message)

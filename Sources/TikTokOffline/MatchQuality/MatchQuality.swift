@@ -84,20 +84,20 @@ public struct MatchQuality: Sendable {
 
     /// Counts one record after the pipeline.
     public mutating func add(_ record: borrowing Record) {
-        add(withUnsafePointer(to: record, Tally.init))
+        add(withUnsafePointer(to: record, RecordSummary.init))
     }
 
     /// Counts every record of `records` (settled by the pipeline).
     public mutating func add(_ records: borrowing [Record]) {
         // Read in place: the array's subscript would hand out a copy.
-        let tallies = records.withUnsafeBufferPointer { records in records.indices.map { Tally(records.baseAddress! + $0) } }
-        for tally in tallies { add(tally) }
+        let summaries = records.withUnsafeBufferPointer { records in records.indices.map { RecordSummary(records.baseAddress! + $0) } }
+        for summary in summaries { add(summary) }
     }
 
     /// What counting needs of a record, read before anything changes: a record lent to a
     /// mutating method is copied first (every reference in it retained, then released), which
     /// cost ≈ 2 % of a `run`.
-    private struct Tally {
+    private struct RecordSummary {
         let mapping: String
         let isSent: Bool
         /// The keys noted as the `data` element was written.
@@ -122,21 +122,21 @@ public struct MatchQuality: Sendable {
         }
     }
 
-    private mutating func add(_ tally: Tally) {
-        let i = position(of: tally.mapping)
+    private mutating func add(_ summary: RecordSummary) {
+        let i = position(of: summary.mapping)
         figures[i].records += 1
         // Identifiers count on what TikTok receives: the keys noted as the `data` element was
         // written, or else read from it (a record prepared by a fused plan carries no
         // identifier fields).
-        if tally.isSent, let keys = tally.noted ?? keys(in: tally.output) {
+        if summary.isSent, let keys = summary.noted ?? keys(in: summary.output) {
             if keys.contains(.email) { figures[i].email += 1 }
             if keys.contains(.phone) { figures[i].phone += 1 }
             if keys.contains(.externalID) { figures[i].externalID += 1 }
             if keys.contains(.ttclid) { figures[i].ttclid += 1 }
             if keys.isSuperset(of: [.ip, .userAgent]) { figures[i].ipAndUserAgent += 1 }
         }
-        if tally.noIdentifier { figures[i].noIdentifier += 1 }
-        for warning in tally.dropped { figures[i].dropped[warning, default: 0] += 1 }
+        if summary.noIdentifier { figures[i].noIdentifier += 1 }
+        for warning in summary.dropped { figures[i].dropped[warning, default: 0] += 1 }
     }
 
     /// Adds another tally's figures (a batch's, to a running total).
