@@ -1,4 +1,5 @@
 import Crypto
+// For `UnsafeRawBufferPointer`'s `DataProtocol`, which the inlinable `hash(utf8:_:)` uses.
 import Foundation
 
 /// SHA-256 of a string's UTF-8 bytes as 64 lowercase hex digits, and the test for values

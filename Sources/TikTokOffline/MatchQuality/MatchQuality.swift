@@ -90,8 +90,9 @@ public struct MatchQuality: Sendable {
     /// Counts every record of `records` (settled by the pipeline).
     public mutating func add(_ records: borrowing [Record]) {
         // Read in place: the array's subscript would hand out a copy.
-        let summaries = records.withUnsafeBufferPointer { records in records.indices.map { RecordSummary(records.baseAddress! + $0) } }
-        for summary in summaries { add(summary) }
+        records.withUnsafeBufferPointer { records in
+            for i in records.indices { add(RecordSummary(records.baseAddress! + i)) }
+        }
     }
 
     /// What counting needs of a record, read before anything changes: a record lent to a
