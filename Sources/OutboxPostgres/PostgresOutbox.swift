@@ -44,8 +44,11 @@ public final class PostgresOutbox: OutboxStore {
     public let configuration: Configuration
     public var damageFound: OutboxError? { nil }
 
-    private let client: PostgresClient
-    private let running: Task<Void, Never>
+    /// The connection pool now in use; replaced when every connection is stuck (see ``run``).
+    private let pool: Mutex<ConnectionPool>
+    /// What a replacement pool is made from.
+    private let clientConfiguration: PostgresClient.Configuration
+    private let logger: Logger
     private let held = Mutex(Set<Int64>())
     private let pendingReleases = Mutex<[Task<Void, Never>]>([])
     private let renewal = Mutex<Task<Void, Never>?>(nil)
@@ -74,19 +77,17 @@ public final class PostgresOutbox: OutboxStore {
         configuration.queryTimeout = seconds("query_timeout_seconds") ?? configuration.queryTimeout
         let (clientConfiguration, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
         self.location = location
+        self.clientConfiguration = clientConfiguration
+        self.logger = logger
         self.configuration = configuration
         self.workerID = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
         let watch = ConnectionWatch(logger: logger, location: location)
         connectionWatch = watch
-        let client = PostgresClient(
-            configuration: clientConfiguration,
-            backgroundLogger: Logger(label: "outbox.postgres.pool") { _ in ConnectionWatchHandler(watch: watch) })
-        self.client = client
-        running = Task { await client.run() }
+        pool = Mutex(ConnectionPool(configuration: clientConfiguration, watch: watch))
         do {
             try await migrate()
         } catch {
-            running.cancel()
+            pool.withLock { $0.shutDown() }
             throw describe(error)
         }
         let every = configuration.leaseDuration / 3
@@ -109,7 +110,7 @@ public final class PostgresOutbox: OutboxStore {
             return Array(ids)
         }
         if !ids.isEmpty { try? await giveBack(ids) }
-        running.cancel()
+        pool.withLock { $0.shutDown() }
     }
 
     /// Disconnects without giving anything back, as a killed process would: its leases lapse
@@ -117,7 +118,7 @@ public final class PostgresOutbox: OutboxStore {
     public func abandon() async {
         renewal.withLock { $0?.cancel() }
         held.withLock { $0.removeAll() }
-        running.cancel()
+        pool.withLock { $0.shutDown() }
     }
 
     // MARK: Schema
@@ -435,22 +436,53 @@ public final class PostgresOutbox: OutboxStore {
 
     private static let logger = Logger(label: "outbox.postgres")
 
+    /// The client of the pool in use.
+    private var client: PostgresClient { pool.withLock { $0.client } }
+
     /// Runs `body` for at most `limit` (``Configuration/queryTimeout`` unless given; past it,
     /// the database counts as unreachable), turning what fails into an ``OutboxError`` that
     /// names no query and no payload. What `body` returns after the wait gave up goes to `late`.
+    ///
+    /// A call given up on may still hold a connection, and one whose query the connection lost
+    /// holds it for good. Once every connection the pool may open is held by such calls, no
+    /// call could ever be answered again: the pool is shut down (closing its connections) and
+    /// a new one takes its place.
     private func run<T: Sendable>(
         limit: Duration? = nil, late: @escaping @Sendable (T) async -> Void = { _ in }, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let (limit, location) = (limit ?? configuration.queryTimeout, location)
+        let current = pool.withLock { $0 }
+        let call = CallAgainstDeadline()
         do {
-            let result = try await withDeadline(limit, timeout: {
-                OutboxError(kind: .unreachable, path: location, message: "the outbox database did not answer within \(limit)")
-            }, late: late, body)
+            let result = try await withDeadline(limit, timeout: { [self] in
+                if call.giveUp() { gaveUp(on: current) }
+                return OutboxError(kind: .unreachable, path: location, message: "the outbox database did not answer within \(limit)")
+            }, late: late) {
+                defer { if call.answer() { current.unanswered.subtract(1, ordering: .relaxed) } }
+                return try await body()
+            }
             connectionWatch.connected()
             return result
         } catch {
             throw describe(error)
         }
+    }
+
+    /// Counts a call `current` has not answered in time, and replaces the pool once such calls
+    /// hold every connection it may open.
+    private func gaveUp(on current: ConnectionPool) {
+        let unanswered = current.unanswered.add(1, ordering: .relaxed).newValue
+        guard unanswered >= configuration.maxConnections else { return }
+        let replaced = pool.withLock { pool in
+            guard pool === current else { return false }
+            pool = ConnectionPool(configuration: clientConfiguration, watch: connectionWatch)
+            return true
+        }
+        guard replaced else { return }
+        current.shutDown()
+        logger.warning(
+            "outbox connections stuck: every connection waits on a call past its deadline; opened new ones",
+            metadata: ["outbox": "\(location)", "unanswered_calls": "\(unanswered)"])
     }
 
     private func describe(_ error: any Error) -> OutboxError {
@@ -564,6 +596,48 @@ struct ConnectionWatchHandler: LogHandler {
         default: break
         }
     }
+}
+
+/// Where one call stands against its deadline: waiting, answered, or given up on.
+private final class CallAgainstDeadline: Sendable {
+    private enum State { case waiting, answered, givenUp }
+    private let state = Mutex(State.waiting)
+
+    /// Marks the call given up on; true if it had not been answered.
+    func giveUp() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .givenUp
+            return true
+        }
+    }
+
+    /// Marks the call answered; true if it had been given up on already.
+    func answer() -> Bool {
+        state.withLock { state in
+            defer { state = .answered }
+            return state == .givenUp
+        }
+    }
+}
+
+/// A PostgreSQL client with the task that runs it, and the calls it owes: given up on at their
+/// deadline and not answered since.
+private final class ConnectionPool: Sendable {
+    let client: PostgresClient
+    let unanswered = Atomic<Int>(0)
+    private let running: Task<Void, Never>
+
+    init(configuration: PostgresClient.Configuration, watch: ConnectionWatch) {
+        let client = PostgresClient(
+            configuration: configuration,
+            backgroundLogger: Logger(label: "outbox.postgres.pool") { _ in ConnectionWatchHandler(watch: watch) })
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Closes every connection, in use or not; calls waiting on one fail.
+    func shutDown() { running.cancel() }
 }
 
 /// The delivery "lock" of a shared store: nothing to hold, leases do the work.

@@ -198,7 +198,7 @@ struct OutboxContractTests {
             in: directory, name: "lock", executable: "/usr/bin/psql")
         try await waitUntil(timeout: .seconds(30)) {
             let probe = try ToolProcess(
-                [url, "-At", "-c", "SELECT count(*) FROM pg_locks WHERE relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
+                [url, "-At", "-c", "SELECT count(*) FROM pg_locks WHERE \(Self.thisDatabase) AND relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
                 in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
             _ = await probe.wait()
             return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
@@ -211,7 +211,7 @@ struct OutboxContractTests {
             #expect(error.description.contains("did not answer"), "\(error)")
         }
         let release = try ToolProcess(
-            [url, "-c", "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
+            [url, "-c", "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE \(Self.thisDatabase) AND relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
             in: directory, name: "unlock", executable: "/usr/bin/psql")
         #expect(await release.wait() == 0, "\(release.stderr)")
         _ = await locker.wait()
@@ -224,6 +224,57 @@ struct OutboxContractTests {
         }
         await patient.close()
         await other.close()
+    }
+
+    /// Locks held in this test's database only (tests run side by side, each in a database whose
+    /// tables may have the same oids).
+    static let thisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+    /// Calls given up on at their deadline can hold every connection the pool may open (a query
+    /// its connection lost holds one for good; here: updates waiting on rows another session
+    /// keeps locked). The outbox then opens new connections instead of failing every later call.
+    @Test func aPoolWhoseEveryConnectionIsStuckIsReplaced() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let url = try await TestDatabase.fresh(directory: directory)
+        let outbox = try await PostgresOutbox(url: url, configuration: .init(maxConnections: 2, queryTimeout: .seconds(2)))
+        try await outbox.enqueue(TestEvents.messages(0..<10), destination: Self.destination)
+        let ids = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).map(\.id)
+        #expect(ids.count == 10)
+
+        let locker = try ToolProcess(
+            [url, "-c", "BEGIN; SELECT id FROM outbox_messages FOR UPDATE; SELECT pg_sleep(600); COMMIT"],
+            in: directory, name: "lock", executable: "/usr/bin/psql")
+        try await waitUntil(timeout: .seconds(30)) {
+            let probe = try ToolProcess(
+                [url, "-At", "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND state = 'active' AND pid <> pg_backend_pid()"],
+                in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
+            _ = await probe.wait()
+            return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        // Two updates wait on the locked rows past their deadline, one on each connection.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do {
+                        try await outbox.recordFailure(ids, reason: "test")
+                        Issue.record("an update of locked rows returned")
+                    } catch {
+                        #expect((error as? OutboxError)?.kind == .unreachable, "\(error)")
+                    }
+                }
+            }
+        }
+        // Nothing waits on the lock for a count: it is answered, on new connections.
+        let counts = try await outbox.counts(destination: Self.destination)
+        #expect(counts.pending == 10)
+
+        let release = try ToolProcess(
+            [url, "-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()"],
+            in: directory, name: "unlock", executable: "/usr/bin/psql")
+        #expect(await release.wait() == 0, "\(release.stderr)")
+        _ = await locker.wait()
+        await outbox.close()
     }
 }
 
