@@ -32,7 +32,9 @@ struct RunCommandTests {
         let mock = try await MockProcess(["--fail-rate", "0.2", "--rate-limit-every", "50"], in: directory)
         let rejects = directory.file("rejects.ndjson")
         let run = try ToolProcess(
-            runArguments(input: input, mock: mock, outbox: directory.file("outbox.sqlite"), extra: ["--rejects", rejects]),
+            // Attempts enough that no batch runs out of them (a fifth of requests fail, and the
+            // whole suite runs beside it): what is tested is that every event arrives once.
+            runArguments(input: input, mock: mock, outbox: directory.file("outbox.sqlite"), extra: ["--rejects", rejects, "--max-attempts", "30"]),
             in: directory, name: "run"
         )
         let status = await run.wait()
