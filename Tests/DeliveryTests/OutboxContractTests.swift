@@ -196,13 +196,9 @@ struct OutboxContractTests {
         let locker = try ToolProcess(
             [url, "-c", "BEGIN; LOCK TABLE outbox_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600); COMMIT"],
             in: directory, name: "lock", executable: "/usr/bin/psql")
-        try await waitUntil(timeout: .seconds(30)) {
-            let probe = try ToolProcess(
-                [url, "-At", "-c", "SELECT count(*) FROM pg_locks WHERE \(Self.thisDatabase) AND relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
-                in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
-            _ = await probe.wait()
-            return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
-        }
+        try await waitForOne(
+            "SELECT count(*) FROM pg_locks WHERE \(Self.thisDatabase) AND relation = 'outbox_messages'::regclass AND mode = 'AccessExclusiveLock' AND granted",
+            url: url, directory: directory)
         do {
             _ = try await patient.claim(destination: Self.destination, limits: .init(maxCount: 10))
             Issue.record("a claim on a locked table returned")
@@ -226,6 +222,16 @@ struct OutboxContractTests {
         await other.close()
     }
 
+    /// Waits until `query`, run by psql, answers 1.
+    private func waitForOne(_ query: String, url: String, directory: TemporaryDirectory) async throws {
+        try await waitUntil(timeout: .seconds(30)) {
+            let probe = try ToolProcess(
+                [url, "-At", "-c", query], in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
+            _ = await probe.wait()
+            return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+    }
+
     /// Locks held in this test's database only (tests run side by side, each in a database whose
     /// tables may have the same oids).
     static let thisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -245,13 +251,9 @@ struct OutboxContractTests {
         let locker = try ToolProcess(
             [url, "-c", "BEGIN; SELECT id FROM outbox_messages FOR UPDATE; SELECT pg_sleep(600); COMMIT"],
             in: directory, name: "lock", executable: "/usr/bin/psql")
-        try await waitUntil(timeout: .seconds(30)) {
-            let probe = try ToolProcess(
-                [url, "-At", "-c", "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND state = 'active' AND pid <> pg_backend_pid()"],
-                in: directory, name: "probe-\(UUID().uuidString.prefix(4))", executable: "/usr/bin/psql")
-            _ = await probe.wait()
-            return probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
-        }
+        try await waitForOne(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND state = 'active' AND pid <> pg_backend_pid()",
+            url: url, directory: directory)
         // Two updates wait on the locked rows past their deadline, one on each connection.
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<2 {
