@@ -34,6 +34,7 @@ enum DebugPage {
       <button id="start" type="submit">Watch</button>
     </form>
     <div id="status">Not connected.</div>
+    <div id="dropped"></div>
     <table>
       <thead><tr><th>Time</th><th>Message id</th><th>Mapping</th><th>Outcome</th><th>Details</th></tr></thead>
       <tbody id="events"></tbody>
@@ -42,6 +43,7 @@ enum DebugPage {
     "use strict";
     const rows = new Map();
     let controller = null;
+    let dropped = 0;
     const statusLine = document.getElementById("status");
     const body = document.getElementById("events");
 
@@ -54,6 +56,12 @@ enum DebugPage {
     }
 
     function show(message) {
+      if (message.outcome === "dropped") {
+        dropped += message.dropped || 0;
+        document.getElementById("dropped").textContent =
+          "This view fell behind: " + dropped + " messages went by unread (the service keeps only the newest for viewers).";
+        return;
+      }
       const key = (message.message_id || "") + "|" + (message.mapping || "");
       let row = rows.get(key);
       if (!row) {

@@ -8,9 +8,6 @@ import NIOCore
 /// `fetch` and an `Authorization: Bearer` header (a browser's `EventSource` cannot send one).
 /// The stream needs the token. With no admin token configured, both answer 404.
 extension TikTokOfflineServer {
-    /// A comment line goes down an idle stream this often, so proxies keep it open.
-    static let heartbeat: Duration = .seconds(15)
-
     func addDebugRoutes(to router: Router<BasicRequestContext>) {
         router.get("/debug") { _, _ in
             guard self.credentials.hasAdminToken else { return Self.failure(.notFound, "no admin token is configured") }
@@ -30,33 +27,7 @@ extension TikTokOfflineServer {
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                body: .init(asyncSequence: Self.eventStream(self.feed.subscribe(testEventCode: code))))
-        }
-    }
-
-    /// Each message as an SSE `data:` line, with heartbeats; ends when the feed ends or the client goes.
-    private static func eventStream(_ messages: AsyncStream<JSON>) -> AsyncStream<ByteBuffer> {
-        AsyncStream { continuation in
-            continuation.yield(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-            let forward = Task {
-                for await message in messages {
-                    var bytes = Array("data: ".utf8)
-                    message.serialize(into: &bytes)
-                    bytes += Array("\n\n".utf8)
-                    continuation.yield(ByteBuffer(bytes: bytes))
-                }
-                continuation.finish()
-            }
-            let beat = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: heartbeat)
-                    continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
-                }
-            }
-            continuation.onTermination = { _ in
-                forward.cancel()
-                beat.cancel()
-            }
+                body: .init(asyncSequence: self.feed.subscribe(testEventCode: code)))
         }
     }
 }

@@ -109,21 +109,18 @@ extension TikTokOfflineServer {
         return Self.json(.ok, .object(answer))
     }
 
-    /// Tells open debug views what became of each event of a request.
+    /// Tells open debug views what became of each event of a request, in one publication.
     private func publish(_ decoded: SegmentPayload.Decoded, _ ingested: IngestedBatch) {
         let builder = current.builder
-        for refusal in decoded.refused {
-            feed.publish(.init(testEventCode: nil, json: [
-                "message_id": decoded.messageIDs[refusal.index].map(JSON.string) ?? .null, "mapping": .null,
-                "outcome": "rejected", "reason": .string(refusal.reason),
-            ], toEveryViewer: true))
+        var messages: [(message: DebugFeed.Message, awaiting: String?, messageID: String?, mapping: String)] = []
+        func refused(_ index: Int, _ reason: String) {
+            messages.append((.init(testEventCode: nil, json: [
+                "message_id": decoded.messageIDs[index].map(JSON.string) ?? .null, "mapping": .null,
+                "outcome": "rejected", "reason": .string(reason),
+            ], toEveryViewer: true), nil, nil, ""))
         }
-        for error in ingested.eventErrors {
-            feed.publish(.init(testEventCode: nil, json: [
-                "message_id": decoded.messageIDs[error.line - 1].map(JSON.string) ?? .null, "mapping": .null,
-                "outcome": "rejected", "reason": .string(error.reason),
-            ], toEveryViewer: true))
-        }
+        for refusal in decoded.refused { refused(refusal.index, refusal.reason) }
+        for error in ingested.eventErrors { refused(error.line - 1, error.reason) }
         for (i, record) in ingested.batch.records.enumerated() {
             let code = builder.testEventCode(for: record.fields)
             let messageID = decoded.messageIDs[record.line - 1]
@@ -151,10 +148,9 @@ extension TikTokOfflineServer {
             }
             // A record refused before its fields were made has no code to read: every viewer sees it.
             let unknownCode = code == nil && !record.outcome.isSentOrSkipped
-            feed.publish(
-                .init(testEventCode: code, json: .object(json), toEveryViewer: unknownCode),
-                awaiting: key, messageID: messageID, mapping: record.mapping)
+            messages.append((.init(testEventCode: code, json: .object(json), toEveryViewer: unknownCode), key, messageID, record.mapping))
         }
+        feed.publish(messages)
     }
 
     /// The `writeKey` member of a body that did not decode, if it is an object that has one.
