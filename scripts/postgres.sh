@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster on loopback for the tests: Debian's server (installed when
 # missing), a cluster made by initdb in a temporary folder, on a free port, trusted for local
-# connections only. initdb and postgres refuse to run as root, so as root they run as the
-# `postgres` user.
+# connections only, except the role `password_test` (password `right-password`), which must
+# give its password: the tests of a wrong password need one that is checked. initdb and postgres
+# refuse to run as root, so as root they run as the `postgres` user.
 #
 #   scripts/postgres.sh start   prints `export TIKTOK_OFFLINE_TEST_POSTGRES=postgres://…` and the folder
 #   scripts/postgres.sh restart DIR   (a fast restart: connections are cut; for the outage tests)
@@ -44,9 +45,14 @@ case "$command_name" in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    hba="$dir/data/pg_hba.conf"
+    { echo "host all password_test 127.0.0.1/32 scram-sha-256"; cat "$hba"; } > "$hba.new" && mv "$hba.new" "$hba"
+    [ "$(id -u)" = 0 ] && chown postgres "$hba"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
       -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" start >&2 \
       || { cat "$dir/server.log" >&2; exit 1; }
+    "$bin/psql" -q "postgres://postgres@127.0.0.1:$port/postgres" \
+      -c "CREATE ROLE password_test LOGIN SUPERUSER PASSWORD 'right-password'" >&2
     echo "export TIKTOK_OFFLINE_TEST_POSTGRES=postgres://postgres@127.0.0.1:$port/postgres"
     echo "export TIKTOK_OFFLINE_TEST_POSTGRES_DIR=$dir"
     ;;

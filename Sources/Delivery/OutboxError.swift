@@ -22,14 +22,15 @@ public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    /// The store's location (``OutboxStore/location``).
+    /// The store's location (``OutboxStore/location``), with any password redacted
+    /// (``redactedLocation(_:)``): errors are printed and logged.
     public var path: String
     /// What happened, in words; the database's detail follows in parentheses where it helps.
     public var message: String
 
     public init(kind: Kind, path: String, message: String) {
         self.kind = kind
-        self.path = path
+        self.path = redactedLocation(path)
         self.message = message
     }
 

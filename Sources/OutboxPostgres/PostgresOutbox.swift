@@ -75,7 +75,8 @@ public final class PostgresOutbox: OutboxStore {
         }
         configuration.leaseDuration = seconds("lease_seconds") ?? configuration.leaseDuration
         configuration.queryTimeout = seconds("query_timeout_seconds") ?? configuration.queryTimeout
-        let (clientConfiguration, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
+        let (clientConfiguration, probe, location) = try Self.clientConfiguration(url: url, environment: environment, configuration: configuration)
+        try await Self.connectOnce(probe, location: location, patience: max(configuration.queryTimeout, .seconds(60)), logger: logger)
         self.location = location
         self.clientConfiguration = clientConfiguration
         self.logger = logger
@@ -515,12 +516,16 @@ public final class PostgresOutbox: OutboxStore {
         }
     }
 
-    /// The client configuration for `url`, and the URL to show (without the password).
+    /// The client configuration for `url`, the same for one plain connection (the start-up
+    /// check), and the URL to show (without the password).
     static func clientConfiguration(
         url: String, environment: [String: String], configuration: Configuration
-    ) throws -> (PostgresClient.Configuration, String) {
+    ) throws -> (PostgresClient.Configuration, PostgresConnection.Configuration, String) {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
-            throw OutboxError(kind: .unavailable, path: url, message: "not a postgres:// or postgresql:// URL")
+            let reason = url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+                ? "not a valid postgres:// URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; a port is a number)"
+                : "not a postgres:// or postgresql:// URL"
+            throw OutboxError(kind: .unavailable, path: url, message: reason)
         }
         let host = (components.host.flatMap { $0.isEmpty ? nil : $0 }) ?? environment["PGHOST"] ?? "127.0.0.1"
         let port = components.port ?? environment["PGPORT"].flatMap(Int.init) ?? 5432
@@ -530,21 +535,103 @@ public final class PostgresOutbox: OutboxStore {
         let database = path.isEmpty ? environment["PGDATABASE"] ?? user : path
         let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? environment["PGSSLMODE"] ?? "prefer"
         let tls: PostgresClient.Configuration.TLS
-        switch sslmode {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        default: tls = .prefer(.makeClientConfiguration())
+        let probeTLS: PostgresConnection.Configuration.TLS
+        do {
+            switch sslmode {
+            case "disable": (tls, probeTLS) = (.disable, .disable)
+            case "require", "verify-ca", "verify-full":
+                (tls, probeTLS) = (.require(.makeClientConfiguration()), .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
+            default: (tls, probeTLS) = (.prefer(.makeClientConfiguration()), .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
+            }
+        } catch {
+            throw OutboxError(kind: .unavailable, path: url, message: "cannot set up TLS for the outbox database (\(error))")
         }
         var client = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
         client.options.maximumConnections = configuration.maxConnections
         client.options.connectTimeout = .seconds(10)
+        var probe = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: probeTLS)
+        probe.options.connectTimeout = .seconds(10)
         var shown = URLComponents()
         shown.scheme = components.scheme
         shown.user = user
         shown.host = host
         shown.port = port
         shown.path = "/" + database
-        return (client, shown.string ?? "postgres://\(host)/\(database)")
+        return (client, probe, shown.string ?? "postgres://\(host)/\(database)")
+    }
+
+    /// Opens one plain connection before the pool is made, so that start-up fails at once with
+    /// PostgreSQL's reason: the pool retries a failing connection for ever, and a wrong password,
+    /// a missing database or a closed port would show only as a timeout. Only faults that pass
+    /// on their own (the server starting up or shutting down, every connection slot taken) are
+    /// waited out, for at most `patience`, each attempt logged.
+    static func connectOnce(
+        _ configuration: PostgresConnection.Configuration, location: String, patience: Duration, logger: Logger
+    ) async throws {
+        let deadline = ContinuousClock.now + patience
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Self.logger)
+                try? await connection.close()
+                if attempt > 1 { logger.notice("outbox database answers", metadata: ["outbox": "\(location)", "attempts": "\(attempt)"]) }
+                return
+            } catch {
+                let failure = startupFailure(error, location: location)
+                guard failure.mayPass, ContinuousClock.now + .seconds(1) < deadline else { throw failure.error }
+                logger.warning(
+                    "outbox database not ready; waiting for it",
+                    metadata: ["outbox": "\(location)", "reason": "\(failure.error.message)", "attempt": "\(attempt)",
+                               "gives_up_in_s": "\((deadline - .now).components.seconds)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// What a failed start-up connection means, in PostgreSQL's terms (its SQLSTATE class, or the
+    /// socket's error), and whether waiting may help.
+    static func startupFailure(_ error: any Error, location: String) -> (error: OutboxError, mayPass: Bool) {
+        if let error = error as? PSQLError {
+            let state = error.serverInfo?[.sqlState] ?? ""
+            let detail = error.serverInfo?[.message].map { " (\($0))" } ?? ""
+            switch error.code {
+            case .server where state.hasPrefix("28"):
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database refused the credentials, SQLSTATE \(state)\(detail)"), false)
+            case .server where state == "3D000":
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database does not exist, SQLSTATE \(state)\(detail)"), false)
+            case .server where state == "57P03" || state == "53300" || state.hasPrefix("57P"):
+                return (OutboxError(kind: .unreachable, path: location, message: "the outbox database cannot take connections yet, SQLSTATE \(state)\(detail)"), true)
+            case .server:
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database refused the connection, SQLSTATE \(state)\(detail)"), false)
+            case .authMechanismRequiresPassword:
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database asks for a password and none was given (in the URL or PGPASSWORD)"), false)
+            case .unsupportedAuthMechanism, .saslError:
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database's authentication failed (\(error.code))"), false)
+            case .sslUnsupported:
+                return (OutboxError(kind: .unavailable, path: location, message: "the outbox database does not offer TLS, which sslmode requires"), false)
+            case .connectionError:
+                if let underlying = error.underlying { return socketFailure(underlying, location: location) }
+            default:
+                break
+            }
+            return (OutboxError(kind: .unavailable, path: location, message: "cannot connect to the outbox database (\(error.code))"), false)
+        }
+        return socketFailure(error, location: location)
+    }
+
+    private static func socketFailure(_ error: any Error, location: String) -> (error: OutboxError, mayPass: Bool) {
+        let text = "\(error)"
+        if (error as? IOError)?.errnoCode == ECONNREFUSED || text.contains("Connection refused") {
+            return (OutboxError(kind: .unavailable, path: location, message: "cannot connect to the outbox database: connection refused (is it running, on that host and port?)"), false)
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return (OutboxError(kind: .unavailable, path: location, message: "cannot connect to the outbox database: no answer within 10 seconds (a firewall, or the wrong host?)"), false)
+        }
+        if "\(type(of: error))" == "NIOConnectionError" {
+            return (OutboxError(kind: .unavailable, path: location, message: "cannot connect to the outbox database: the host name does not resolve, or no address answered"), false)
+        }
+        return (OutboxError(kind: .unavailable, path: location, message: "cannot connect to the outbox database (\(type(of: error)))"), false)
     }
 }
 

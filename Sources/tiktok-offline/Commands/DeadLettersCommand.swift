@@ -21,7 +21,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         /// Runs `body` on the opened outbox and closes it after.
         func withOutbox<T>(_ body: (any OutboxStore) async throws -> T) async throws -> T {
             guard OutboxStatus.isPostgres(outbox) || FileManager.default.fileExists(atPath: outbox) else {
-                throw CommandError("no outbox at \(outbox) (use --outbox PATH or --outbox postgres://…)")
+                throw CommandError("no outbox at \(OutboxStatus.shown(outbox)) (use --outbox PATH or --outbox postgres://…)")
             }
             let store = try await OutboxStatus.openStore(outbox)
             do {

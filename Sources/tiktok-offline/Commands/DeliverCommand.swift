@@ -66,10 +66,10 @@ struct DeliverCommand: AsyncParsableCommand {
             deadLettersTotal: (try? await outbox.counts().deadLetters) ?? 0,
             seconds: (ContinuousClock.now - start).inSeconds, interrupted: interrupted)
         await outbox.close()
-        print(jsonSummary ? summary.json.serialized() : summary.text(topReasons: [:], outbox: self.outbox, input: false))
+        print(jsonSummary ? summary.json.serialized() : summary.text(topReasons: [:], outbox: OutboxStatus.shown(self.outbox), input: false))
         if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
         if let failure = report.failure {
-            Terminal.error("error: \(summary.explain(failure, outbox: self.outbox))")
+            Terminal.error("error: \(summary.explain(failure, outbox: OutboxStatus.shown(self.outbox)))")
             throw ExitCode(RunExitStatus(failure).rawValue)
         }
         if interrupted && !follow { throw ExitCode(RunExitStatus.interrupted.rawValue) }
@@ -105,7 +105,7 @@ struct DeliverCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "tiktok-offline.deliver")))
-        Terminal.error("delivering from \(self.outbox) until SIGTERM or Ctrl-C")
+        Terminal.error("delivering from \(OutboxStatus.shown(self.outbox)) until SIGTERM or Ctrl-C")
         try await group.run()
         var report = service.progress
         report.failure = service.failure

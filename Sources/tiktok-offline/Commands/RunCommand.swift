@@ -178,11 +178,11 @@ struct RunCommand: AsyncParsableCommand {
         if jsonSummary {
             print(summary.json.serialized())
         } else {
-            print(summary.text(topReasons: reasons, outbox: self.outbox))
+            print(summary.text(topReasons: reasons, outbox: OutboxStatus.shown(self.outbox)))
         }
         if let damage = outbox.damageFound { throw OutboxStatus.exit(for: damage) }
         if let failure = summary.report.failure {
-            FileHandle.standardError.write(Data("error: \(summary.explain(failure, outbox: self.outbox))\n".utf8))
+            FileHandle.standardError.write(Data("error: \(summary.explain(failure, outbox: OutboxStatus.shown(self.outbox)))\n".utf8))
             throw ExitCode(RunExitStatus(failure).rawValue)
         }
         if summary.interrupted { throw ExitCode(RunExitStatus.interrupted.rawValue) }

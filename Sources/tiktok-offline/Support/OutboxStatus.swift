@@ -14,11 +14,9 @@ enum OutboxStatus {
         value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
     }
 
-    /// `--outbox` as it may be printed: a URL loses its password.
+    /// `--outbox` as it may be printed: a URL's password is redacted.
     static func shown(_ value: String) -> String {
-        guard isPostgres(value), var components = URLComponents(string: value), components.password != nil else { return value }
-        components.password = nil
-        return components.string ?? "postgres://…"
+        redactedLocation(value)
     }
 
     /// Opens the store `--outbox` names: a `postgres://` or `postgresql://` URL is a shared
