@@ -181,6 +181,29 @@ struct CSVUploadTests {
     }
 }
 
+extension CSVUploadTests {
+    /// A gzipped upload is held to the limit by what it inflates to: 80,000 bytes of CSV under a
+    /// 65,536-byte limit (CompressNIO's own bound let a 41.8 MB upload through 32 MiB).
+    @Test func aGzippedUploadThatInflatesPastTheLimitIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: Self.flags + ["--max-upload-bytes", "65536"])
+        var csv = Self.tillExport(0..<2)
+        csv += String(repeating: "T-x,SF-01,2026-11-28T10:04:12-08:00,,,1.00,USD\r\n", count: (80_000 - csv.utf8.count) / 47 + 1)
+        #expect(csv.utf8.count > 80_000)
+        var buffer = ByteBuffer(bytes: Array(csv.utf8))
+        let gzipped = Array(try buffer.compress(with: .gzip()).readableBytesView)
+        #expect(gzipped.count < 65_536)
+        let reply = try await serve.post("/v1/csv", gzipped, headers: [Self.auth, ("Content-Encoding", "gzip")])
+        #expect(reply.status == 413, "\(reply.body)")
+        #expect(reply.body.contains("over the limit of 65536 bytes"), "\(reply.body)")
+        #expect(await serve.stop() == 0)
+        #expect(try await mock.uniqueEvents() == 0)
+        await mock.stop()
+    }
+}
+
 /// A small tmpfs, to fill a disk on purpose.
 struct TinyDisk {
     let path: String

@@ -45,6 +45,11 @@ struct TrackingAPITests {
         let wrongKeyInBody = Array(#"{"writeKey":"nope","#.utf8) + one.dropFirst()
         let mixedBatch = Array(#"{"batch":[\#(SegmentCalls.orderCompleted(1, type: true)),{"type":"track","event":"Order Completed"},\#(SegmentCalls.orderCompleted(3, type: true))],"context":{"ip":"203.0.113.9"}}"#.utf8)
         let webhook = Array("[\(SegmentCalls.orderCompleted(7, type: true)),\(SegmentCalls.orderCompleted(8, type: true))]".utf8)
+        let gzippedWebhook = gzip(webhook)
+        // A batch that inflates to 600,000 bytes, just past the 512,000-byte limit (CompressNIO's
+        // own bound let up to 720,000 through).
+        let overLimit = gzip(Array(#"{"batch":[\#(SegmentCalls.orderCompleted(1, type: true))],"pad":""#.utf8)
+            + Array(repeating: UInt8(ascii: "a"), count: 600_000) + Array(#""}"#.utf8))
         let bomb = gzip(Array(#"{"batch":[],"pad":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#""}"#.utf8))
         return [
             Call(name: "track, key as Basic user", path: "/v1/track", body: one, headers: [auth, json], status: 200, delivered: 1, answer: #"{"success":true}"#),
@@ -59,9 +64,12 @@ struct TrackingAPITests {
             Call(name: "event over 32 KB", path: "/v1/track", body: Array(SegmentCalls.orderCompleted(1, padding: 40_000).utf8), headers: [auth, json], status: 400, delivered: 0, answer: "over the limit of 32768 bytes per event"),
             Call(name: "request over 500 KB", path: "/v1/batch", body: Array(SegmentCalls.batch(0..<4_000).utf8), headers: [auth, json], status: 413, delivered: 0, answer: "over the limit of 512000 bytes"),
             Call(name: "gzip that inflates past the limit", path: "/v1/batch", body: bomb, headers: [auth, json, ("Content-Encoding", "gzip")], status: 413, delivered: 0, answer: "over the limit"),
+            Call(name: "gzip that inflates just past the limit", path: "/v1/batch", body: overLimit, headers: [auth, json, ("Content-Encoding", "gzip")], status: 413, delivered: 0, answer: "over the limit of 512000 bytes"),
             Call(name: "a bad event in a batch refuses only itself", path: "/v1/batch", body: mixedBatch, headers: [auth, json], status: 200, delivered: 2, answer: #""refused":[{"index":1,"#),
             Call(name: "signed webhook", path: "/webhook", body: webhook, headers: [json, ("X-Signature", signature(webhook))], status: 200, delivered: 2, answer: #""success":true"#),
             Call(name: "webhook signed with another secret", path: "/webhook", body: webhook, headers: [json, ("X-Signature", signature(webhook, secret: "other"))], status: 401, delivered: 0, answer: "X-Signature"),
+            Call(name: "gzipped webhook signed over the bytes as sent", path: "/webhook", body: gzippedWebhook, headers: [json, ("Content-Encoding", "gzip"), ("X-Signature", signature(gzippedWebhook))], status: 200, delivered: 2, answer: #""success":true"#),
+            Call(name: "gzipped webhook signed over the inflated bytes", path: "/webhook", body: gzippedWebhook, headers: [json, ("Content-Encoding", "gzip"), ("X-Signature", signature(webhook))], status: 401, delivered: 0, answer: "X-Signature"),
             Call(name: "unsigned webhook", path: "/webhook", body: webhook, headers: [json], status: 401, delivered: 0, answer: "X-Signature"),
         ]
     }()

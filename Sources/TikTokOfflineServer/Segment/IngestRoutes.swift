@@ -46,14 +46,16 @@ extension TikTokOfflineServer {
         let basicUser = Credentials.basicUser(request.headers)
         if let basicUser, !credentials.isWriteKey(basicUser) { return Self.failure(.unauthorized, "unknown write key") }
 
-        let body: [UInt8]
+        let read: RequestBody
         do {
-            body = try await RequestBody.read(request, maxBytes: configuration.maxRequestBytes, timeout: configuration.bodyTimeout)
+            read = try await RequestBody.read(request, maxBytes: configuration.maxRequestBytes, timeout: configuration.bodyTimeout)
         } catch {
             return Self.failure(error)
         }
+        let body = read.bytes
         if case .webhook = shape {
-            guard credentials.isSignedWebhook(request.headers, body: body) else {
+            // Over the bytes as sent: a gzipped webhook is signed before it is compressed.
+            guard credentials.isSignedWebhook(request.headers, body: Array(read.received.readableBytesView)) else {
                 return Self.failure(.unauthorized, "X-Signature does not match the body (HMAC-SHA1 with the webhook secret)")
             }
         }

@@ -40,12 +40,12 @@ extension TikTokOfflineServer {
         }
         let body: [UInt8]
         do {
-            body = try await RequestBody.read(request, maxBytes: configuration.maxUploadBytes, timeout: configuration.uploadTimeout)
+            body = try await RequestBody.read(request, maxBytes: configuration.maxUploadBytes, timeout: configuration.uploadTimeout).bytes
         } catch {
             return Self.failure(error)
         }
 
-        var source = CSVSource(bytes: body, delimiter: delimiter, maxEventBytes: configuration.maxEventBytes)
+        let source = CSVSource(bytes: body, delimiter: delimiter, maxEventBytes: configuration.maxEventBytes)
         var upload = UploadTally()
         var rows = RawEvents()
         while true {
