@@ -1,5 +1,6 @@
 import Foundation
 import MappingKit
+import ConversionEngine
 import ProcessTesting
 import Testing
 
@@ -49,5 +50,30 @@ struct MatchQualityReportTests {
         #expect(await table.wait() == 0)
         #expect(table.stderr.contains("mapping") && table.stderr.contains("Complete Payment") && table.stderr.contains("no identifier"))
         #expect(!table.stdout.contains("match quality"), "stdout stays the NDJSON it is")
+    }
+
+    /// A phone without a country code is sent as Segment sends it, with a warning on the record,
+    /// and counted apart; with `--default-country-code` it is completed and not counted so.
+    @Test(arguments: [(nil, 1, "+4155550134"), ("1", 0, "+14155550134")] as [(String?, Int, String)])
+    func phonesWithoutACountryCodeAreCountedApart(_ code: String?, _ apart: Int, _ normalized: String) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("events.ndjson")
+        try #"{"type":"track","event":"Order Completed","messageId":"m-1","timestamp":"2026-01-01T00:00:00Z","properties":{"phone":"(415) 555-0134","order_id":"o-1","revenue":5,"currency":"USD"}}"#
+            .appending("\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let run = try ToolProcess(["dry-run", "--input", input, "--event-set-id", "s", "--stale-events", "off", "--report", "--json-summary"]
+                                  + (code.map { ["--default-country-code", $0] } ?? []), in: directory, name: "report")
+        #expect(await run.wait() == 0, "\(run.stderr)")
+        let report = try JSON.parse(try #require(run.stderr.split(separator: "\n").last.map(String.init)))
+        let row = try #require(report["mappings"]?.arrayValue?.first)
+        #expect(row["phone"] == 1)
+        #expect(row["phone_without_country_code"]?.doubleValue == Double(apart))
+        let line = try JSON.parse(try #require(run.stdout.split(separator: "\n").first.map(String.init)))
+        #expect(line["body"]?["data"]?.arrayValue?.first?["user"]?["phone"] == [.string(SHA256Hex.hash(normalized))])
+        let trace = try ToolProcess(["dry-run", "--input", input, "--event-set-id", "s", "--stale-events", "off", "--trace"]
+                                    + (code.map { ["--default-country-code", $0] } ?? []), in: directory, name: "trace")
+        #expect(await trace.wait() == 0)
+        #expect((trace.stdout + trace.stderr).contains("phone_numbers: a number without a country code") == (apart == 1), "the record's warning")
+        #expect(!run.stdout.contains("415") && !run.stderr.contains("415"), "the number itself is never printed")
     }
 }

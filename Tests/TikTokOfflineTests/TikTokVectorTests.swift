@@ -32,7 +32,7 @@ import Testing
         let normalizer = IdentifierNormalizer(category: category, defaultCountryCode: nil)
         let inputs = vector["input"]!.arrayValue!.map { $0.stringValue! }
         let ours: [String] = inputs.compactMap {
-            guard case .keep(let value) = normalizer.normalize($0) else { return nil }
+            guard case .keep(let value, _) = normalizer.normalize($0) else { return nil }
             return SHA256Hex.looksHashed(value) ? value : SHA256Hex.hash(value)
         }
         let expected = vector["expected"]!.arrayValue!.map { $0.stringValue! }
@@ -42,7 +42,7 @@ import Testing
             for input in inputs {
                 switch normalizer.normalize(input) {
                 case .drop(let reason): reasons.insert(reason == "blank" ? 2 : category == "phone" ? 3 : 4)
-                case .keep(let value):
+                case .keep(let value, _):
                     if SHA256Hex.hash(value) != SegmentReference.format(input, category: category) && !SHA256Hex.looksHashed(value) {
                         reasons.insert(category == "email" ? 1 : 3)
                     }

@@ -24,8 +24,8 @@ struct PlanValues: ElementFields {
     let itemShape: TikTokFusedPlan.ItemShape?
     /// Identifier values written.
     private(set) var identifiers = 0
-    /// Identifier values dropped, and why (the normalize stage's warnings).
-    private(set) var dropped: [(slot: ElementSlot, reason: String)] = []
+    /// Identifier values dropped, and why, or kept with a warning (the normalize stage's warnings).
+    private(set) var notes: [(slot: ElementSlot, note: IdentifierNote)] = []
     /// Only the general path can tell what becomes of the record: an item's value does not
     /// fit the schema.
     private(set) var needsGeneralPath = false
@@ -174,8 +174,25 @@ struct PlanValues: ElementFields {
         }
         switch verdict {
         case .kept: identifiers += 1
+        case .keptWithWarning(let warning):
+            identifiers += 1
+            notes.append((slot, .warned(warning)))
         case .blank: break
-        case .dropped(let reason): dropped.append((slot, reason))
+        case .dropped(let reason): notes.append((slot, .dropped(reason)))
+        }
+    }
+}
+
+/// What the normalize stage says of one identifier value: dropped for a reason, or kept with a warning.
+enum IdentifierNote {
+    case dropped(String)
+    case warned(String)
+
+    /// The record's warning for a value of `field`, as the normalize stage words it.
+    func warning(field: String) -> String {
+        switch self {
+        case .dropped(let reason): NormalizeStage.droppedValue(field, reason)
+        case .warned(let warning): NormalizeStage.warnedValue(field, warning)
         }
     }
 }

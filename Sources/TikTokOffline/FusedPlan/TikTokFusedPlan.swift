@@ -227,7 +227,7 @@ struct TikTokFusedPlan: FusedPlan {
             guard !values.needsGeneralPath else { return false }
             // The normalize stage's warnings, in its order: by field, then by value.
             for (key, slot) in identifierOrder {
-                for drop in values.dropped where drop.slot == slot { record.warnings.append(NormalizeStage.droppedValue(key, drop.reason)) }
+                for note in values.notes where note.slot == slot { record.warnings.append(note.note.warning(field: key)) }
             }
             guard values.identifiers > 0 else {
                 // Refused by the validate stage, before the send stage would give an id.

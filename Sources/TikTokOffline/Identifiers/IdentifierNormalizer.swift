@@ -25,7 +25,8 @@ public enum IdentifierNormalizer: Sendable {
 
     /// What became of one value.
     public enum Result: Equatable, Sendable {
-        case keep(String)
+        /// Kept in this form; `warning`, when set, says why it may not match (never the value).
+        case keep(String, warning: String? = nil)
         /// Dropped; `reason` names the problem, never the value.
         case drop(reason: String)
     }
@@ -43,6 +44,8 @@ public enum IdentifierNormalizer: Sendable {
     enum Verdict {
         /// Kept: `body` saw the normalized value.
         case kept
+        /// Kept, with a warning that it may not match (``Result/keep(_:warning:)``).
+        case keptWithWarning(String)
         /// Dropped as blank (quietly, as ``normalize(_:)``'s `blank` reason).
         case blank
         /// Dropped for another reason, named as ``normalize(_:)`` names it.
@@ -55,9 +58,9 @@ public enum IdentifierNormalizer: Sendable {
     func normalize(utf8 value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Verdict {
         guard value.allSatisfy({ $0 < 0x80 }) else {
             switch normalize(String(decoding: value, as: UTF8.self)) {
-            case .keep(var kept):
+            case .keep(var kept, let warning):
                 kept.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-                return .kept
+                return warning.map { .keptWithWarning($0) } ?? .kept
             case .drop(let reason):
                 return reason == "blank" ? .blank : .dropped(reason: reason)
             }
@@ -82,15 +85,13 @@ public enum IdentifierNormalizer: Sendable {
                 body(value)
                 return .kept
             }
-            let prefix = code.map { Self.hasInternationalPrefix(trimmed) ? 0 : $0.utf8.count } ?? 0
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + prefix + value.count) { phone in
-                phone[0] = UInt8(ascii: "+")
-                var count = 1
-                if prefix > 0, let code { for b in code.utf8 { phone[count] = b; count += 1 } }
-                for b in value where b >= 0x30 && b <= 0x39 { phone[count] = b; count += 1 }
-                guard (7...15).contains(count - 1) else { return .dropped(reason: Self.phoneNumber(digits: count - 1)) }
-                body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(phone)[..<count]))
-                return .kept
+            return Self.withE164(trimmed, defaultCountryCode: code) { phone in
+                switch phone {
+                case .number(let number, let warning):
+                    body(number)
+                    return warning.map { .keptWithWarning($0) } ?? .kept
+                case .invalid(let reason): return .dropped(reason: reason)
+                }
             }
         case .externalID:
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count) { id in
@@ -115,11 +116,6 @@ public enum IdentifierNormalizer: Sendable {
 
     private static func lowercased(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
 
-    /// ``hasInternationalPrefix(_:)`` for trimmed ASCII text.
-    private static func hasInternationalPrefix(_ trimmed: UnsafeRawBufferPointer) -> Bool {
-        trimmed.first == UInt8(ascii: "+") || (trimmed.count >= 2 && trimmed[0] == 0x30 && trimmed[1] == 0x30)
-    }
-
     static let notAnEmailAddress = "not an email address"
 
     static func phoneNumber(digits: Int) -> String { "phone number with \(digits) digits (7 to 15 expected)" }
@@ -135,28 +131,96 @@ public enum IdentifierNormalizer: Sendable {
         return .keep(email)
     }
 
-    /// Digits only with `+` in front; 7 to 15 digits or dropped.
+    /// E.164: `+`, the country code and the number; 7 to 15 digits or dropped (see ``withE164``).
     static func phone(_ value: String, defaultCountryCode: String?) -> Result {
         if value.trimmingJSWhitespace().isEmpty { return .drop(reason: "blank") }
         if SHA256Hex.looksHashed(value) { return .keep(value) }
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
-        for b in value.utf8 where b >= 0x30 && b <= 0x39 { digits.append(b) }
-        if let code = defaultCountryCode, !Self.hasInternationalPrefix(value) {
-            digits.insert(contentsOf: code.utf8, at: 0)
+        var text = value.trimmingJSWhitespace()
+        return text.withUTF8 { utf8 in
+            withE164(UnsafeRawBufferPointer(utf8), defaultCountryCode: defaultCountryCode) { phone in
+                switch phone {
+                case .number(let number, let warning): .keep(String(decoding: number, as: UTF8.self), warning: warning)
+                case .invalid(let reason): .drop(reason: reason)
+                }
+            }
         }
-        guard (7...15).contains(digits.count) else {
-            return .drop(reason: phoneNumber(digits: digits.count))
-        }
-        return .keep("+" + String(decoding: digits, as: UTF8.self))
     }
 
-    private static func hasInternationalPrefix(_ value: String) -> Bool {
-        for scalar in value.unicodeScalars where !scalar.isJSWhitespace {
-            if scalar == "+" { return true }
-            return value.unicodeScalars.drop(while: \.isJSWhitespace).starts(with: "00".unicodeScalars)
+    /// A phone number as ``withE164`` reads it.
+    enum Phone {
+        /// `+` and its digits; `warning` when it cannot be known to be international.
+        case number(UnsafeRawBufferPointer, warning: String?)
+        case invalid(reason: String)
+    }
+
+    /// The warning on a phone written without `+` or `00` when no default country code is set.
+    public static let phoneWithoutCountryCode =
+        "a number without a country code (no + or 00, and no --default-country-code) is sent as written and may not match"
+
+    /// A trimmed phone number in E.164 form, written by hand because it is this project's own
+    /// rule (TikTok matches on E.164; no library here knows national dialling plans):
+    /// - a `tel:` scheme goes, and with it anything after `;` (`;ext=…`);
+    /// - everything but digits is ignored, except a leading `+` or `00` (the international
+    ///   prefix: the country code follows) and a `(0)` trunk mark after it (`+44 (0)20…`);
+    /// - a number with neither is national: `defaultCountryCode` goes in front, after its
+    ///   trunk prefix is taken off (a leading `0`, except for Italy's 39, where it belongs to the
+    ///   number; for 1, a leading 1 of an eleven-digit number is the country code itself).
+    ///   Without a default code it is kept as Segment keeps it (`+` and the digits), with
+    ///   ``phoneWithoutCountryCode``;
+    /// - 7 to 15 digits, or invalid.
+    static func withE164<R>(_ trimmed: UnsafeRawBufferPointer, defaultCountryCode code: String?, _ body: (Phone) -> R) -> R {
+        var text = trimmed
+        if text.count >= 4, lowercased(text[0]) == UInt8(ascii: "t"), lowercased(text[1]) == UInt8(ascii: "e"),
+            lowercased(text[2]) == UInt8(ascii: "l"), text[3] == UInt8(ascii: ":")
+        {
+            text = trimmingASCIIWhitespace(UnsafeRawBufferPointer(rebasing: text[4...]))
+            if let parameters = text.firstIndex(of: UInt8(ascii: ";")) { text = UnsafeRawBufferPointer(rebasing: text[..<parameters]) }
         }
-        return false
+        var international = false
+        if text.first == UInt8(ascii: "+") {
+            international = true
+            text = UnsafeRawBufferPointer(rebasing: text[1...])
+        } else if text.count >= 2, text[0] == 0x30, text[1] == 0x30 {
+            international = true
+            text = UnsafeRawBufferPointer(rebasing: text[2...])
+        }
+        let codeLength = international ? 0 : code?.utf8.count ?? 0
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + codeLength + text.count) { phone in
+            phone[0] = UInt8(ascii: "+")
+            var count = 1
+            var i = 0
+            while i < text.count {
+                let b = text[i]
+                if international, b == UInt8(ascii: "("), i + 2 < text.count, text[i + 1] == 0x30, text[i + 2] == UInt8(ascii: ")") {
+                    i += 3
+                    continue
+                }
+                if b >= 0x30 && b <= 0x39 {
+                    phone[count] = b
+                    count += 1
+                }
+                i += 1
+            }
+            var warning: String?
+            if !international {
+                if let code {
+                    var national = UnsafeMutableBufferPointer(rebasing: phone[1..<count])
+                    if code == "1", national.count == 11, national.first == UInt8(ascii: "1") {
+                        national = UnsafeMutableBufferPointer(rebasing: national[1...])
+                    } else if code != "39", national.first == 0x30 {
+                        national = UnsafeMutableBufferPointer(rebasing: national[1...])
+                    }
+                    let digits = Array(national)
+                    count = 1
+                    for b in code.utf8 { phone[count] = b; count += 1 }
+                    for b in digits { phone[count] = b; count += 1 }
+                } else if count > 1 {
+                    warning = phoneWithoutCountryCode
+                }
+            }
+            guard (7...15).contains(count - 1) else { return body(.invalid(reason: phoneNumber(digits: count - 1))) }
+            return body(.number(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(phone)[..<count]), warning: warning))
+        }
     }
 
     /// Lower-cased; blank ids are dropped.

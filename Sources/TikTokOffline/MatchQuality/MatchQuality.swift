@@ -10,6 +10,9 @@ public struct MatchQuality: Sendable {
         public var records = 0
         public var email = 0
         public var phone = 0
+        /// Of the records sent with a phone, those with one written without a country code (no
+        /// `+` or `00`, no default country code): sent as written, it may never match.
+        public var phoneWithoutCountryCode = 0
         public var externalID = 0
         public var ttclid = 0
         /// Both the IP address and the user agent.
@@ -21,13 +24,15 @@ public struct MatchQuality: Sendable {
 
         /// The identifier counts by name, as the JSON report and the metrics spell them.
         public var identifiers: KeyValuePairs<String, Int> {
-            ["email": email, "phone": phone, "external_id": externalID, "ttclid": ttclid, "ip_and_user_agent": ipAndUserAgent]
+            ["email": email, "phone": phone, "phone_without_country_code": phoneWithoutCountryCode, "external_id": externalID,
+             "ttclid": ttclid, "ip_and_user_agent": ipAndUserAgent]
         }
 
         mutating func add(_ other: Figures) {
             records += other.records
             email += other.email
             phone += other.phone
+            phoneWithoutCountryCode += other.phoneWithoutCountryCode
             externalID += other.externalID
             ttclid += other.ttclid
             ipAndUserAgent += other.ipAndUserAgent
@@ -108,6 +113,8 @@ public struct MatchQuality: Sendable {
         let noIdentifier: Bool
         /// The normalize stage's warnings about values it dropped.
         let dropped: [String]
+        /// A phone was kept without a country code.
+        let phoneWithoutCountryCode: Bool
 
         init(_ record: UnsafePointer<Record>) {
             mapping = record.pointee.mapping
@@ -120,6 +127,7 @@ public struct MatchQuality: Sendable {
             output = isSent && noted == nil ? record.pointee.output : nil
             let warnings = record.pointee.warnings
             dropped = warnings.isEmpty ? [] : warnings.filter { $0.contains(": dropped a value") }
+            phoneWithoutCountryCode = !warnings.isEmpty && warnings.contains { $0.hasSuffix(IdentifierNormalizer.phoneWithoutCountryCode) }
         }
     }
 
@@ -131,7 +139,10 @@ public struct MatchQuality: Sendable {
         // identifier fields).
         if summary.isSent, let keys = summary.noted ?? keys(in: summary.output) {
             if keys.contains(.email) { figures[i].email += 1 }
-            if keys.contains(.phone) { figures[i].phone += 1 }
+            if keys.contains(.phone) {
+                figures[i].phone += 1
+                if summary.phoneWithoutCountryCode { figures[i].phoneWithoutCountryCode += 1 }
+            }
             if keys.contains(.externalID) { figures[i].externalID += 1 }
             if keys.contains(.ttclid) { figures[i].ttclid += 1 }
             if keys.isSuperset(of: [.ip, .userAgent]) { figures[i].ipAndUserAgent += 1 }
@@ -157,6 +168,9 @@ public struct MatchQuality: Sendable {
             lines.append(pad(String(name.prefix(27)), 28) + pad(String(f.records), 9) + pad(share(f.email, of: f.records), 7)
                 + pad(share(f.phone, of: f.records), 7) + pad(share(f.externalID, of: f.records), 8) + pad(share(f.ttclid, of: f.records), 8)
                 + pad(share(f.ipAndUserAgent, of: f.records), 7) + share(f.noIdentifier, of: f.records))
+            if f.phoneWithoutCountryCode > 0 {
+                lines.append("    \(f.phoneWithoutCountryCode) × phone sent without a country code (may not match: set --default-country-code)")
+            }
             for (reason, count) in f.dropped.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(topReasons) {
                 lines.append("    \(count) × \(reason)")
             }

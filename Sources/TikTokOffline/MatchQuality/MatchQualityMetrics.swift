@@ -7,6 +7,7 @@ import Synchronization
 /// - `match_records_total{mapping}`: records made.
 /// - `match_identifier_records_total{mapping,identifier}`: records sent carrying the identifier
 ///   (`email`, `phone`, `external_id`, `ttclid`, `ip_and_user_agent`).
+///   (`phone_without_country_code` counts, of those with a phone, the ones sent without a country code.)
 /// - `match_no_identifier_total{mapping}`: records refused for carrying none.
 /// - `match_dropped_values_total{mapping,reason}`: identifier values dropped while normalizing.
 ///

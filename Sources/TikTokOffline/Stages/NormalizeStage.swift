@@ -14,6 +14,9 @@ public struct NormalizeStage: Stage {
     /// The warning for a value of `field` dropped for `reason` (never the value itself).
     static func droppedValue(_ field: String, _ reason: String) -> String { "\(field): dropped a value (\(reason))" }
 
+    /// The warning for a value of `field` kept although it may not match (never the value itself).
+    static func warnedValue(_ field: String, _ warning: String) -> String { "\(field): \(warning)" }
+
     /// Works on fields only.
     public var eventNeeds: EventNeeds { .nothing }
 
@@ -30,7 +33,8 @@ public struct NormalizeStage: Stage {
                     var normalized: String?
                     if case .string(let text) = value {
                         switch field.normalizer.normalize(text) {
-                        case .keep(let result):
+                        case .keep(let result, let warning):
+                            if let warning { record.warnings.append(Self.warnedValue(field.key, warning)) }
                             if kept == nil, result == text { continue }
                             normalized = result
                         case .drop(let reason):

@@ -66,7 +66,13 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "TikTok test_event_code for events whose mapping sets none: they show in the event set's Test Events tab only.")
     var testEventCode: String?
 
-    @Option(help: "Digits put before phone numbers written without + or 00, e.g. 1 (default: none; such numbers are dropped).")
+    @Option(help: ArgumentHelp(
+        "Country code for phone numbers written without + or 00, e.g. 1 or 44 (default: none).",
+        discussion: """
+            Such a number loses its trunk prefix (a leading 0, or for 1 the leading 1 of 11 digits; Italy's 39 keeps its 0) \
+            and gets this code in front. Without it, such numbers are sent as written (+ and the digits, as Segment does) \
+            with a warning, and counted apart in --report: they may not match.
+            """))
     var defaultCountryCode: String?
 
     @Option(help: "Events older than this many days (by their timestamp) are stale (default 28, TikTok's attribution window).")

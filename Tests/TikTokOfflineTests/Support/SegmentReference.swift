@@ -47,7 +47,7 @@ struct DifferenceExplainer {
             for case .string(let value) in raw {
                 let reference = SegmentReference.format(value, category: category)
                 switch normalizer.normalize(value) {
-                case .keep(let normalized):
+                case .keep(let normalized, _):
                     let hashed = SHA256Hex.looksHashed(normalized) ? normalized : SHA256Hex.hash(normalized)
                     if hashed != reference { reasons.insert(category == "email" ? 1 : 3) }
                     ours.append(.string(hashed))
