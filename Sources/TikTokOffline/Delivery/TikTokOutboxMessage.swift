@@ -56,16 +56,29 @@ extension OutboxMessage {
 
 /// The outbox key of a TikTok event, `<event>/<event_id>`: the pair TikTok deduplicates on.
 ///
-/// TikTok event names hold no `/`, so the first one separates the two parts.
+/// The event name is written with `%` as `%25` and `/` as `%2F`, so the first `/` always ends
+/// it: ("A", "B/C") and ("A/B", "C") have different keys (`A/B/C` and `A%2FB/C`). For a name
+/// with neither character — every TikTok standard event, every shipped preset — the key is the
+/// same as before this escaping existed, so outboxes written earlier read as they did; an older
+/// key whose name held a `/` still parses (at its first `/`) and its payload is sent as stored.
 public enum TikTokEventKey {
     static let separator: Character = "/"
 
-    public static func make(event: String, eventID: String) -> String { event + String(separator) + eventID }
+    public static func make(event: String, eventID: String) -> String {
+        let plain = event.utf8.allSatisfy { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "%") }
+        let name = plain ? event : event.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+        return name + String(separator) + eventID
+    }
 
     /// The (event, event_id) pair of a key written by ``make(event:eventID:)``.
     public static func parse(_ key: String) -> (event: String, eventID: String) {
         let parts = key.split(separator: separator, maxSplits: 1, omittingEmptySubsequences: false)
-        return (String(parts.first ?? ""), parts.count > 1 ? String(parts[1]) : "")
+        var event = String(parts.first ?? "")
+        if event.contains("%") {
+            event = event.replacingOccurrences(of: "%2F", with: "/").replacingOccurrences(of: "%2f", with: "/")
+                .replacingOccurrences(of: "%25", with: "%")
+        }
+        return (event, parts.count > 1 ? String(parts[1]) : "")
     }
 }
 
