@@ -38,6 +38,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(name: "MappingKit", dependencies: ["CYAML"]),
         .target(
             name: "ConversionEngine",
@@ -60,6 +65,7 @@ let package = Package(
         .target(
             name: "OutboxSQLite",
             dependencies: [
+                "CZlib",
                 "Delivery",
                 "MappingKit",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -29,14 +29,16 @@ public struct OutboxRecovery: Sendable, Hashable {
 }
 
 extension Outbox {
-    /// Checks the open outbox file: SQLite's `quick_check` of every page, and the counts.
+    /// Checks the open outbox file: SQLite's `quick_check` of every page, every pending
+    /// payload against its checksum, and the counts.
     public func check() async throws -> OutboxCheck {
         let path = location
         return try await read { db in Self.inspect(db, path: path) }
     }
 
     /// Checks the outbox file at `path` without changing it: SQLite's `quick_check` of every
-    /// page (which reads the whole file), and the counts where they can be read.
+    /// page (which reads the whole file), every pending payload against its checksum, and the
+    /// counts where they can be read.
     ///
     /// - Throws: ``OutboxError`` when the file cannot be read at all (a file SQLite does not
     ///   recognise is reported as damaged, not thrown).
@@ -50,11 +52,17 @@ extension Outbox {
 
     /// The quick_check and the counts, each read on its own so that damage in one leaves the others.
     private static func inspect(_ db: Database, path: String) -> OutboxCheck {
-        let problems: [String]
+        var problems: [String]
         do {
             problems = try quickCheck(db)
         } catch {
             problems = [OutboxError(error, path: path).message]
+        }
+        if let damaged = try? damagedPayloads(db), damaged.events > 0 {
+            problems.append("""
+                \(damaged.events) pending event\(damaged.events == 1 ? "" : "s") in \(damaged.batches) stored batch\(damaged.batches == 1 ? "" : "es") \
+                no longer match\(damaged.events == 1 ? "es" : "") its checksum: delivery dead-letters them unsent, and recover leaves them out
+                """)
         }
         let batches = try? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_batches")
         let stored = try? Int.fetchOne(db, sql: "SELECT COALESCE(SUM(count), 0) FROM outbox_batches")
@@ -65,6 +73,29 @@ extension Outbox {
         return OutboxCheck(problems: problems, pending: pending, deadLetters: dead, batches: batches)
     }
 
+    /// How many pending payloads no longer match their checksums, and in how many batches.
+    private static func damagedPayloads(_ db: Database) throws -> (events: Int, batches: Int) {
+        var result = (events: 0, batches: 0)
+        let select = try RawStatement(db, sql: "SELECT id, count, entries, payloads, sums FROM outbox_batches ORDER BY id")
+        try select.rows { row in
+            let batch = row.int64(0)
+            let sums = row.blobBytes(4)
+            guard !sums.isEmpty else { return true }
+            let payloads = row.blobBytes(3)
+            guard let entries = try? Self.entries(of: batch, row.blobBytes(2), count: Int(row.int64(1)), payloads: payloads) else { return true }
+            let settled = try settledPositions(of: batch, db)
+            let damaged = (0..<entries.count).count { position in
+                !settled.contains(position) && !StoredBatch.isIntact(entries.payloadBytes(position, in: payloads), position: position, sums: sums)
+            }
+            if damaged > 0 {
+                result.events += damaged
+                result.batches += 1
+            }
+            return true
+        }
+        return result
+    }
+
     /// Copies every readable pending message and dead letter of the (damaged) outbox file at
     /// `damagedPath` into `target`, in their order, each pending message under its destination
     /// and key (so it is sent with the same `event_id`). The damaged file is never changed: it
@@ -72,7 +103,7 @@ extension Outbox {
     ///
     /// A message counts as readable when its bytes can be reached (the pages of its stored
     /// batch are followed from the start up to the first damaged one), its key is text and its
-    /// payload is JSON; the others are counted as lost. Where the record of which
+    /// payload is JSON that matches its checksum; the others are counted as lost. Where the record of which
     /// messages of a batch were already delivered cannot be read, all of them are saved (sent
     /// again, they carry the same `event_id`, which TikTok deduplicates). Failed-attempt counts
     /// start again from zero.
@@ -180,6 +211,8 @@ extension Outbox {
         // damaged page are saved even when the ones after it cannot be reached.
         let entriesBytes = readablePrefix(db, column: "entries", row: id)
         let payloadsBytes = readablePrefix(db, column: "payloads", row: id)
+        // Batches stored before checksums have none (NULL): their payloads are taken unchecked.
+        let sums = ((try? Data.fetchOne(db, sql: "SELECT sums FROM outbox_batches WHERE id = ?", arguments: [id])) ?? nil).map { [UInt8]($0) }
         guard entriesBytes.complete else {
             lose("the index of its events is damaged")
             return nil
@@ -198,7 +231,10 @@ extension Outbox {
                         continue
                     }
                     let payload = entries.payload(position, in: payloads)
-                    guard (try? payload.withUnsafeBytes({ try JSON.parse(bytes: $0) })) != nil else {
+                    let intact = (sums ?? []).withUnsafeBytes { sums in
+                        payload.withUnsafeBytes { StoredBatch.isIntact($0, position: position, sums: sums) }
+                    }
+                    guard intact, (try? payload.withUnsafeBytes({ try JSON.parse(bytes: $0) })) != nil else {
                         unreadable += 1
                         continue
                     }

@@ -295,6 +295,8 @@ public final class Outbox: OutboxStore {
                 """)
             try db.execute(sql: "DROP TABLE outbox_keys")
             if try db.tableExists("outbox") {
+                // Moved rows are stored as today's code stores them, with their sums (see v5).
+                try Self.addSums(db)
                 try Self.moveVersion1Rows(db)
                 try db.execute(sql: "DROP TABLE outbox")
             }
@@ -302,7 +304,17 @@ public final class Outbox: OutboxStore {
         migrator.registerMigration("v4: pending keys indexed in memory") { db in
             try db.execute(sql: "DROP TABLE outbox_pending_keys")
         }
+        migrator.registerMigration("v5: payload checksums") { db in
+            try Self.addSums(db)
+        }
         return migrator
+    }
+
+    /// Adds the payload checksums' column, unless a version-1 move added it already. NULL for
+    /// the batches stored before: they are read as before, unchecked.
+    private static func addSums(_ db: Database) throws {
+        guard try !db.columns(in: "outbox_batches").contains(where: { $0.name == "sums" }) else { return }
+        try db.execute(sql: "ALTER TABLE outbox_batches ADD COLUMN sums BLOB")
     }
 
     /// Moves the one-row-per-message table of version 1 into stored batches, in order, with
@@ -427,16 +439,17 @@ public final class Outbox: OutboxStore {
         }
         var ids = [Int64?](repeating: nil, count: messages.count)
         let insertBatch = try RawStatement(db, sql: """
-            INSERT INTO outbox_batches (destination, count, payload_bytes, enqueued_at, entries, payloads) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO outbox_batches (destination, count, payload_bytes, enqueued_at, entries, payloads, sums) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         insertBatch.bind(1, destination)
         insertBatch.bind(4, enqueuedAt)
         // Without duplicates (the usual case) the messages are stored as given, not copied.
         let fresh = freshIndices.count == messages.count ? messages : freshIndices.map { messages[$0] }
         for run in StoredBatch.runs(fresh) {
-            let (entries, payloads) = StoredBatch.encode(run)
+            let (entries, payloads, sums) = StoredBatch.encode(run)
             insertBatch.bind(2, Int64(run.count))
             insertBatch.bind(3, Int64(payloads.count))
+            insertBatch.bind(7, blob: sums)
             try insertBatch.run(blob: 5, entries, blob: 6, payloads)
             let batch = db.lastInsertedRowID
             for (position, index) in run.indices.enumerated() {
@@ -492,13 +505,15 @@ public final class Outbox: OutboxStore {
     /// still arriving.
     public func claim(destination: String, limits: OutboxBatchLimits, minimumCount: Int) async throws -> [OutboxEntry] {
         // Inside the writer's queue, so that no confirm or enqueue commits while the claim looks.
-        try await write(.nothingWritten) { db in
-            try self.leases.withLock { leases in
+        // A message whose bytes no longer match their sum is never returned: it is dead-lettered.
+        let (claimed, damaged) = try await write(.nothingWritten) { db -> ([OutboxEntry], [Refusal]) in
+            var damaged: [Refusal] = []
+            return try self.leases.withLock { leases in
                 let start = leases.scannedThrough[destination] ?? 0
                 if minimumCount > 1 {
                     // A cheap answer while a sender waits for a fuller batch: no blob is read.
                     let waiting = try Self.waiting(after: start, destination: destination, upTo: minimumCount, db)
-                    if waiting.count < minimumCount, waiting.bytes <= limits.maxBytes { return [] }
+                    if waiting.count < minimumCount, waiting.bytes <= limits.maxBytes { return ([], []) }
                 }
                 var entries: [OutboxEntry] = []
                 var bytes = 0
@@ -506,6 +521,11 @@ public final class Outbox: OutboxStore {
                 var lastExamined = start
                 try Self.forEachPending(destination: destination, after: start, db) { message in
                     if leases.destinationOf[message.id] != nil {
+                        lastExamined = message.id
+                        return true
+                    }
+                    guard message.isIntact else {
+                        damaged.append(Refusal(id: message.id, reason: StoredBatch.damagedReason))
                         lastExamined = message.id
                         return true
                     }
@@ -519,12 +539,16 @@ public final class Outbox: OutboxStore {
                     lastExamined = message.id
                     return entries.count < limits.maxCount
                 }
-                guard !entries.isEmpty, full || entries.count >= minimumCount else { return [] }
+                guard !entries.isEmpty, full || entries.count >= minimumCount else { return ([], damaged) }
                 for entry in entries { leases.destinationOf[entry.id] = destination }
                 leases.scannedThrough[destination] = lastExamined
-                return entries
+                return (entries, damaged)
             }
         }
+        if !damaged.isEmpty {
+            try await deadLetter(damaged.map { ($0.id, $0.reason) })
+        }
+        return claimed
     }
 
     /// How many messages of `destination` come after `id` (roughly, and at most `limit`, leased
@@ -555,8 +579,12 @@ public final class Outbox: OutboxStore {
         let attempts: Int
         let entries: StoredBatch.Entries
         let payloads: UnsafeRawBufferPointer
+        /// The batch's `sums` blob (empty for a batch stored before sums existed).
+        let sums: UnsafeRawBufferPointer
 
         var payloadCount: Int { entries.entries[position].payloadCount }
+        /// Whether the payload still matches its checksum.
+        var isIntact: Bool { StoredBatch.isIntact(entries.payloadBytes(position, in: payloads), position: position, sums: sums) }
         var key: String { entries.key(position) }
         var entry: OutboxEntry {
             OutboxEntry(id: id, key: key, payload: entries.payload(position, in: payloads), attempts: attempts)
@@ -569,8 +597,8 @@ public final class Outbox: OutboxStore {
         destination: String?, after start: Int64, _ db: Database, _ body: (PendingMessage) throws -> Bool
     ) throws {
         let select = try RawStatement(db, sql: destination == nil
-            ? "SELECT id, count, entries, payloads, destination FROM outbox_batches WHERE id >= ? ORDER BY id"
-            : "SELECT id, count, entries, payloads, destination FROM outbox_batches WHERE id >= ? AND +destination = ? ORDER BY id")
+            ? "SELECT id, count, entries, payloads, destination, sums FROM outbox_batches WHERE id >= ? ORDER BY id"
+            : "SELECT id, count, entries, payloads, destination, sums FROM outbox_batches WHERE id >= ? AND +destination = ? ORDER BY id")
         select.bind(1, StoredBatch.batch(of: start))
         if let destination { select.bind(2, destination) }
         try select.rows { row in
@@ -585,7 +613,7 @@ public final class Outbox: OutboxStore {
                 guard id > start else { continue }
                 let message = PendingMessage(
                     id: id, destination: batchDestination, position: position, attempts: attempts[position] ?? 0,
-                    entries: entries, payloads: payloads)
+                    entries: entries, payloads: payloads, sums: row.blobBytes(5))
                 guard try body(message) else { return false }
             }
             return true

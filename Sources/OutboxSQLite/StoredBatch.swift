@@ -1,3 +1,4 @@
+import CZlib
 import Delivery
 
 /// How the outbox keeps the messages of one `enqueue`: one row per batch instead of one per
@@ -6,7 +7,10 @@ import Delivery
 ///
 /// A stored batch holds two blobs: `entries`, one fixed header per message (key length,
 /// payload length) followed by the keys, and `payloads`, the payloads back to back. Confirming
-/// reads only `entries`; claiming reads both.
+/// reads only `entries`; claiming reads both. A third, `sums`, holds each payload's CRC-32
+/// (zlib's, four bytes little-endian a message): SQLite checks its pages' structure, not the
+/// bytes in them, so a flipped byte inside a payload is found only by its sum. Batches stored
+/// before sums existed have none (NULL) and are read as before.
 ///
 /// A message's id is its batch's row id shifted left by ``positionBits``, plus its position in
 /// the batch: ids grow in enqueue order and are never reused (the row ids come from
@@ -23,22 +27,43 @@ enum StoredBatch {
     static func batch(of id: Int64) -> Int64 { id >> Int64(positionBits) }
     static func position(of id: Int64) -> Int { Int(id & Int64(maxCount - 1)) }
 
-    /// The two blobs for `messages` (all of them; the caller has already cut them to size).
-    static func encode(_ messages: some Collection<OutboxMessage>) -> (entries: [UInt8], payloads: [UInt8]) {
+    /// The three blobs for `messages` (all of them; the caller has already cut them to size).
+    static func encode(_ messages: some Collection<OutboxMessage>) -> (entries: [UInt8], payloads: [UInt8], sums: [UInt8]) {
         var entries: [UInt8] = []
         var payloads: [UInt8] = []
+        var sums: [UInt8] = []
+        sums.reserveCapacity(messages.count * 4)
         entries.reserveCapacity(messages.count * 8 + messages.reduce(0) { $0 + $1.key.utf8.count })
         payloads.reserveCapacity(messages.reduce(0) { $0 + $1.payload.count })
         for message in messages {
             append(UInt32(message.key.utf8.count), to: &entries)
             append(UInt32(message.payload.count), to: &entries)
+            append(message.payload.withUnsafeBytes(checksum), to: &sums)
         }
         for message in messages {
             entries.append(contentsOf: message.key.utf8)
             payloads.append(contentsOf: message.payload)
         }
-        return (entries, payloads)
+        return (entries, payloads, sums)
     }
+
+    /// The CRC-32 of a payload.
+    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        return UInt32(crc32(0, base.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
+    }
+
+    /// Whether the payload at `position` matches its sum in `sums` (a batch's `sums` blob);
+    /// true when the batch has no sums (stored before they existed).
+    static func isIntact(_ payload: UnsafeRawBufferPointer, position: Int, sums: UnsafeRawBufferPointer) -> Bool {
+        guard !sums.isEmpty else { return true }
+        guard sums.count >= (position + 1) * 4 else { return false }
+        let stored = UInt32(littleEndian: sums.loadUnaligned(fromByteOffset: position * 4, as: UInt32.self))
+        return stored == checksum(payload)
+    }
+
+    /// The reason a damaged message is dead-lettered with, instead of being sent.
+    static let damagedReason = "damaged in the outbox: its stored bytes no longer match their checksum (not sent)"
 
     private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
@@ -92,9 +117,14 @@ enum StoredBatch {
         /// The payload of `position`, copied out of `payloads`: the batch's other blob, already
         /// checked to hold ``payloadBytes`` bytes.
         func payload(_ position: Int, in payloads: UnsafeRawBufferPointer) -> [UInt8] {
+            Array(payloadBytes(position, in: payloads))
+        }
+
+        /// The payload of `position` in place.
+        func payloadBytes(_ position: Int, in payloads: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
             let entry = entries[position]
             precondition(entry.payloadStart + entry.payloadCount <= payloads.count, "payloads not checked against the entries")
-            return Array(UnsafeRawBufferPointer(rebasing: payloads[entry.payloadStart..<entry.payloadStart + entry.payloadCount]))
+            return UnsafeRawBufferPointer(rebasing: payloads[entry.payloadStart..<entry.payloadStart + entry.payloadCount])
         }
     }
 
