@@ -38,7 +38,9 @@ final class FieldCoercion: Sendable {
     func acceptsUnchanged(_ value: JSON) -> Bool {
         guard !multiple, choices == nil else { return false }
         switch (type, value) {
-        case (.string, .string), (.number, .int), (.number, .double), (.integer, .int), (.boolean, .bool): return true
+        case (.string, .string), (.number, .int), (.integer, .int), (.boolean, .bool): return true
+        // 1e400 parses to infinity, which JSON cannot carry: coercion refuses it.
+        case (.number, .double(let d)): return d.isFinite
         default: return false
         }
     }

@@ -152,12 +152,18 @@ extension ActionSchema {
         let number: JSON
         switch value {
         case .int: number = value
-        case .double: number = value
+        case .double(let d):
+            // 1e400 in the event: JSON has no Infinity, and it would be sent as null.
+            guard d.isFinite else { throw outOfRange(path) }
+            number = value
         case .bool(let b): number = .int(b ? 1 : 0)
         case .null: number = .int(0)
         case .string(let s):
             let d = JavaScript.number(parsing: s)
             guard !s.isEmpty, !d.isNaN else { throw mismatch(path, integer ? "an integer" : "a number", value) }
+            // "Infinity", "1e400", 400 digits; and "1e-400", which is not 0 but would be sent as 0.
+            guard d.isFinite else { throw outOfRange(path) }
+            if d == 0, Self.hasNonZeroDigit(beforeExponentIn: s) { throw outOfRange(path) }
             number = JavaScript.json(d)
         default: throw mismatch(path, integer ? "an integer" : "a number", value)
         }
@@ -165,6 +171,21 @@ extension ActionSchema {
             throw mismatch(path, "an integer", value)
         }
         return number
+    }
+
+    /// The refusal of a number a double cannot hold (beyond ±1.8e308, or so small it would be 0).
+    private static func outOfRange(_ path: () -> String) -> SchemaViolation {
+        SchemaViolation("schema: \(path()) is a number out of range (beyond ±1.8e308, or so small it would be sent as 0)")
+    }
+
+    /// Whether the mantissa of a numeric text has a digit other than 0 (hex and binary forms
+    /// count as written: they never underflow).
+    private static func hasNonZeroDigit(beforeExponentIn text: String) -> Bool {
+        for b in text.utf8 {
+            if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { return false }
+            if b >= UInt8(ascii: "1") && b <= UInt8(ascii: "9") { return true }
+        }
+        return false
     }
 
     private static func coerceBoolean(_ value: JSON, path: () -> String) throws(SchemaViolation) -> JSON {

@@ -124,8 +124,11 @@ struct PlanValues: ElementFields {
             json.key(encoded: member.encodedKey)
             json.value(string: value, of: document)
         case .value(let value) where member.type == .number && document.isNumber(value):
+            let number = document.json(value)
+            // 1e400 is a number to the parser, and would be written as null: the schema refuses it.
+            if case .double(let d) = number, !d.isFinite { return writeCoerced(number, member, of: shape, to: &json) }
             json.key(encoded: member.encodedKey)
-            json.value(document.json(value))
+            json.value(number)
         case .value(let value):
             writeCoerced(document.json(value), member, of: shape, to: &json)
         case .tree(let value):
