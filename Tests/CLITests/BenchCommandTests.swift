@@ -5,8 +5,8 @@ import Testing
     static let outboxStep = "outbox (store, claim, confirm)"
 
     @Test(arguments: [(flags: [String](), outbox: true), (flags: ["--no-outbox"], outbox: false)])
-    func printsEachStepEndToEndAndPeakMemory(flags: [String], outbox: Bool) throws {
-        let result = try Tool.run(["bench", "--events", "300"] + flags)
+    func printsEachStepEndToEndAndPeakMemory(flags: [String], outbox: Bool) async throws {
+        let result = try await Tool.run(["bench", "--events", "300"] + flags)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("events: 300") == true)
@@ -19,8 +19,8 @@ import Testing
         #expect(lines.last?.hasPrefix("peak memory (max RSS):") == true)
     }
 
-    @Test func refusesANonPositiveEventCount() throws {
-        let result = try Tool.run(["bench", "--events", "0"])
+    @Test func refusesANonPositiveEventCount() async throws {
+        let result = try await Tool.run(["bench", "--events", "0"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--events and --batch-size must be positive"))
     }

@@ -4,7 +4,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct LintCommandTests {
     /// The acceptance case: a misspelt directive, an invalid trigger and a malformed path are
     /// all reported, each at its own line and column.
-    @Test func reportsEveryProblemWithItsLocation() throws {
+    @Test func reportsEveryProblemWithItsLocation() async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("broken.yaml", """
             name: Broken
@@ -16,7 +16,7 @@ import Testing
                 "@pth": $.traits.email
               phone: !path $.properties..phone
             """)
-        let result = try Tool.run(["lint", file])
+        let result = try await Tool.run(["lint", file])
         #expect(result.status != 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "\(result.stdout)")
@@ -27,7 +27,7 @@ import Testing
 
     /// A path with a '[' that is never closed works (the bracket is part of the key, as in
     /// Segment) but is almost never meant: a warning that says so, not an error.
-    @Test func anUnclosedBracketInAPathIsAWarning() throws {
+    @Test func anUnclosedBracketInAPathIsAWarning() async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("bracket.yaml", """
             name: Bracket
@@ -37,14 +37,14 @@ import Testing
               event: PageView
               email_addresses: !path $.properties[email
             """)
-        let result = try Tool.run(["lint", file])
+        let result = try await Tool.run(["lint", file])
         #expect(result.status == 0, "a warning does not fail lint: \(result.stdout)")
         let line = try #require(result.stdout.split(separator: "\n").first.map(String.init))
         #expect(line.hasPrefix("\(file):6:38: warning:"), "\(line)")
         #expect(line.contains("never closed") && line.contains("part of the key") && line.contains("Segment"), "\(line)")
     }
 
-    @Test func aCleanFolderPasses() throws {
+    @Test func aCleanFolderPasses() async throws {
         let folder = try TemporaryFolder()
         try folder.write("a.yaml", """
             name: A
@@ -53,7 +53,7 @@ import Testing
             mapping:
               event: PageView
             """)
-        let result = try Tool.run(["lint", folder.url.path])
+        let result = try await Tool.run(["lint", folder.url.path])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("1 file checked: 0 errors"))
@@ -65,16 +65,16 @@ import Testing
         ("name: A\ntrigger: type = \"page\"\naction: x\nmapping:\n  a: !pth $.x\n", "5:6", "did you mean !path"),
         ("name: A\ntrigger: type = \"page\"\naction: x\nmapping:\n  a: [unclosed\n", "", "error"),
     ])
-    func reportsFileStructureProblems(text: String, location: String, message: String) throws {
+    func reportsFileStructureProblems(text: String, location: String, message: String) async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("m.yaml", text)
-        let result = try Tool.run(["lint", file])
+        let result = try await Tool.run(["lint", file])
         #expect(result.status != 0)
         #expect(result.stdout.contains("\(file):\(location)"), "\(result.stdout)")
         #expect(result.stdout.contains(message), "\(result.stdout)")
     }
 
-    @Test func warnsAboutMixedConnectives() throws {
+    @Test func warnsAboutMixedConnectives() async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("m.yaml", """
             name: A
@@ -82,7 +82,7 @@ import Testing
             action: reportOfflineEvent
             mapping: {event: X}
             """)
-        let result = try Tool.run(["lint", file])
+        let result = try await Tool.run(["lint", file])
         #expect(result.status == 0)
         #expect(result.stdout.contains("\(file):2:"))
         #expect(result.stdout.contains("warning:"))

@@ -16,10 +16,10 @@ import Testing
         .map(Case.init)
 
     @Test(arguments: cases)
-    func transformVector(_ c: Case) throws {
+    func transformVector(_ c: Case) async throws {
         let folder = try TemporaryFolder()
         let mapping = try folder.write("mapping.json", c.vector["mapping"]!.serialized())
-        let result = try Tool.run(["map", "--mapping", mapping], stdin: c.vector["input"]?.serialized() ?? "{}")
+        let result = try await Tool.run(["map", "--mapping", mapping], stdin: c.vector["input"]?.serialized() ?? "{}")
         if c.vector["error"] == true {
             #expect(result.status != 0)
             #expect(result.stderr.split(separator: "\n").count == 1, "one clear line: \(result.stderr)")
@@ -34,7 +34,7 @@ import Testing
         }
     }
 
-    @Test func readsYAMLWithTagsAndAnEventFile() throws {
+    @Test func readsYAMLWithTagsAndAnEventFile() async throws {
         let folder = try TemporaryFolder()
         let mapping = try folder.write("m.yaml", """
             email: !path $.traits.email
@@ -44,15 +44,15 @@ import Testing
               else: !path $.properties.revenue
             """)
         let event = try folder.write("e.json", #"{"traits":{"email":"a@b.c"},"properties":{"revenue":43.98}}"#)
-        let result = try Tool.run(["map", "--mapping", mapping, "--event", event])
+        let result = try await Tool.run(["map", "--mapping", mapping, "--event", event])
         #expect(result.status == 0)
         #expect(result.stdout == #"{"email":"a@b.c","total":43.98}"# + "\n")
     }
 
-    @Test func locatesAMisspeltDirective() throws {
+    @Test func locatesAMisspeltDirective() async throws {
         let folder = try TemporaryFolder()
         let mapping = try folder.write("m.yaml", "a: 1\nb:\n  \"@pth\": $.x\n")
-        let result = try Tool.run(["map", "--mapping", mapping], stdin: "{}")
+        let result = try await Tool.run(["map", "--mapping", mapping], stdin: "{}")
         #expect(result.status != 0)
         #expect(result.stderr.hasPrefix("\(mapping):3:"), "\(result.stderr)")
         #expect(result.stderr.contains("@pth"))
@@ -63,17 +63,17 @@ import Testing
         ("{\"a\": ", "not valid JSON"),
         ("[1]", "data must be an object"),
     ])
-    func rejectsABadEvent(event: String, message: String) throws {
+    func rejectsABadEvent(event: String, message: String) async throws {
         let folder = try TemporaryFolder()
         let mapping = try folder.write("m.json", #"{"a":{"@path":"$.a"}}"#)
-        let result = try Tool.run(["map", "--mapping", mapping], stdin: event)
+        let result = try await Tool.run(["map", "--mapping", mapping], stdin: event)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func aMissingMappingFileIsOneClearLine() throws {
-        let result = try Tool.run(["map", "--mapping", "/nonexistent/m.yaml"], stdin: "{}")
+    @Test func aMissingMappingFileIsOneClearLine() async throws {
+        let result = try await Tool.run(["map", "--mapping", "/nonexistent/m.yaml"], stdin: "{}")
         #expect(result.status != 0)
         #expect(result.stderr.contains("/nonexistent/m.yaml"))
         #expect(result.stderr.split(separator: "\n").count == 1)

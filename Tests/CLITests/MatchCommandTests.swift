@@ -10,16 +10,16 @@ import Testing
         (#"event = "A""#, "", "false"),
         (#"event = "A""#, "[1,2]", "false"),
     ])
-    func printsTrueOrFalse(trigger: String, event: String, expected: String) throws {
-        let result = try Tool.run(["match", "--trigger", trigger], stdin: event)
+    func printsTrueOrFalse(trigger: String, event: String, expected: String) async throws {
+        let result = try await Tool.run(["match", "--trigger", trigger], stdin: event)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == expected + "\n")
     }
 
-    @Test func readsTheEventFromAFile() throws {
+    @Test func readsTheEventFromAFile() async throws {
         let folder = try TemporaryFolder()
         let event = try folder.write("e.json", #"{"type":"page"}"#)
-        let result = try Tool.run(["match", "--trigger", #"type = "page""#, "--event", event])
+        let result = try await Tool.run(["match", "--trigger", #"type = "page""#, "--event", event])
         #expect(result.stdout == "true\n")
     }
 
@@ -28,8 +28,8 @@ import Testing
         (#"event = "A" and"#, 16),
         (#"event = "A"#, 9),
     ])
-    func anInvalidTriggerNamesItsColumn(trigger: String, column: Int) throws {
-        let result = try Tool.run(["match", "--trigger", trigger], stdin: "{}")
+    func anInvalidTriggerNamesItsColumn(trigger: String, column: Int) async throws {
+        let result = try await Tool.run(["match", "--trigger", trigger], stdin: "{}")
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("column \(column)"), "\(result.stderr)")

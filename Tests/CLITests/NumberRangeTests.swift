@@ -19,11 +19,11 @@ import Testing
     }
 
     @Test(arguments: cases)
-    func outOfRangeNumbersAreRefusedOnBothPaths(_ number: String, _ refused: Bool) throws {
+    func outOfRangeNumbersAreRefusedOnBothPaths(_ number: String, _ refused: Bool) async throws {
         let folder = try TemporaryFolder()
         let input = try folder.write("events.ndjson", [Self.event(revenue: number, price: "1"), Self.event(revenue: "5", price: number)].joined(separator: "\n") + "\n")
         for trace in [false, true] {
-            let result = try Tool.run(["dry-run", "--input", input, "--event-set-id", "s", "--stale-events", "off"] + (trace ? ["--trace"] : []))
+            let result = try await Tool.run(["dry-run", "--input", input, "--event-set-id", "s", "--stale-events", "off"] + (trace ? ["--trace"] : []))
             #expect(result.status == 0, "\(result.stderr)")
             let lines = try result.stdout.split(separator: "\n").map { try JSON.parse(String($0)) }.filter { $0["line"] != nil && $0["stage"] == nil }
             #expect(lines.count == 2)

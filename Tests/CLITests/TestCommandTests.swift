@@ -18,18 +18,18 @@ import Testing
             fires: false
         """
 
-    @Test func passingTestsExitZero() throws {
+    @Test func passingTestsExitZero() async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("p.yaml", Self.mapping)
-        let result = try Tool.run(["test", file])
+        let result = try await Tool.run(["test", file])
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("2 passed, 0 failed"))
     }
 
-    @Test func aFailureShowsADiff() throws {
+    @Test func aFailureShowsADiff() async throws {
         let folder = try TemporaryFolder()
         let file = try folder.write("p.yaml", Self.mapping.replacingOccurrences(of: "value: 12.5}", with: "value: 13}"))
-        let result = try Tool.run(["test", file])
+        let result = try await Tool.run(["test", file])
         #expect(result.status != 0)
         #expect(result.stdout.contains("FAIL Purchases › revenue becomes value"))
         #expect(result.stdout.contains("/value: expected 13, got 12.5"), "\(result.stdout)")

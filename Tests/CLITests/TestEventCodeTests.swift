@@ -32,33 +32,33 @@ import Testing
         }
     }
 
-    @Test func fromTheFlag() throws {
-        let result = try Tool.run(["dry-run", "--event-set-id", "s", "--test-event-code", "TEST123"], stdin: Self.order)
+    @Test func fromTheFlag() async throws {
+        let result = try await Tool.run(["dry-run", "--event-set-id", "s", "--test-event-code", "TEST123"], stdin: Self.order)
         let body = try #require(try bodies(result).first)
         expectTopLevel(body, code: "TEST123")
     }
 
-    @Test func fromTheSettingsFile() throws {
+    @Test func fromTheSettingsFile() async throws {
         let folder = try TemporaryFolder()
         let settings = try folder.write("settings.yaml", "event_set_id: s\ntest_event_code: FROMFILE\n")
-        let body = try #require(try bodies(try Tool.run(["dry-run", "--settings", settings], stdin: Self.order)).first)
+        let body = try #require(try bodies(try await Tool.run(["dry-run", "--settings", settings], stdin: Self.order)).first)
         expectTopLevel(body, code: "FROMFILE")
     }
 
     /// A mapping may set the code per event; events without one stay live (or take the
     /// settings' code), and each body carries the code of its own event.
-    @Test func fromAMapping() throws {
+    @Test func fromAMapping() async throws {
         let folder = try TemporaryFolder()
         let mapping = try folder.write("test-purchases.yaml", Self.mapping)
         let events = [
             #"{"type":"track","event":"Order Completed","messageId":"a","properties":{"email":"a@example.com","test_code":"MAPPED"}}"#,
             #"{"type":"track","event":"Order Completed","messageId":"b","properties":{"email":"b@example.com"}}"#,
         ].joined(separator: "\n")
-        let live = try bodies(try Tool.run(["dry-run", "--event-set-id", "s", "--mapping", mapping], stdin: events))
+        let live = try bodies(try await Tool.run(["dry-run", "--event-set-id", "s", "--mapping", mapping], stdin: events))
         #expect(live.count == 2)
         expectTopLevel(live[0], code: "MAPPED")
         expectTopLevel(live[1], code: nil)
-        let withDefault = try bodies(try Tool.run(
+        let withDefault = try bodies(try await Tool.run(
             ["dry-run", "--event-set-id", "s", "--mapping", mapping, "--test-event-code", "DEFAULT"], stdin: events))
         expectTopLevel(withDefault[0], code: "MAPPED")
         expectTopLevel(withDefault[1], code: "DEFAULT")

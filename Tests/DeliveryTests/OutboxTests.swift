@@ -294,7 +294,7 @@ struct OutboxTests {
         try await withOutbox { outbox, _ throws in
             let messages = TestEvents.messages(0..<2)
             try await outbox.enqueue([messages[0]], destination: Self.destination)
-            let ids = try await outbox.pool.write { db in
+            let ids = try outbox.pool.write { db in
                 var keys = PendingKeyIndex()
                 try keys.catchUp(db)
                 let pending = try #require(keys.candidate(for: PendingKeyHash.of(destination: Self.destination, key: messages[0].key)))

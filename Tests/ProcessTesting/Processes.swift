@@ -26,6 +26,8 @@ public final class ToolProcess: @unchecked Sendable {
     public let stderrPath: String
     private let exit: AsyncStream<Int32>
     private let exitContinuation: AsyncStream<Int32>.Continuation
+    private let started = ContinuousClock.now
+    private let ended = EndTime()
 
     /// Runs the tool (or `executable` with `prefix` before `arguments`, for another program).
     public init(
@@ -47,12 +49,18 @@ public final class ToolProcess: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         (exit, exitContinuation) = AsyncStream.makeStream(of: Int32.self)
         let continuation = exitContinuation
+        let ended = ended
         process.terminationHandler = { process in
+            ended.record()
             continuation.yield(process.terminationStatus)
             continuation.finish()
         }
         try process.run()
     }
+
+    /// How long the process ran, from its start to the moment it ended, as the process-watching
+    /// thread saw it: unlike a clock read after `wait()`, a busy test run does not inflate it.
+    public var ranFor: Duration? { ended.instant.map { $0 - started } }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
@@ -91,6 +99,15 @@ public final class ToolProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
+}
+
+/// When a process ended, written by the thread that watches it.
+private final class EndTime: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: ContinuousClock.Instant?
+
+    func record() { lock.withLock { recorded = ContinuousClock.now } }
+    var instant: ContinuousClock.Instant? { lock.withLock { recorded } }
 }
 
 /// `tiktok-offline mock-tiktok` on an ephemeral loopback port.

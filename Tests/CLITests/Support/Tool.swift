@@ -21,7 +21,9 @@ enum Tool {
         return packageRoot.appendingPathComponent(".build/debug/tiktok-offline")
     }()
 
-    static func run(_ arguments: [String], stdin: String = "", environment: [String: String]? = nil) throws -> Result {
+    /// Runs the tool to its end. Async, so a waiting test never holds one of the few threads
+    /// every other test's timers and I/O run on.
+    static func run(_ arguments: [String], stdin: String = "", environment: [String: String]? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -36,10 +38,12 @@ enum Tool {
         process.standardInput = input
         process.standardOutput = out
         process.standardError = err
+        let (ended, continuation) = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in continuation.finish() }
         try process.run()
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        for await _ in ended {}
         try out.close()
         try err.close()
         return Result(
