@@ -107,8 +107,8 @@ public final class TikTokOfflineServer: Sendable {
             writeKeys: configuration.writeKeys, webhookSecret: configuration.webhookSecret, adminToken: configuration.adminToken)
         self.metrics = ServerMetrics(registry: registry)
         let feed = self.feed
-        self.queue = IngestQueue(ingest: initial.ingest, configuration: configuration.queue) { engine in
-            guard feed.isWatched else { return nil }
+        self.queue = IngestQueue(ingest: initial.ingest, configuration: configuration.queue) { engine, records in
+            guard feed.wantsTraces(records: records) else { return nil }
             let actions = engine.actions
             return { record, stage in
                 var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: .init()), capacity: 512)

@@ -45,6 +45,29 @@ struct DebugFeedTests {
         #expect(seen.map { $0["message_id"] } == ["m-1", "m-4"])
     }
 
+    /// Watching every event cannot make ingest build more than ``DebugFeed/admittedPerSecond``
+    /// messages a second: the rest are counted and the viewer told; a watched code is never cut.
+    @Test func messagesBeyondTheAdmissionRateAreCountedAsDroppedButAWatchedCodeIsKept() async throws {
+        let feed = DebugFeed()
+        #expect(!feed.admit(testEventCode: nil, toEveryViewer: true), "nothing is built while no one watches")
+        var everything = feed.subscribe(testEventCode: nil).makeAsyncIterator()
+        var shop = feed.subscribe(testEventCode: "SHOP").makeAsyncIterator()
+        _ = await everything.next()
+        _ = await shop.next()
+        let offered = DebugFeed.admittedPerSecond + 300
+        var admitted = 0
+        for _ in 0..<offered where feed.admit(testEventCode: nil, toEveryViewer: false) { admitted += 1 }
+        #expect(admitted >= DebugFeed.admittedPerSecond && admitted < offered, "admitted \(admitted) of \(offered)")
+        #expect((0..<500).allSatisfy { _ in feed.admit(testEventCode: "SHOP", toEveryViewer: false) }, "a watched code is always admitted")
+        feed.publish(Self.message(-1, code: "SHOP"))
+        let chunk = try #require(await everything.next())
+        let note = try #require(try Self.messages(in: chunk).first)
+        #expect(note["outcome"] == "dropped")
+        #expect(note["dropped"]?.doubleValue == Double(offered - admitted))
+        let shopChunk = try #require(await shop.next())
+        #expect(try Self.messages(in: shopChunk).map { $0["message_id"] } == ["m--1"], "no note for what it does not watch")
+    }
+
     @Test func theLogHoldsAtMostItsLimitAndIsFreedWhenTheLastViewerLeaves() async throws {
         let feed = DebugFeed()
         do {

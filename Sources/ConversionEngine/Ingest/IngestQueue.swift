@@ -50,13 +50,14 @@ public final class IngestQueue: Service {
 
     public let configuration: Configuration
     private let current: Mutex<Ingest>
-    private let tracer: @Sendable (Engine) -> RecordTracer?
+    private let tracer: @Sendable (Engine, _ records: Int) -> RecordTracer?
     private let state = Mutex(State())
 
-    /// - Parameter tracer: asked before each batch, with the engine it goes through; when it
+    /// - Parameter tracer: asked before each batch, with the engine it goes through and its
+    ///   number of events; when it
     ///   returns a writer, every record's trace after every stage is collected into
     ///   ``IngestedBatch/traces``.
-    public init(ingest: Ingest, configuration: Configuration = .init(), tracer: @escaping @Sendable (Engine) -> RecordTracer? = { _ in nil }) {
+    public init(ingest: Ingest, configuration: Configuration = .init(), tracer: @escaping @Sendable (Engine, _ records: Int) -> RecordTracer? = { _, _ in nil }) {
         self.current = Mutex(ingest)
         self.configuration = configuration
         self.tracer = tracer
@@ -165,7 +166,7 @@ public final class IngestQueue: Service {
             numbers.append((range, submission.events.entries.map(\.number)))
         }
         let ingest = self.ingest
-        let tracer = tracer(ingest.engine)
+        let tracer = tracer(ingest.engine, combined.count)
         var traces: [[String]] = []
         do {
             var result: IngestedBatch

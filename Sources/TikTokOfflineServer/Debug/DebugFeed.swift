@@ -16,8 +16,15 @@ import Synchronization
 /// watch), and a viewer holds only its place in it. A viewer that falls behind, or never reads,
 /// loses the messages the log no longer holds and is told how many, in a message of its own
 /// (`"outcome":"dropped"`); it never makes the log, or ingest, wait. Each viewer is written at
-/// most every ``flushInterval``, at most ``messagesPerFlush`` a time, so that many viewers cannot
-/// take the cores ingest needs.
+/// most every ``flushInterval``, at most ``messagesPerFlush`` a time, and all viewers together
+/// at most ``bytesPerFlush`` (shared out evenly), so that many viewers cannot take the cores
+/// ingest needs: what one is not sent in a flush waits for the next, while the log holds it.
+///
+/// What watching costs ingest is bounded too: messages for a test code some viewer watches are
+/// always kept, but the others (for viewers of every event) are admitted at most
+/// ``admittedPerSecond`` a second, and records are traced stage by stage (which takes them off
+/// the fused path) for at most ``tracedPerSecond`` a second; the messages not admitted are
+/// counted, and viewers of every event are told of them as dropped.
 ///
 /// Messages carry only what the dry-run trace shows (identifiers hashed) and TikTok's answers;
 /// never a raw event. Everything here is skipped while no one watches: ``isWatched`` is what
@@ -49,7 +56,13 @@ final class DebugFeed: Sendable {
         var firstSequence = 0
         var bytes = 0
         var viewers = 0
+        /// Test codes watched, by how many viewers.
+        var watchedCodes: [String: Int] = [:]
         var finished = false
+        /// Messages not admitted so far (see ``admit(testEventCode:toEveryViewer:)``).
+        var unadmitted = 0
+        var admission = TokenBucket(perSecond: DebugFeed.admittedPerSecond)
+        var tracing = TokenBucket(perSecond: DebugFeed.tracedPerSecond)
         /// Stored events awaiting their delivery outcome: outbox key → (message id, mapping, test code).
         var stored: [String: (messageID: String?, mapping: String, testEventCode: String?)] = [:]
         var storedOrder: [String] = []
@@ -78,10 +91,61 @@ final class DebugFeed: Sendable {
     /// A viewer is written at most this often, and at most ``messagesPerFlush`` messages a time.
     static let flushInterval: Duration = .milliseconds(250)
     static let messagesPerFlush = 100
+    /// What all viewers together are written per flush (8 MiB a second), shared out evenly,
+    /// and the least one viewer is given.
+    static let bytesPerFlush = 2 << 20
+    static let leastBytesPerViewer = 8 << 10
     /// A comment line goes down an idle stream this often, so proxies keep it open.
     static let heartbeat: Duration = .seconds(15)
     /// Most stored events remembered for their delivery outcome; older ones are forgotten.
     static let rememberedEvents = 10_000
+    /// Messages not for a watched test code admitted a second, and records traced a second.
+    static let admittedPerSecond = 2_000
+    static let tracedPerSecond = 1_000
+
+    /// A budget that refills at `perSecond`, holding at most a second's worth.
+    struct TokenBucket {
+        let perSecond: Int
+        var tokens: Double
+        var refilled = ContinuousClock.now
+
+        init(perSecond: Int) {
+            self.perSecond = perSecond
+            tokens = Double(perSecond)
+        }
+
+        /// Takes `count` if there is that much (or any, for a count over a second's worth).
+        mutating func take(_ count: Int) -> Bool {
+            let now = ContinuousClock.now
+            let elapsed = now - refilled
+            refilled = now
+            tokens = min(Double(perSecond), tokens + Double(elapsed.components.seconds) * Double(perSecond)
+                + Double(elapsed.components.attoseconds) / 1e18 * Double(perSecond))
+            guard tokens >= Double(min(count, perSecond)) else { return false }
+            tokens -= Double(count)
+            return true
+        }
+    }
+
+    /// Whether a message should be built and published: always for a test code someone watches;
+    /// otherwise while viewers of every event are within ``admittedPerSecond`` (else it is
+    /// counted as dropped for them).
+    func admit(testEventCode: String?, toEveryViewer: Bool) -> Bool {
+        state.withLock { state in
+            guard state.viewers > 0 else { return false }
+            if let testEventCode, state.watchedCodes[testEventCode] != nil { return true }
+            let everyEvent = state.viewers - state.watchedCodes.values.reduce(0, +)
+            guard everyEvent > 0 || toEveryViewer else { return false }
+            if state.admission.take(1) { return true }
+            if everyEvent > 0 { state.unadmitted += 1 }
+            return false
+        }
+    }
+
+    /// Whether the next `records` records should be traced stage by stage.
+    func wantsTraces(records: Int) -> Bool {
+        state.withLock { $0.viewers > 0 && $0.tracing.take(records) }
+    }
 
     private let state = Mutex(State())
 
@@ -94,10 +158,11 @@ final class DebugFeed: Sendable {
     /// nil) published from now on, heartbeats, and a note of what it missed; ends at ``finish()``
     /// or when the reading task is cancelled.
     func subscribe(testEventCode: String?) -> Stream {
-        let start = state.withLock { state -> Int? in
+        let start = state.withLock { state -> (Int, Int)? in
             guard !state.finished else { return nil }
             state.viewers += 1
-            return state.endSequence
+            if let testEventCode { state.watchedCodes[testEventCode, default: 0] += 1 }
+            return (state.endSequence, state.unadmitted)
         }
         return Stream(feed: self, testEventCode: testEventCode, start: start)
     }
@@ -171,25 +236,37 @@ final class DebugFeed: Sendable {
     /// What one viewer is sent next from `cursor` on: at most ``messagesPerFlush`` of the messages
     /// it is shown, how many it missed (gone from the log before it read them), and the new cursor.
     /// Nil once the feed is finished and the viewer has read everything.
-    fileprivate func read(from cursor: Int, testEventCode: String?) -> (frames: [ByteBuffer], missed: Int, cursor: Int)? {
+    fileprivate func read(
+        from cursor: Int, unadmitted: Int, testEventCode: String?
+    ) -> (frames: [ByteBuffer], missed: Int, cursor: Int, unadmitted: Int)? {
         state.withLock { state in
             var cursor = cursor
-            let missed = max(0, state.firstSequence - cursor)
+            let notAdmitted = testEventCode == nil ? state.unadmitted - unadmitted : 0
+            let missed = max(0, state.firstSequence - cursor) + notAdmitted
             cursor = max(cursor, state.firstSequence)
             var frames: [ByteBuffer] = []
+            var budget = max(Self.leastBytesPerViewer, Self.bytesPerFlush / max(state.viewers, 1))
             while cursor < state.endSequence, frames.count < Self.messagesPerFlush {
                 let entry = state.entries[state.head + cursor - state.firstSequence]
-                if entry.isShown(to: testEventCode) { frames.append(entry.frame) }
+                if entry.isShown(to: testEventCode) {
+                    guard frames.isEmpty || entry.frame.readableBytes <= budget else { break }
+                    budget -= entry.frame.readableBytes
+                    frames.append(entry.frame)
+                }
                 cursor += 1
             }
             if state.finished, frames.isEmpty, missed == 0 { return nil }
-            return (frames, missed, cursor)
+            return (frames, missed, cursor, state.unadmitted)
         }
     }
 
-    fileprivate func unsubscribe() {
+    fileprivate func unsubscribe(testEventCode: String?) {
         state.withLock { state in
             state.viewers -= 1
+            if let testEventCode {
+                state.watchedCodes[testEventCode, default: 1] -= 1
+                if state.watchedCodes[testEventCode] == 0 { state.watchedCodes[testEventCode] = nil }
+            }
             if state.viewers == 0 {
                 state.stored.removeAll()
                 state.storedOrder.removeAll()
@@ -207,35 +284,40 @@ final class DebugFeed: Sendable {
         typealias Element = ByteBuffer
         let feed: DebugFeed
         let testEventCode: String?
-        /// Nil when the feed had already finished.
-        let start: Int?
+        /// The log's end and the count of messages not admitted when it subscribed; nil when
+        /// the feed had already finished.
+        let start: (sequence: Int, unadmitted: Int)?
 
         func makeAsyncIterator() -> Iterator {
-            Iterator(subscription: start.map { Subscription(feed: feed, start: $0) }, testEventCode: testEventCode)
+            Iterator(subscription: start.map { Subscription(feed: feed, testEventCode: testEventCode, start: $0) }, testEventCode: testEventCode)
         }
 
         /// Unsubscribes when the last reference goes, however the stream ended.
         final class Subscription: Sendable {
             let feed: DebugFeed
-            let start: Int
-            init(feed: DebugFeed, start: Int) {
+            let testEventCode: String?
+            let start: (sequence: Int, unadmitted: Int)
+            init(feed: DebugFeed, testEventCode: String?, start: (sequence: Int, unadmitted: Int)) {
                 self.feed = feed
+                self.testEventCode = testEventCode
                 self.start = start
             }
-            deinit { feed.unsubscribe() }
+            deinit { feed.unsubscribe(testEventCode: testEventCode) }
         }
 
         struct Iterator: AsyncIteratorProtocol {
             let subscription: Subscription?
             let testEventCode: String?
             var cursor: Int?
+            var unadmitted = 0
             var greeted = false
             var sinceWritten: Duration = .zero
 
             init(subscription: Subscription?, testEventCode: String?) {
                 self.subscription = subscription
                 self.testEventCode = testEventCode
-                self.cursor = subscription?.start
+                self.cursor = subscription?.start.sequence
+                self.unadmitted = subscription?.start.unadmitted ?? 0
             }
 
             mutating func next() async -> ByteBuffer? {
@@ -252,11 +334,12 @@ final class DebugFeed: Sendable {
                         return nil
                     }
                     sinceWritten += DebugFeed.flushInterval
-                    guard let read = subscription.feed.read(from: cursor ?? from, testEventCode: testEventCode) else {
+                    guard let read = subscription.feed.read(from: cursor ?? from, unadmitted: unadmitted, testEventCode: testEventCode) else {
                         cursor = nil
                         return nil
                     }
                     cursor = read.cursor
+                    unadmitted = read.unadmitted
                     if read.frames.isEmpty, read.missed == 0 {
                         guard sinceWritten >= DebugFeed.heartbeat else { continue }
                         sinceWritten = .zero

@@ -116,6 +116,7 @@ extension TikTokOfflineServer {
         let builder = current.builder
         var messages: [(message: DebugFeed.Message, awaiting: String?, messageID: String?, mapping: String)] = []
         func refused(_ index: Int, _ reason: String) {
+            guard feed.admit(testEventCode: nil, toEveryViewer: true) else { return }
             messages.append((.init(testEventCode: nil, json: [
                 "message_id": decoded.messageIDs[index].map(JSON.string) ?? .null, "mapping": .null,
                 "outcome": "rejected", "reason": .string(reason),
@@ -125,6 +126,9 @@ extension TikTokOfflineServer {
         for error in ingested.eventErrors { refused(error.line - 1, error.reason) }
         for (i, record) in ingested.batch.records.enumerated() {
             let code = builder.testEventCode(for: record.fields)
+            // A record refused before its fields were made has no code to read: every viewer sees it.
+            let unknownCode = code == nil && !record.outcome.isSentOrSkipped
+            guard feed.admit(testEventCode: code, toEveryViewer: unknownCode) else { continue }
             let messageID = decoded.messageIDs[record.line - 1]
             var json: JSONObject = [
                 "message_id": messageID.map(JSON.string) ?? .null, "mapping": .string(record.mapping),
@@ -148,8 +152,6 @@ extension TikTokOfflineServer {
             if i < ingested.traces.count {
                 json["trace"] = .array(ingested.traces[i].compactMap { try? JSON.parse($0) })
             }
-            // A record refused before its fields were made has no code to read: every viewer sees it.
-            let unknownCode = code == nil && !record.outcome.isSentOrSkipped
             messages.append((.init(testEventCode: code, json: .object(json), toEveryViewer: unknownCode), key, messageID, record.mapping))
         }
         feed.publish(messages)
