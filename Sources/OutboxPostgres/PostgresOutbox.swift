@@ -677,8 +677,8 @@ struct ConnectionWatchHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        switch message.description {
+    func log(event: LogEvent) {
+        switch event.message.description {
         case "Connection creation failed": watch.connectFailed()
         default: break
         }

@@ -96,7 +96,10 @@ import Testing
         #expect(events[2].hasPrefix("4!CSV row: the row is over 1000 bytes"), "the quoted field's line")
         #expect(events[3].hasPrefix("5!CSV row: field 1 opens a quote that is never closed"), "its closing quote, seen as an opening one")
         #expect(events.last == #"6:{"a":"after"}"#, "reading resumes after the long line")
-        #expect(try Self.read(text, maxEventBytes: 1_000) == ["2!oversize 300008", #"3:{"a":"ok"}"#, "4!oversize 300010", #"6:{"a":"after"}"#])
+        #expect(try Self.read(text, maxEventBytes: 1_000) == [
+            "2!CSV row: the event it makes is 300008 bytes, over the limit of 1000 bytes", #"3:{"a":"ok"}"#,
+            "4!CSV row: the event it makes is 300010 bytes, over the limit of 1000 bytes", #"6:{"a":"after"}"#,
+        ], "the reason names the row limit, not the JSON reader's")
     }
 
     /// From a file, across chunk boundaries, with a field that spans lines.

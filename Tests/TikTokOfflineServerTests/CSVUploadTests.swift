@@ -165,6 +165,8 @@ struct CSVUploadTests {
               status: 200, answer: #""stored":3"#),
         .init(name: "a row with too few fields", body: tillExport(0..<3) + "T-9,SF-01\r\n", headers: [auth], status: 200,
               answer: #""refused":[{"line":5,"reason":"CSV row: "#),
+        .init(name: "a row over the per-event limit names that limit", body: "Order ID,Note\r\nA," + String(repeating: "x", count: 40_000) + "\r\n",
+              headers: [auth], status: 200, answer: "the event it makes is 40026 bytes, over the limit of 32768 bytes"),
     ]
 
     @Test(arguments: badUploads)

@@ -43,7 +43,8 @@ public final class CSVSource: EventSource {
                 if let problem = writeObject() {
                     events.appendRefused(number: line, reason: "CSV row: \(problem)")
                 } else if object.count > maxEventBytes {
-                    events.appendOversize(number: line, size: object.count)
+                    // Named here: the JSON reader's limit, which Ingest would name, is another one.
+                    events.appendRefused(number: line, reason: "CSV row: the event it makes is \(object.count) bytes, over the limit of \(maxEventBytes) bytes")
                 } else {
                     events.append(number: line, object)
                 }

@@ -98,9 +98,9 @@ struct DeliverCommand: AsyncParsableCommand {
         }
         do {
             try service.takeDeliveryLock()
-        } catch let failure as DeliveryFailure {
+        } catch {
             var report = DeliveryReport()
-            report.failure = failure
+            report.failure = error
             return (report, false)
         }
         let group = ServiceGroup(configuration: .init(
