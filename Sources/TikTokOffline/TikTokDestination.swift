@@ -55,12 +55,21 @@ public enum TikTokDestination {
     }
 
     /// What `lint` adds for this destination to MappingKit's checks of a file: the action and
-    /// its field names must exist, and a `Purchase` event name earns a warning (TikTok treats
-    /// it as `CompletePayment`, and so does the validate stage).
+    /// its field names must exist; a `Purchase` event name earns a warning (TikTok treats
+    /// it as `CompletePayment`, and so does the validate stage), and so does a mapping that
+    /// maps no `timestamp` (the event would be sent at the time of the run, which attributes
+    /// an in-store purchase to the wrong moment).
     public static func lint(_ file: MappingFile) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         do {
-            _ = try effectiveMapping(for: file)
+            let effective = try effectiveMapping(for: file)
+            if effective.source["timestamp"] == nil {
+                diagnostics.append(Diagnostic(
+                    .warning,
+                    "no 'timestamp' is mapped, so the event is sent with the time of the run as its event_time; "
+                        + "map the time it happened (timestamp: !path $.timestamp) or set 'defaults: true'",
+                    file: file.file, at: file.sourceMap.keyMark(at: "/mapping") ?? file.sourceMap.valueMark(at: "/mapping")))
+            }
         } catch let error as EngineError {
             diagnostics.append(error.diagnostic ?? Diagnostic(.error, error.message, file: file.file))
         } catch {

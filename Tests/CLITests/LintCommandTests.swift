@@ -52,6 +52,7 @@ import Testing
             action: reportOfflineEvent
             mapping:
               event: PageView
+              timestamp: !path $.timestamp
             """)
         let result = try await Tool.run(["lint", folder.url.path])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
@@ -86,5 +87,51 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("\(file):2:"))
         #expect(result.stdout.contains("warning:"))
+    }
+
+    /// Problems of every kind in one file are all reported, a YAML-level one (an unknown tag)
+    /// included, and so are the files in subfolders; hidden folders and `actions/` are not read.
+    @Test func reportsEveryProblemOfEveryFileUnderTheFolder() async throws {
+        let folder = try TemporaryFolder()
+        let broken = """
+            name: NAME
+            action: reportOfflineEvent
+            trigger: type = "track"
+            mapping:
+              event: CompletePayment
+              timestamp: !path $.timestamp
+              phone: !pth $.properties.phone
+              order_id: !path $.properties..order
+            """
+        let top = try folder.write("broken.yaml", broken.replacingOccurrences(of: "NAME", with: "Top"))
+        let nested = try folder.write("stores/berlin/broken.yaml", broken.replacingOccurrences(of: "NAME", with: "Nested"))
+        try folder.write(".hidden/broken.yaml", broken.replacingOccurrences(of: "NAME", with: "Hidden"))
+        try folder.write("actions/schema.yaml", "not: a mapping file\n")
+        let result = try await Tool.run(["lint", folder.url.path])
+        #expect(result.status != 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        for file in [top, nested] {
+            #expect(lines.contains { $0.hasPrefix("\(file):7:10: error:") && $0.contains("did you mean !path") }, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("\(file):8:32: error:") && $0.contains("malformed path") }, "\(lines)")
+        }
+        #expect(lines.count == 4, "\(lines)")
+        #expect(result.stderr.contains("2 files checked: 4 errors"), "\(result.stderr)")
+    }
+
+    /// An offline event without its own time is sent with the time of the run: a warning,
+    /// unless the mapping maps `timestamp` or takes the action's defaults (which map it).
+    @Test(arguments: [
+        ("mapping:\n  event: CompletePayment\n", true),
+        ("mapping:\n  event: CompletePayment\n  timestamp: !path $.properties.sold_at\n", false),
+        ("defaults: true\nmapping:\n  event: CompletePayment\n", false),
+    ])
+    func warnsWhenNoEventTimeIsMapped(tail: String, warns: Bool) async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("m.yaml", "name: A\ntrigger: type = \"track\"\naction: reportOfflineEvent\n" + tail)
+        let result = try await Tool.run(["lint", file])
+        #expect(result.status == 0, "a warning does not fail lint: \(result.stdout)")
+        let warning = result.stdout.split(separator: "\n").first { $0.contains("no 'timestamp' is mapped") }
+        #expect((warning != nil) == warns, "\(result.stdout)")
+        if warns { #expect(warning?.hasPrefix("\(file):4:1: warning:") == true, "\(result.stdout)") }
     }
 }

@@ -347,6 +347,21 @@ private func identical(_ a: JSON, _ b: JSON) -> Bool {
         #expect(error.mark == mark)
     }
 
+    /// Collecting, every problem confined to a node is returned in reading order and the rest
+    /// of the document still converts: the bad node as if untagged, the duplicate key skipped.
+    @Test func collectingReturnsEveryNodeProblemAndConvertsTheRest() throws {
+        let text = "a: !pth $.x\nb: 1\na: 2\nc: !!int nope\n? [k]\n: 3\nd: ok\n"
+        let document = try #require(try YAML.parse(text, file: "m.yaml"))
+        let (json, _, problems) = document.toJSONCollectingProblems()
+        #expect(problems.map(\.mark) == [
+            SourceMark(line: 1, column: 4), SourceMark(line: 3, column: 1), SourceMark(line: 4, column: 10),
+            SourceMark(line: 5, column: 3),
+        ], "\(problems)")
+        #expect(problems.first?.message.contains("did you mean !path") == true)
+        #expect(json == ["a": "$.x", "b": 1, "c": "nope", "d": "ok"])
+        #expect(throws: YAMLError.self) { try document.toJSONWithSourceMap() }
+    }
+
     @Test(arguments: ["? [a, b]\n: 1", "{[a]: 1}", "? {a: 1}\n: 2"])
     func keysMustBeScalars(yaml: String) throws {
         let error = try #require(loadError(yaml))

@@ -16,7 +16,9 @@ struct MappingFileLoader {
             guard let document = try YAML.parse(text, file: file, limits: limits) else {
                 throw MappingFileError([Diagnostic(.error, "the file is empty; expected name, trigger, action and mapping", file: file)])
             }
-            (root, sourceMap) = try document.toJSONWithSourceMap()
+            let problems: [YAMLError]
+            (root, sourceMap, problems) = document.toJSONCollectingProblems()
+            diagnostics += problems.map { Diagnostic(.error, $0.message, file: file, at: $0.mark) }
         } catch let error as YAMLError {
             throw MappingFileError([Diagnostic(.error, error.message, file: file, at: error.mark)])
         }

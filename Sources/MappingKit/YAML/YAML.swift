@@ -71,4 +71,15 @@ public struct YAMLDocument: Sendable {
         let json = try converter.convert(root)
         return (json, converter.sourceMap)
     }
+
+    /// As `toJSONWithSourceMap()`, but a problem confined to one node (an unknown tag, a
+    /// duplicate key, a value its tag cannot hold) is returned, in reading order, instead of
+    /// ending the conversion: the node is read as if untagged, a duplicate key is skipped.
+    /// `problems` empty means the same result `toJSONWithSourceMap()` gives.
+    public func toJSONCollectingProblems() -> (json: JSON, sourceMap: SourceMap, problems: [YAMLError]) {
+        var converter = YAMLToJSON(file: file, recordsSourceMap: true, collectsProblems: true)
+        // Nothing throws while collecting; the fallback keeps the signature honest.
+        let json = (try? converter.convert(root)) ?? .null
+        return (json, converter.sourceMap, converter.problems)
+    }
 }

@@ -1,14 +1,28 @@
 /// Converts a node tree to JSON (see `YAMLDocument.toJSONWithSourceMap()` for the rules),
 /// recording each value's location when asked to.
+///
+/// A problem confined to one node (an unknown tag, a duplicate key, a value its tag cannot
+/// hold) throws at once, unless `collectsProblems`: then it is kept in `problems`, the node
+/// is read as if it had no tag (a duplicate key is skipped), and conversion goes on, so that
+/// `lint` can report every problem of a file, not only the first.
 struct YAMLToJSON {
     private let file: String?
     private let recordsSourceMap: Bool
+    private let collectsProblems: Bool
     private(set) var sourceMap: SourceMap
+    private(set) var problems: [YAMLError] = []
 
-    init(file: String?, recordsSourceMap: Bool) {
+    init(file: String?, recordsSourceMap: Bool, collectsProblems: Bool = false) {
         self.file = file
         self.recordsSourceMap = recordsSourceMap
+        self.collectsProblems = collectsProblems
         sourceMap = SourceMap(file: file)
+    }
+
+    /// Throws `problem`, or keeps it when collecting so the caller can carry on.
+    private mutating func recover(_ problem: YAMLError) throws(YAMLError) {
+        guard collectsProblems else { throw problem }
+        problems.append(problem)
     }
 
     mutating func convert(_ root: YAMLNode) throws(YAMLError) -> JSON {
@@ -41,7 +55,8 @@ struct YAMLToJSON {
             object.appendUnchecked(directive, argument)
             return .object(object)
         case .unsupported(let message):
-            throw error(message, at: node.mark)
+            try recover(error(message, at: node.mark))
+            return try convertUntagged(node, path: path, keyMark: keyMark)
         }
     }
 
@@ -53,7 +68,8 @@ struct YAMLToJSON {
             do {
                 return try CoreSchema.resolvePlain(text)
             } catch {
-                throw self.error(error.message, at: node.contentMark)
+                try recover(self.error(error.message, at: node.contentMark))
+                return .string(text)
             }
 
         case .sequence(let items):
@@ -70,7 +86,7 @@ struct YAMLToJSON {
             // Past a few keys, a set finds duplicates faster than scanning the object.
             var seen: Set<String>? = members.count > 16 ? Set(minimumCapacity: members.count) : nil
             for member in members {
-                let key = try keyText(member.key)
+                guard let key = try keyText(member.key) else { continue }
                 let isDuplicate: Bool
                 if seen != nil {
                     isDuplicate = !seen!.insert(key).inserted
@@ -79,10 +95,11 @@ struct YAMLToJSON {
                 }
                 if isDuplicate {
                     var message = "duplicate key \"\(key)\""
-                    if let first = members.first(where: { (try? keyText($0.key)) == key }) {
+                    if let first = members.first(where: { $0.key.scalarText == key }) {
                         message += " (first written at \(first.key.mark))"
                     }
-                    throw error(message, at: member.key.mark)
+                    try recover(error(message, at: member.key.mark))
+                    continue
                 }
                 let memberPath = recordsSourceMap ? SourceMap.path(path, appending: key) : ""
                 object.appendUnchecked(key, try convert(member.value, path: memberPath, keyMark: member.key.mark))
@@ -91,20 +108,23 @@ struct YAMLToJSON {
         }
     }
 
-    /// A mapping key as a JSON object key: the text of a scalar, whatever its style.
-    private func keyText(_ key: YAMLNode) throws(YAMLError) -> String {
+    /// A mapping key as a JSON object key: the text of a scalar, whatever its style; nil
+    /// (when collecting problems) for a key that is not a scalar, whose member is skipped.
+    private mutating func keyText(_ key: YAMLNode) throws(YAMLError) -> String? {
         guard case .scalar(let text, _) = key.kind else {
-            throw error("a key must be a scalar (a string), not a \(key.kindName)", at: key.mark)
+            try recover(error("a key must be a scalar (a string), not a \(key.kindName)", at: key.mark))
+            return nil
         }
         switch YAMLTag(key.tag) {
-        case .none, .standard(.string): return text
+        case .none, .standard(.string): break
         case .standard(let standard):
-            throw error("a key is always a string; remove its tag \(standard.written)", at: key.mark)
+            try recover(error("a key is always a string; remove its tag \(standard.written)", at: key.mark))
         case .directive(let name):
-            throw error("a key cannot be a directive; put the tag !\(name) on its value", at: key.mark)
+            try recover(error("a key cannot be a directive; put the tag !\(name) on its value", at: key.mark))
         case .unsupported(let message):
-            throw error(message, at: key.mark)
+            try recover(error(message, at: key.mark))
         }
+        return text
     }
 
     private mutating func convert(
@@ -115,13 +135,16 @@ struct YAMLToJSON {
         }
         switch tag {
         case .mapping:
-            guard case .mapping = node.kind else { throw mismatch("a mapping") }
+            if case .mapping = node.kind {} else { try recover(mismatch("a mapping")) }
             return try convertUntagged(node, path: path, keyMark: keyMark)
         case .sequence:
-            guard case .sequence = node.kind else { throw mismatch("a sequence") }
+            if case .sequence = node.kind {} else { try recover(mismatch("a sequence")) }
             return try convertUntagged(node, path: path, keyMark: keyMark)
         case .string, .null, .bool, .int, .float:
-            guard let text = node.scalarText else { throw mismatch("a scalar") }
+            guard let text = node.scalarText else {
+                try recover(mismatch("a scalar"))
+                return try convertUntagged(node, path: path, keyMark: keyMark)
+            }
             record(path, key: keyMark, value: node.contentMark, style: node.scalarStyle)
             let value: JSON?
             do throws(CoreSchema.Failure) {
@@ -138,10 +161,12 @@ struct YAMLToJSON {
                 default: value = .string(text)
                 }
             } catch {
-                throw self.error(error.message, at: node.contentMark)
+                try recover(self.error(error.message, at: node.contentMark))
+                return .string(text)
             }
             guard let value else {
-                throw error("\"\(text)\" is not a valid \(tag.written) value", at: node.contentMark)
+                try recover(error("\"\(text)\" is not a valid \(tag.written) value", at: node.contentMark))
+                return .string(text)
             }
             return value
         }

@@ -10,7 +10,8 @@ struct LintCommand: ParsableCommand {
         abstract: "Check mapping files and report every problem as file:line:column: error|warning: message.",
         discussion: """
             With no paths, checks the presets built into the tool. Folders are searched for .yaml, \
-            .yml and .json files (not their subfolders). Exits non-zero when any file has an error.
+            .yml and .json files, subfolders too (not hidden ones, nor actions/, which holds action \
+            schemas). Every problem of every file is reported. Exits non-zero when any file has an error.
             """
     )
 

@@ -16,9 +16,9 @@ enum MappingFolder {
         }
     }
 
-    /// The files named, plus the mapping files directly inside the folders named (the same
-    /// files `--mappings DIR` runs; subfolders such as `actions/` are not mappings). With no
-    /// paths, the shipped presets.
+    /// The files named, plus the mapping files inside the folders named and their subfolders
+    /// (to `maxDepth` levels; hidden entries and `actions/`, which holds action schemas, are
+    /// skipped). With no paths, the shipped presets.
     static func entries(in paths: [String]) throws -> [Entry] {
         guard !paths.isEmpty else {
             return ShippedPresets.files.map { Entry(path: "mappings/\($0.name)", embeddedText: $0.contents) }
@@ -33,12 +33,30 @@ enum MappingFolder {
                 entries.append(Entry(path: path))
                 continue
             }
-            do {
-                entries += try ConversionEngine.MappingSource.mappingFiles(inFolder: path).map { Entry(path: $0) }
-            } catch {
-                throw CommandError(error.description)
-            }
+            try collect(inFolder: path, depth: 0, into: &entries)
         }
         return entries
+    }
+
+    /// How deep `lint` descends below a folder it is given.
+    static let maxDepth = 16
+
+    private static func collect(inFolder folder: String, depth: Int, into entries: inout [Entry]) throws {
+        do {
+            entries += try ConversionEngine.MappingSource.mappingFiles(inFolder: folder).map { Entry(path: $0) }
+        } catch {
+            throw CommandError(error.description)
+        }
+        guard depth < maxDepth else { return }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names.sorted() where !name.hasPrefix(".") && name != "actions" {
+            let path = (folder as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            // Symbolic links to folders are not followed: they could loop.
+            let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            if !isLink, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                try collect(inFolder: path, depth: depth + 1, into: &entries)
+            }
+        }
     }
 }
