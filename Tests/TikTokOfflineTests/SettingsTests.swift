@@ -94,4 +94,24 @@ import Testing
             "\(error)".contains(message)
         }
     }
+
+    /// A settings file's errors say where, as `file:line:column:`, so an editor can jump to
+    /// the spot; an unknown key suggests the nearest known one.
+    @Test(arguments: [
+        ("event_set_id: \"1\"\nacess_token: x\n", "settings.yaml:2:1: unknown setting 'acess_token'; did you mean 'access_token'?"),
+        ("event_set_id: \"1\"\nrequire_consent: \"yes\"\n", "settings.yaml:2:18: require_consent must be true or false"),
+        ("max_event_age_days: soon\n", "settings.yaml:1:21: max_event_age_days must be a whole number of days"),
+        ("stale_events: later\n", "settings.yaml:1:15: stale_events must be reject, warn or off, not 'later'"),
+        ("\naccess_token: ${NOT_SET}\n", "settings.yaml:2:15: access_token: environment variable NOT_SET is not set"),
+        ("partner_name: [a]\n", "settings.yaml:1:15: partner_name must be a string"),
+        ("a: 1\na: 2\n", "settings.yaml:2:1: duplicate key"),
+        ("pipeline: {stage: hash}\n", "settings.yaml:1:11: "),
+    ])
+    func fileErrorsSayTheLineAndColumn(text: String, prefix: String) {
+        #expect {
+            try TikTokSettings(yaml: text, file: "settings.yaml", environment: [:])
+        } throws: { error in
+            "\(error)".hasPrefix(prefix)
+        }
+    }
 }

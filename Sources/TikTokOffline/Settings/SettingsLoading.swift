@@ -20,35 +20,52 @@ extension TikTokSettings {
     /// max_event_age_days: 28        # older events are stale
     /// stale_events: reject          # or warn, or off
     /// ```
+    ///
+    /// Every error names where it is, as `file:line:column: message`, and an unknown key
+    /// comes with the nearest known one (`did you mean 'access_token'?`).
     public init(yaml text: String, file: String? = nil, environment: [String: String]) throws(SettingsError) {
         let where_ = file ?? "settings"
         let json: JSON
+        let sourceMap: SourceMap
         do {
             guard let document = try YAML.parse(text, file: file, limits: .default) else {
                 throw SettingsError("\(where_): the file is empty")
             }
-            json = try document.toJSON()
+            (json, sourceMap) = try document.toJSONWithSourceMap()
         } catch let error as SettingsError {
             throw error
+        } catch let error as YAMLError {
+            throw SettingsError(error.file == nil ? "\(where_): \(error)" : "\(error)")
         } catch {
             throw SettingsError("\(where_): \(error)")
         }
-        try self.init(json: json, source: where_, environment: environment)
+        try self.init(json: json, source: where_, sourceMap: sourceMap, environment: environment)
     }
 
-    /// Reads settings from an already parsed document (see ``init(yaml:file:environment:)``).
-    public init(json: JSON, source: String = "settings", environment: [String: String]) throws(SettingsError) {
-        guard case .object(let root) = json else { throw SettingsError("\(source): expected a mapping of settings") }
+    /// Reads settings from an already parsed document (see ``init(yaml:file:environment:)``);
+    /// with its `sourceMap`, errors say the line and column of the setting.
+    public init(
+        json: JSON, source: String = "settings", sourceMap: SourceMap? = nil, environment: [String: String]
+    ) throws(SettingsError) {
+        /// `source:line:column` of the setting `key` (its key when `atKey`, else its value).
+        func at(_ key: String, atKey: Bool = false) -> String {
+            let path = "/" + key
+            guard let mark = atKey ? sourceMap?.keyMark(at: path) : sourceMap?.valueMark(at: path) else { return source }
+            return "\(source):\(mark)"
+        }
+        guard case .object(let root) = json else { throw SettingsError("\(at("")): expected a mapping of settings") }
         self.init()
         for key in root.keys where !Self.fileKeys.contains(key) {
-            throw SettingsError("\(source): unknown setting '\(key)' (expected one of \(Self.fileKeys.joined(separator: ", ")))")
+            var message = "\(at(key, atKey: true)): unknown setting '\(key)'"
+            if let guess = Suggestions.closest(to: key, among: Self.fileKeys) { message += "; did you mean '\(guess)'?" }
+            throw SettingsError(message + " (expected one of \(Self.fileKeys.joined(separator: ", ")))")
         }
         func string(_ key: String) throws(SettingsError) -> String? {
             switch root[key] {
             case nil, .null?: return nil
-            case .string(let s)?: return try Self.expand(s, key: key, source: source, environment: environment)
+            case .string(let s)?: return try Self.expand(s, key: key, source: at(key), environment: environment)
             case .int(let i)?: return String(i)
-            default: throw SettingsError("\(source): \(key) must be a string")
+            default: throw SettingsError("\(at(key)): \(key) must be a string")
             }
         }
         accessToken = try string("access_token")
@@ -60,16 +77,16 @@ extension TikTokSettings {
         switch root["require_consent"] {
         case nil, .null?: break
         case .bool(let b)?: requireConsent = b
-        default: throw SettingsError("\(source): require_consent must be true or false")
+        default: throw SettingsError("\(at("require_consent")): require_consent must be true or false")
         }
         switch root["max_event_age_days"] {
         case nil, .null?: break
         case .int(let days)?: maxEventAgeDays = days
-        default: throw SettingsError("\(source): max_event_age_days must be a whole number of days")
+        default: throw SettingsError("\(at("max_event_age_days")): max_event_age_days must be a whole number of days")
         }
         if let policy = try string("stale_events") {
             guard let value = StaleEvents(rawValue: policy) else {
-                throw SettingsError("\(source): stale_events must be reject, warn or off, not '\(policy)'")
+                throw SettingsError("\(at("stale_events")): stale_events must be reject, warn or off, not '\(policy)'")
             }
             staleEvents = value
         }
@@ -77,7 +94,7 @@ extension TikTokSettings {
             do {
                 self.pipeline = try PipelineDefinition(json: pipeline)
             } catch {
-                throw SettingsError("\(source): \(error)")
+                throw SettingsError("\(at("pipeline")): \(error)")
             }
         }
     }
