@@ -234,6 +234,9 @@ public final class MockTikTok: Sendable {
         case .failure(let refusal):
             return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
         case .success(let accepted):
+            if let row = accepted.events.firstIndex(where: { $0.eventID.map(configuration.refuses(eventID:)) ?? false }) {
+                return refuse(code: 40002, message: "Invalid parameter: data[\(row)] was refused (mock-tiktok --refuse-rate)", requestID: requestID)
+            }
             state.withLock { state in
                 state.stats.eventsReceived += accepted.events.count
                 let scope = accepted.testEventCode.map { "test\u{1F}" + $0 + "\u{1F}" } ?? ""

@@ -5,6 +5,11 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
     public var port: Int
     /// Share of event requests answered with HTTP 500 (0…1).
     public var failRate: Double
+    /// Share of events (rows) refused as TikTok refuses a bad row: the request that carries
+    /// one is answered with code 40002 naming it as `data[i]`. Which rows are refused depends
+    /// only on their `event_id` and ``seed``, so a refused row is refused again when sent
+    /// alone, and becomes a dead letter; rows without an `event_id` are never refused (0…1).
+    public var refuseRate: Double
     /// Every n-th event request is answered with code 40100 (rate limited); 0 disables.
     public var rateLimitEvery: Int
     /// Seconds a rate-limited client is asked to wait (`Retry-After`); nil sends no header.
@@ -24,6 +29,7 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
         host: String = "127.0.0.1",
         port: Int = 0,
         failRate: Double = 0,
+        refuseRate: Double = 0,
         rateLimitEvery: Int = 0,
         retryAfterSeconds: Int? = nil,
         latency: Duration = .zero,
@@ -35,6 +41,7 @@ public struct MockTikTokConfiguration: Sendable, Hashable {
         self.host = host
         self.port = port
         self.failRate = failRate
+        self.refuseRate = refuseRate
         self.rateLimitEvery = rateLimitEvery
         self.retryAfterSeconds = retryAfterSeconds
         self.latency = latency
@@ -95,5 +102,16 @@ public struct EventSetStats: Sendable, Hashable, Codable {
         case requests
         case eventsReceived = "events_received"
         case uniqueEvents = "unique_events"
+    }
+}
+
+extension MockTikTokConfiguration {
+    /// True when ``refuseRate`` picks the row with this `event_id`: the same answer every time.
+    func refuses(eventID: String) -> Bool {
+        guard refuseRate > 0 else { return false }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        for byte in eventID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        var generator = SplitMix64(seed: hash)
+        return generator.nextUnit() < refuseRate
     }
 }

@@ -29,6 +29,9 @@ struct MockTikTokCommand: AsyncParsableCommand {
     @Option(help: "Share of event requests answered with HTTP 500, from 0 to 1.")
     var failRate: Double = 0
 
+    @Option(help: "Share of events refused with code 40002 naming their row, from 0 to 1: the same rows (by event_id and --seed) every time, so they become dead letters.")
+    var refuseRate: Double = 0
+
     @Option(help: "Answer every N-th event request with code 40100 (rate limited); 0 disables.")
     var rateLimitEvery: Int = 0
 
@@ -49,6 +52,7 @@ struct MockTikTokCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1") }
+        guard (0...1).contains(refuseRate) else { throw ValidationError("--refuse-rate must be between 0 and 1") }
         guard rateLimitEvery >= 0, latencyMs >= 0, (0...65_535).contains(port) else {
             throw ValidationError("--rate-limit-every, --latency-ms and --port must not be negative")
         }
@@ -60,7 +64,7 @@ struct MockTikTokCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let mock = MockTikTok(
             configuration: .init(
-                host: host, port: port, failRate: failRate, rateLimitEvery: rateLimitEvery,
+                host: host, port: port, failRate: failRate, refuseRate: refuseRate, rateLimitEvery: rateLimitEvery,
                 retryAfterSeconds: retryAfter, latency: .milliseconds(latencyMs), badToken: badToken, seed: seed,
                 idleTimeout: .seconds(idleTimeout)
             ),
