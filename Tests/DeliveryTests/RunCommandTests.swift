@@ -171,4 +171,28 @@ struct RunCommandTests {
         await good.stop()
         await bad.stop()
     }
+
+    /// Reasons that differ only in their figures are one kind in the summary: three events of
+    /// different ages make one `stale` line, not three.
+    @Test func rejectionReasonsAreGroupedByKind() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.file("old.ndjson")
+        let lines = ["2026-01-02T00:00:00Z", "2025-06-30T12:00:00Z", "2020-01-01T00:00:00Z"].enumerated().map { n, time in
+            #"{"type":"track","event":"Order Completed","messageId":"old-\#(n)","userId":"u","timestamp":"\#(time)","properties":{"email":"a@example.com","order_id":"o-\#(n)","value":1}}"#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let mock = try await MockProcess([], in: directory)
+        let run = try ToolProcess(
+            ["run", "--input", input, "--endpoint", mock.baseURL, "--outbox", directory.file("outbox.sqlite"),
+             "--access-token", Self.token, "--event-set-id", Self.eventSetID, "--relaxed-durability"],
+            in: directory, name: "run")
+        #expect(await run.wait() == 0, "\(run.stderr)")
+        let reasons = run.stdout.split(separator: "\n").drop { !$0.hasPrefix("most common rejection reasons") }.dropFirst()
+            .prefix { $0.hasPrefix("  ") && $0.contains(" × ") }
+        #expect(reasons.map(String.init) == [
+            "  3 × stale: the event is N days old; TikTok attributes offline events up to N days (max_event_age_days)",
+        ], "\(run.stdout)")
+        await mock.stop()
+    }
 }

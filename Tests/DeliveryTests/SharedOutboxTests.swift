@@ -104,11 +104,23 @@ struct SharedOutboxTests {
             #expect(await store.wait() == 0, "\(store.stderr)")
             let start = ContinuousClock.now
             let delivers = try (0..<workers).map { worker in
-                try ToolProcess(["deliver", "--outbox", url, "--endpoint", mock.baseURL, "--batch-size", "100", "--concurrency", "1"]
-                                    + Self.credentials, in: directory, name: "deliver-\(workers)-\(worker)")
+                try ToolProcess(["deliver", "--outbox", url, "--endpoint", mock.baseURL, "--batch-size", "100", "--concurrency", "1",
+                                 "--json-summary"] + Self.credentials, in: directory, name: "deliver-\(workers)-\(worker)")
             }
             for deliver in delivers { #expect(await deliver.wait() == 0, "\(deliver.stderr)") }
-            return ContinuousClock.now - start
+            let elapsed = ContinuousClock.now - start
+            // Each worker's summary adds up although the others took events it counted as pending:
+            // what they sent shows as delivered elsewhere, never as a negative "added elsewhere".
+            let summaries = try delivers.map { try JSON.parse(String($0.stdout.split(separator: "\n").last ?? "")) }
+            func int(_ json: JSON, _ key: String) -> Int { json[key]?.doubleValue.map { Int($0) } ?? -1 }
+            for summary in summaries {
+                #expect(int(summary, "added_elsewhere") == 0 && int(summary, "delivered_elsewhere") >= 0, "\(summary)")
+                #expect(int(summary, "pending_before") == int(summary, "sent") + int(summary, "delivered_elsewhere") + int(summary, "pending"),
+                        "\(summary)")
+            }
+            #expect(summaries.map { int($0, "sent") }.reduce(0, +) == 6_000)
+            if workers > 1 { #expect(summaries.contains { int($0, "delivered_elsewhere") > 0 }, "\(summaries)") }
+            return elapsed
         }
         let one = try await drain(workers: 1)
         let three = try await drain(workers: 3)

@@ -184,6 +184,32 @@ struct CSVUploadTests {
 }
 
 extension CSVUploadTests {
+    /// An upload of which nothing was stored says so plainly, not only by `"stored":0`: rows
+    /// that no mapping fires for (the shipped presets read Segment events, not till rows), and a
+    /// header without rows; an upload that stored something carries no such warning.
+    @Test(arguments: [
+        ([String](), tillExport(0..<4), "nothing was stored: of 4 rows, 4 fired no enabled mapping"),
+        (flags, "Order ID,Email\r\n", "nothing was stored: the file has no rows under its header"),
+        (flags, tillExport(0..<2), nil),
+    ] as [([String], String, String?)])
+    func anUploadThatStoredNothingSaysSo(flags: [String], body: String, warning: String?) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let mock = try await MockProcess(in: directory)
+        let serve = try await ServeProcess(mock: mock, in: directory, flags: flags)
+        let reply = try await serve.post("/v1/csv", Array(body.utf8), headers: [Self.auth, ("Content-Type", "text/csv")])
+        #expect(reply.status == 200, "\(reply.body)")
+        let answer = try #require(reply.json)
+        if let warning {
+            #expect(answer["stored"] == 0 && answer["nothing_stored"] == true, "\(reply.body)")
+            #expect(answer["warning"]?.stringValue?.hasPrefix(warning) == true, "\(reply.body)")
+        } else {
+            #expect(answer["stored"] == 2 && answer["nothing_stored"] == nil && answer["warning"] == nil, "\(reply.body)")
+        }
+        #expect(await serve.stop() == 0)
+        await mock.stop()
+    }
+
     /// A gzipped upload is held to the limit by what it inflates to: 80,000 bytes of CSV under a
     /// 65,536-byte limit (CompressNIO's own bound let a 41.8 MB upload through 32 MiB).
     @Test func aGzippedUploadThatInflatesPastTheLimitIsRefused() async throws {

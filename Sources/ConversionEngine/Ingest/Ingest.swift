@@ -29,8 +29,27 @@ public final class Ingest: Sendable {
         public var rejected = 0
         /// Records left out on purpose (e.g. no consent).
         public var skipped = 0
+        /// Readable events that fired no enabled mapping (and so made no record).
+        public var unmapped = 0
 
         public init() {}
+
+        /// True when an event or record was not sent as it came: unreadable, refused, or
+        /// fired no mapping (what `--strict` reports with its own exit status). Records
+        /// skipped on purpose (no consent) do not count.
+        public var refusedAny: Bool { badLines > 0 || rejected > 0 || unmapped > 0 }
+
+        /// The events among `received` that made no record and no error, given the records'
+        /// lines in reading order: events that fired no mapping.
+        static func unmapped(received: Int, errors: Int, recordLines: some Sequence<Int>) -> Int {
+            var events = 0
+            var last: Int?
+            for line in recordLines where line != last {
+                events += 1
+                last = line
+            }
+            return received - errors - events
+        }
 
         public mutating func add(_ other: Totals) {
             received += other.received
@@ -39,6 +58,7 @@ public final class Ingest: Sendable {
             accepted += other.accepted
             rejected += other.rejected
             skipped += other.skipped
+            unmapped += other.unmapped
         }
     }
 
@@ -123,6 +143,8 @@ public final class Ingest: Sendable {
         result.totals.badLines = result.eventErrors.count
         if !result.batch.isEmpty { try await engine.process(&result.batch, now: now, observe: observe, turn: turn) }
         result.totals.records = result.batch.count
+        result.totals.unmapped = Totals.unmapped(
+            received: events.count, errors: result.eventErrors.count, recordLines: result.batch.records.lazy.map(\.line))
         result.batch.records.withUnsafeBufferPointer { records in
             for record in records {
                 switch record.outcome {

@@ -211,6 +211,8 @@ public final class IngestQueue: Service {
                 }
                 own.totals.records = own.batch.count
                 own.totals.badLines = own.eventErrors.count
+                own.totals.unmapped = Ingest.Totals.unmapped(
+                    received: own.totals.received, errors: own.eventErrors.count, recordLines: own.batch.records.lazy.map(\.line))
                 submission.continuation.resume(returning: own)
             }
         } catch {

@@ -43,13 +43,13 @@ final class ServerMetrics: Sendable {
         counter("ingest_events_total", [("route", route), ("outcome", outcome)]).increment(by: count)
     }
 
-    /// Counts what became of `received` events that reached the ingest (refused before it: counted by the caller).
-    func recorded(_ ingested: IngestedBatch, route: String, received: Int) {
+    /// Counts what became of the events that reached the ingest (refused before it: counted by the caller).
+    func recorded(_ ingested: IngestedBatch, route: String) {
         events(route: route, outcome: "refused", count: ingested.eventErrors.count)
         events(route: route, outcome: "stored", count: ingested.totals.accepted)
         events(route: route, outcome: "rejected", count: ingested.totals.rejected)
         events(route: route, outcome: "skipped", count: ingested.totals.skipped)
-        events(route: route, outcome: "unmapped", count: received - ingested.eventErrors.count - Set(ingested.batch.records.map(\.line)).count)
+        events(route: route, outcome: "unmapped", count: ingested.totals.unmapped)
         var quality = MatchQuality()
         quality.add(ingested.batch.records)
         matchQualityCounters.record(quality)

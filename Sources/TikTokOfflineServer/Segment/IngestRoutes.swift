@@ -95,7 +95,7 @@ extension TikTokOfflineServer {
         for rejection in ingested.rejections { refused.append((rejection.line - 1, rejection.mapping, rejection.reason)) }
         refused.sort { $0.index < $1.index }
         metrics.events(route: route, outcome: "refused", count: decoded.refused.count)
-        metrics.recorded(ingested, route: route, received: decoded.events.count)
+        metrics.recorded(ingested, route: route)
         if feed.isWatched { publish(decoded, ingested) }
 
         var answer: JSONObject = ["success": true]

@@ -58,8 +58,8 @@ extension TikTokOfflineServer {
             if rows.isEmpty { break }
             do {
                 let ingested = try await submitWaitingOutOverload(rows)
-                upload.add(ingested, rows: rows.count)
-                metrics.recorded(ingested, route: Self.csvUploadPath, received: rows.count)
+                upload.add(ingested)
+                metrics.recorded(ingested, route: Self.csvUploadPath)
             } catch {
                 if !(error is IngestQueueError) {
                     logger.error("CSV rows could not be stored", metadata: ["error": "\(OutboxError.describe(error))"])
@@ -87,26 +87,25 @@ extension TikTokOfflineServer {
 /// What an upload has become so far.
 private struct UploadTally {
     var totals = Ingest.Totals()
-    var unmapped = 0
     var refused: [Ingest.Rejection] = []
     var refusedTotal = 0
     var quality = MatchQuality()
 
-    mutating func add(_ ingested: IngestedBatch, rows: Int) {
+    mutating func add(_ ingested: IngestedBatch) {
         totals.add(ingested.totals)
-        unmapped += rows - ingested.eventErrors.count - Set(ingested.batch.records.map(\.line)).count
         let rejections = ingested.rejections
         refusedTotal += rejections.count
         refused += rejections.prefix(TikTokOfflineServer.maxListedRefusals - refused.count)
         quality.add(ingested.batch.records)
     }
 
-    /// `{"success":true,"received":…,"stored":…,"refused":[{"line":…,"mapping":…,"reason":…}],…}`.
+    /// `{"success":true,"received":…,"stored":…,"refused":[{"line":…,"mapping":…,"reason":…}],…}`,
+    /// with `"nothing_stored":true` and a `"warning"` saying why when no row was stored.
     var answer: JSON {
-        .object([
+        var answer: JSONObject = [
             "success": true, "received": .int(totals.received), "stored": .int(totals.accepted),
             "rejected": .int(totals.rejected), "skipped": .int(totals.skipped), "unreadable_rows": .int(totals.badLines),
-            "unmapped": .int(unmapped), "refused_total": .int(refusedTotal),
+            "unmapped": .int(totals.unmapped), "refused_total": .int(refusedTotal),
             "refused": .array(refused.map { rejection in
                 var entry: JSONObject = ["line": .int(rejection.line)]
                 if let mapping = rejection.mapping { entry["mapping"] = .string(mapping) }
@@ -114,7 +113,25 @@ private struct UploadTally {
                 return .object(entry)
             }),
             "match_quality": quality.json,
-        ])
+        ]
+        if totals.accepted == 0 {
+            answer["nothing_stored"] = true
+            answer["warning"] = .string(nothingStoredReason)
+        }
+        return .object(answer)
+    }
+
+    /// Why no row was stored, in the figures of the upload.
+    var nothingStoredReason: String {
+        guard totals.received > 0 else { return "nothing was stored: the file has no rows under its header" }
+        var parts: [String] = []
+        if totals.unmapped > 0 {
+            parts.append("\(totals.unmapped) fired no enabled mapping (do the mappings' triggers match the header's columns?)")
+        }
+        if totals.rejected > 0 { parts.append("\(totals.rejected) were refused by a mapping (see refused)") }
+        if totals.badLines > 0 { parts.append("\(totals.badLines) were unreadable (see refused)") }
+        if totals.skipped > 0 { parts.append("\(totals.skipped) were skipped for want of consent") }
+        return "nothing was stored: of \(totals.received) row\(totals.received == 1 ? "" : "s"), " + parts.joined(separator: ", ")
     }
 
     /// 503 when a chunk could not be stored: the rows before `nextLine` are stored, the rest are not.

@@ -18,13 +18,14 @@ struct DeliverCommand: AsyncParsableCommand {
             Without --follow, delivers until the outbox holds nothing for the event set, prints a \
             summary and exits with run's statuses (0 all delivered, 3 credentials or settings refused, \
             4 TikTok unavailable, 5 interrupted, 6 another process delivers from the outbox, 7 damaged, \
-            8 the outbox cannot be written). With --follow, keeps delivering what other processes store \
+            8 the outbox cannot be written; with --strict, 2 when anything was dead-lettered). With --follow, keeps delivering what other processes store \
             until SIGTERM or Ctrl-C, which drain for at most --drain-timeout seconds.
             """
     )
 
     @OptionGroup var settings: SettingsOptions
     @OptionGroup var delivery: DeliveryOptions
+    @OptionGroup var strict: StrictOption
 
     @Option(help: "The outbox file (SQLite).")
     var outbox: String = RunCommand.defaultOutboxPath
@@ -73,6 +74,7 @@ struct DeliverCommand: AsyncParsableCommand {
             throw ExitCode(RunExitStatus(failure).rawValue)
         }
         if interrupted && !follow { throw ExitCode(RunExitStatus.interrupted.rawValue) }
+        try strict.check(summary.refusals)
     }
 
     /// Until the outbox is empty for the event set; Ctrl-C stops after the requests in flight.

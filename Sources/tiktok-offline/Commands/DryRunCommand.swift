@@ -15,7 +15,8 @@ struct DryRunCommand: AsyncParsableCommand {
               {"line":N,"mapping":"<name>","error":"<reason>"} the record was rejected
               {"line":N,"mapping":"<name>","skipped":"<reason>"} left out on purpose (no consent)
               {"line":N,"error":"<reason>"}                    the line is not a JSON object (a CSV row: unreadable)
-            Per-line problems never stop the run; only configuration errors exit non-zero.
+            Per-line problems never stop the run; only configuration errors exit non-zero (1), and, \
+            with --strict, a run in which anything was unreadable, rejected or fired no mapping (2).
             """
     )
 
@@ -24,6 +25,7 @@ struct DryRunCommand: AsyncParsableCommand {
 
     @OptionGroup var inputOptions: InputOptions
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var strict: StrictOption
 
     @Flag(help: "Also print each record as it left each stage (identifiers hashed).")
     var trace = false
@@ -47,9 +49,10 @@ struct DryRunCommand: AsyncParsableCommand {
         defer { if fd != 0 { close(fd) } }
         let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace, threads: threads.count)
         var quality: MatchQuality? = report ? MatchQuality() : nil
-        try await runner.run(input: fd, format: try inputOptions.format(), output: 1, matchQuality: &quality)
+        let totals = try await runner.run(input: fd, format: try inputOptions.format(), output: 1, matchQuality: &quality)
         if let quality {
             Terminal.error(jsonSummary ? quality.json.serialized() : quality.table())
         }
+        try strict.check(StrictOption.refusals(in: totals))
     }
 }

@@ -29,7 +29,8 @@ struct RunCommand: AsyncParsableCommand {
             the next run. Exit status: 0 all delivered, 1 configuration error, 3 TikTok refused \
             the credentials or the settings, 4 TikTok unavailable (events kept in the outbox), 5 interrupted, \
             6 another process is delivering from the outbox (nothing was read), 7 the outbox file is \
-            damaged (see `outbox recover`), 8 the outbox cannot be written (full disk, permissions).
+            damaged (see `outbox recover`), 8 the outbox cannot be written (full disk, permissions); \
+            with --strict, 2 when anything was refused, fired no mapping or was dead-lettered.
             """
     )
 
@@ -40,6 +41,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var threads: ThreadsOption
 
     @OptionGroup var delivery: DeliveryOptions
+    @OptionGroup var strict: StrictOption
 
     @Option(help: "The outbox file (SQLite), created if missing.")
     var outbox: String = defaultOutboxPath
@@ -186,5 +188,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(RunExitStatus(failure).rawValue)
         }
         if summary.interrupted { throw ExitCode(RunExitStatus.interrupted.rawValue) }
+        try strict.check(summary.refusals)
     }
 }

@@ -221,3 +221,32 @@ struct InputOptions: ParsableArguments {
         return format
     }
 }
+
+/// `--strict`: a run that refused anything says so with its own exit status, for cron jobs
+/// and CI. Without it, exit statuses are unchanged.
+struct StrictOption: ParsableArguments {
+    /// The exit status of a strict run that refused something (documented in docs/delivery.md).
+    static let refusedStatus: Int32 = 2
+
+    @Flag(help: ArgumentHelp(
+        "Exit 2 when anything was refused: an unreadable event, a record the pipeline rejected (stale ones included), an event no mapping fired for, or a dead letter.",
+        discussion: "A failure with its own status (3–8) keeps it."))
+    var strict = false
+
+    /// Throws exit status 2 when strict and `refused` (what was refused, worded for people) is not empty.
+    func check(_ refused: [String]) throws {
+        guard strict, !refused.isEmpty else { return }
+        Terminal.error("strict: \(refused.joined(separator: ", ")); exiting with status \(Self.refusedStatus)")
+        throw ExitCode(Self.refusedStatus)
+    }
+
+    /// What `totals` refused, as `check` words it.
+    static func refusals(in totals: Ingest.Totals, deadLettered: Int = 0) -> [String] {
+        var refused: [String] = []
+        if totals.badLines > 0 { refused.append("\(totals.badLines) unreadable") }
+        if totals.rejected > 0 { refused.append("\(totals.rejected) rejected") }
+        if totals.unmapped > 0 { refused.append("\(totals.unmapped) fired no mapping") }
+        if deadLettered > 0 { refused.append("\(deadLettered) dead-lettered") }
+        return refused
+    }
+}
