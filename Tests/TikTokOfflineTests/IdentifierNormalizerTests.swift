@@ -20,6 +20,30 @@ import Testing
         #expect(IdentifierNormalizer.email.normalize(input) == expected)
     }
 
+    /// An address with an accent hashes the same whether the accent was typed as one character
+    /// (NFC) or as a letter and a combining mark (NFD, as macOS file names and some forms give
+    /// it): both become the NFC bytes, on the string path and the byte path alike. (Swift's `==`
+    /// on strings ignores the difference, so the bytes are compared.)
+    @Test(arguments: ["Jos\u{E9}.M\u{FC}ller@example.com", "Jose\u{301}.Mu\u{308}ller@example.com", "JOSE\u{301}.MU\u{308}LLER@EXAMPLE.COM"])
+    func emailsAreHashedInNFC(input: String) throws {
+        let expected = Array("jos\u{E9}.m\u{FC}ller@example.com".utf8)
+        guard case .keep(let kept, nil) = IdentifierNormalizer.email.normalize(input) else {
+            Issue.record("dropped")
+            return
+        }
+        #expect(Array(kept.utf8) == expected)
+        var bytes: [UInt8] = []
+        var text = input
+        let verdict = text.withUTF8 { utf8 in
+            IdentifierNormalizer.email.normalize(utf8: UnsafeRawBufferPointer(utf8)) { bytes = Array($0) }
+        }
+        guard case .kept = verdict else {
+            Issue.record("the byte path dropped it: \(verdict)")
+            return
+        }
+        #expect(bytes == expected)
+    }
+
     static let noCountryCode = IdentifierNormalizer.phoneWithoutCountryCode
 
     /// E.164, as docs/settings.md describes it.

@@ -1,3 +1,4 @@
+import Foundation
 import ConversionEngine
 import MappingKit
 import Testing
@@ -37,6 +38,45 @@ import Testing
         default:
             Issue.record("unexpected outcome \(record.outcome)")
         }
+    }
+
+    /// Events dated ahead of the clock (2024-01-08T13:52:50Z): a day's margin, then refused as
+    /// stale ones are (a mistyped year, a till whose clock is wrong), by the same policy.
+    @Test(arguments: [
+        ("2024-01-09T01:52:50Z", TikTokSettings.StaleEvents.reject, 1, nil),
+        ("2024-01-10T01:52:50Z", .reject, 1,
+         "future: the event is dated 36 hours ahead of now; TikTok does not attribute events more than 1 day ahead (max_future_days)"),
+        ("2024-01-11T13:52:50Z", .reject, 1,
+         "future: the event is dated 3 days ahead of now; TikTok does not attribute events more than 1 day ahead (max_future_days)"),
+        ("2024-01-11T13:52:50Z", .reject, 7, nil),
+        ("9999-01-01T00:00:00Z", .warn, 1, "future: the event is dated 2912801 days ahead of now; TikTok does not attribute events more than 1 day ahead (max_future_days)"),
+        ("9999-01-01T00:00:00Z", .off, 1, nil),
+    ] as [(String, TikTokSettings.StaleEvents, Int, String?)])
+    func eventsDatedAheadFollowTheSetting(timestamp: String, policy: TikTokSettings.StaleEvents, maxFutureDays: Int, message: String?) async throws {
+        let harness = Harness(settings: TikTokSettings(accessToken: "t", eventSetID: "s", maxFutureDays: maxFutureDays, staleEvents: policy))
+        let record = try await harness.run(fields: ["event": "CompletePayment", "timestamp": .string(timestamp), "email_addresses": [.string(Self.email)]])
+        switch (record.outcome, policy) {
+        case (.rejected(let reason), .reject): #expect(reason == message)
+        case (.sent, _):
+            #expect(message == nil || policy == .warn)
+            #expect(record.warnings.filter { $0.hasPrefix("future:") } == (policy == .warn ? [message!] : []))
+        default: Issue.record("unexpected outcome \(record.outcome)")
+        }
+    }
+
+    /// The fused path and the stages judge a date the same way, against the real clock.
+    @Test(arguments: [false, true])
+    func theFusedPathRefusesEventsDatedAheadToo(trace: Bool) async throws {
+        let ahead = ISO8601DateFormatter().string(from: Date().addingTimeInterval(12 * 3600))
+        let input = [ahead, "9999-12-31T23:59:59Z"].enumerated().map { n, time in
+            #"{"type":"track","event":"Order Completed","messageId":"m-\#(n)","userId":"u","timestamp":"\#(time)","properties":{"email":"a@example.com","order_id":"o","value":1}}"#
+        }.joined(separator: "\n") + "\n"
+        let (lines, _, totals) = try await DryRunHarness.run(input, settings: TikTokSettings(eventSetID: "set-1"), trace: trace)
+        let outcomes = lines.filter { $0["stage"] == nil }
+        #expect(outcomes.count == 2, "\(lines)")
+        #expect(outcomes.first?["body"] != nil, "12 hours ahead is inside the margin: \(outcomes)")
+        #expect(outcomes.last?["error"]?.stringValue?.hasPrefix("future: the event is dated ") == true, "\(outcomes)")
+        #expect(totals.accepted == 1 && totals.rejected == 1)
     }
 
     @Test func anEventWithoutATimestampIsNeverStale() async throws {

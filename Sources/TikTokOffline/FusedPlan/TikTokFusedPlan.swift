@@ -119,8 +119,7 @@ struct TikTokFusedPlan: FusedPlan {
     let identifierOrder: [(key: String, slot: ElementSlot)]
     /// The validate stage's reason for a record with no identifier left.
     let noIdentifier: String
-    let maxEventAgeDays: Int
-    let staleEvents: TikTokSettings.StaleEvents
+    let timeWindow: EventTimeWindow
     let needsEventIDs: Bool
 
     /// Nil when the mapping cannot be fused: a directive at its top, a required field it does
@@ -161,8 +160,7 @@ struct TikTokFusedPlan: FusedPlan {
         self.normalizers = normalizers
         self.identifierOrder = identifierOrder
         self.noIdentifier = ValidateStage.noIdentifier(among: identifiers.map(\.key))
-        self.maxEventAgeDays = stages.validate.maxEventAgeDays
-        self.staleEvents = stages.validate.staleEvents
+        self.timeWindow = stages.validate.timeWindow
         self.needsEventIDs = stages.send.sink.needsEventIDs
     }
 
@@ -211,7 +209,7 @@ struct TikTokFusedPlan: FusedPlan {
             }
             if values.isTruthy(.timestamp) {
                 guard let milliseconds = values.withString(.timestamp, JSDate.parseMilliseconds(utf8:)) ?? nil else { return false }
-                if staleEvents != .off && (Double(now) * 1000 - milliseconds) / 86_400_000 > Double(maxEventAgeDays) { return false }
+                if !timeWindow.admits(milliseconds: milliseconds, now: now) { return false }
             }
             // The send stage's id for a sink that keeps records by id.
             var deliveryWithID = delivery

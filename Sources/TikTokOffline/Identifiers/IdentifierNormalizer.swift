@@ -1,4 +1,5 @@
 import ConversionEngine
+import Foundation
 import MappingKit
 
 /// Turns one raw identifier into the form TikTok matches on, before hashing.
@@ -120,9 +121,11 @@ public enum IdentifierNormalizer: Sendable {
 
     static func phoneNumber(digits: Int) -> String { "phone number with \(digits) digits (7 to 15 expected)" }
 
-    /// Trimmed and lower-cased; blank or malformed addresses are dropped.
+    /// Trimmed, lower-cased and in Unicode NFC (so `é` typed as one character or as `e` and
+    /// a combining accent hashes the same); blank or malformed addresses are dropped. ASCII
+    /// text, nearly every address, is its own NFC and takes the byte path above instead.
     static func email(_ value: String) -> Result {
-        let email = lowercased(value.trimmingJSWhitespace())
+        let email = lowercased(value.trimmingJSWhitespace()).precomposedStringWithCanonicalMapping
         if email.isEmpty { return .drop(reason: "blank") }
         if SHA256Hex.looksHashed(email) { return .keep(email) }
         guard let at = email.utf8.firstIndex(of: UInt8(ascii: "@")),

@@ -5,7 +5,7 @@ extension TikTokSettings {
     /// The keys a settings file may hold.
     public static let fileKeys = [
         "access_token", "event_set_id", "partner_name", "default_country_code", "test_event_code",
-        "consent_category", "require_consent", "pipeline", "max_event_age_days", "stale_events",
+        "consent_category", "require_consent", "pipeline", "max_event_age_days", "max_future_days", "stale_events",
     ]
 
     /// Reads a settings file. String values may use `${NAME}` to take an environment
@@ -18,6 +18,7 @@ extension TikTokSettings {
     /// default_country_code: "1"
     /// pipeline: [consent, normalize, hash, validate, send]
     /// max_event_age_days: 28        # older events are stale
+    /// max_future_days: 1            # so are events dated further ahead
     /// stale_events: reject          # or warn, or off
     /// ```
     ///
@@ -83,6 +84,11 @@ extension TikTokSettings {
         case nil, .null?: break
         case .int(let days)?: maxEventAgeDays = days
         default: throw SettingsError("\(at("max_event_age_days")): max_event_age_days must be a whole number of days")
+        }
+        switch root["max_future_days"] {
+        case nil, .null?: break
+        case .int(let days)?: maxFutureDays = days
+        default: throw SettingsError("\(at("max_future_days")): max_future_days must be a whole number of days")
         }
         if let policy = try string("stale_events") {
             guard let value = StaleEvents(rawValue: policy) else {

@@ -22,13 +22,18 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
     /// How old an event may be (by its `timestamp`) and still be sent: TikTok attributes
     /// offline events up to 28 days after they happen (its longest click-through window).
     public var maxEventAgeDays: Int = TikTokSettings.attributionWindowDays
-    /// What happens to an event older than ``maxEventAgeDays``.
+    /// How far ahead of now an event may be dated and still be sent (TikTok does not
+    /// attribute events from the future; the margin absorbs clocks that run ahead).
+    public var maxFutureDays: Int = 1
+    /// What happens to an event older than ``maxEventAgeDays`` or dated more than
+    /// ``maxFutureDays`` ahead.
     public var staleEvents: StaleEvents = .reject
 
     /// TikTok's longest attribution window for offline events, in days.
     public static let attributionWindowDays = 28
 
-    /// What the validate stage does with an event older than ``maxEventAgeDays``.
+    /// What the validate stage does with an event outside the window (older than
+    /// ``maxEventAgeDays``, or more than ``maxFutureDays`` ahead).
     public enum StaleEvents: String, Sendable, CaseIterable {
         /// Refused with the reason (the default: TikTok would not attribute it).
         case reject
@@ -42,9 +47,10 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
         accessToken: String? = nil, eventSetID: String? = nil, partnerName: String? = nil,
         defaultCountryCode: String? = nil, testEventCode: String? = nil,
         consentCategory: String = "Advertising", requireConsent: Bool = false, pipeline: PipelineDefinition? = nil,
-        maxEventAgeDays: Int = TikTokSettings.attributionWindowDays, staleEvents: StaleEvents = .reject
+        maxEventAgeDays: Int = TikTokSettings.attributionWindowDays, maxFutureDays: Int = 1, staleEvents: StaleEvents = .reject
     ) {
         self.maxEventAgeDays = maxEventAgeDays
+        self.maxFutureDays = maxFutureDays
         self.staleEvents = staleEvents
         self.accessToken = accessToken
         self.eventSetID = eventSetID
@@ -80,6 +86,7 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
         }
         if consentCategory.isEmpty { throw SettingsError("consent_category must not be empty") }
         if !(1...3650).contains(maxEventAgeDays) { throw SettingsError("max_event_age_days must be between 1 and 3650") }
+        if !(0...3650).contains(maxFutureDays) { throw SettingsError("max_future_days must be between 0 and 3650") }
     }
 
     public var description: String {
@@ -93,6 +100,7 @@ public struct TikTokSettings: Sendable, CustomStringConvertible, CustomDebugStri
         parts.append("consent_category: \(consentCategory)")
         parts.append("require_consent: \(requireConsent)")
         parts.append("max_event_age_days: \(maxEventAgeDays)")
+        parts.append("max_future_days: \(maxFutureDays)")
         parts.append("stale_events: \(staleEvents.rawValue)")
         return "TikTokSettings(\(parts.joined(separator: ", ")))"
     }

@@ -3,17 +3,15 @@ import MappingKit
 
 /// Refuses what TikTok cannot use: a record without an event name, without any identifier
 /// left after normalizing (for a CRM event, its lead ID counts), with a timestamp that is not
-/// a date, older than the settings allow (stale), or routed to an event set id that cannot be
+/// a date, older than the settings allow (stale) or dated too far ahead, or routed to an event set id that cannot be
 /// one; a CRM event without a lead ID. Renames the reserved event `Purchase` to `CompletePayment`.
 public struct ValidateStage: Stage {
     let identifiers: IdentifierFields
-    let maxEventAgeDays: Int
-    let staleEvents: TikTokSettings.StaleEvents
+    let timeWindow: EventTimeWindow
 
     public init(actions: ActionCatalog, settings: TikTokSettings = TikTokSettings()) {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: nil)
-        maxEventAgeDays = settings.maxEventAgeDays
-        staleEvents = settings.staleEvents
+        timeWindow = EventTimeWindow(settings: settings)
     }
 
     /// Works on fields only.
@@ -69,13 +67,9 @@ public struct ValidateStage: Stage {
             guard case .string(let text) = timestamp, let milliseconds = JSDate.parseMilliseconds(text) else {
                 return "timestamp: not a date TikTok accepts (expected ISO-8601, e.g. 2024-01-08T13:52:50Z)"
             }
-            if staleEvents != .off {
-                let days = (Double(now) * 1000 - milliseconds) / 86_400_000
-                if days > Double(maxEventAgeDays) {
-                    let message = "stale: the event is \(Int(days)) days old; TikTok attributes offline events up to \(maxEventAgeDays) days (max_event_age_days)"
-                    if staleEvents == .reject { return message }
-                    record.warnings.append(message)
-                }
+            if let message = timeWindow.problem(milliseconds: milliseconds, now: now) {
+                if timeWindow.policy == .reject { return message }
+                record.warnings.append(message)
             }
         }
         return nil

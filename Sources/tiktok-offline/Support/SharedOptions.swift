@@ -78,7 +78,10 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Events older than this many days (by their timestamp) are stale (default 28, TikTok's attribution window).")
     var maxEventAgeDays: Int?
 
-    @Option(help: "What to do with stale events: reject (default), warn (send them, with a warning), off (no age check).")
+    @Option(help: "Events dated more than this many days ahead of now are refused as stale ones are (default 1; TikTok does not attribute events from the future).")
+    var maxFutureDays: Int?
+
+    @Option(help: "What to do with stale events and events dated too far ahead: reject (default), warn (send them, with a warning), off (no time check).")
     var staleEvents: String?
 
     func resolve(requireAccessToken: Bool) throws -> TikTokSettings {
@@ -100,6 +103,7 @@ struct SettingsOptions: ParsableArguments {
             if let testEventCode { resolved.testEventCode = testEventCode.isEmpty ? nil : testEventCode }
             if let defaultCountryCode { resolved.defaultCountryCode = defaultCountryCode }
             if let maxEventAgeDays { resolved.maxEventAgeDays = maxEventAgeDays }
+            if let maxFutureDays { resolved.maxFutureDays = maxFutureDays }
             if let staleEvents {
                 guard let policy = TikTokSettings.StaleEvents(rawValue: staleEvents) else {
                     throw SettingsError("--stale-events must be reject, warn or off, not '\(staleEvents)'")
