@@ -152,10 +152,17 @@ public final class TikTokOfflineServer: Sendable {
     /// The share of each mapping's records TikTok can match, over every record since the start.
     public var matchQuality: MatchQuality { metrics.matchQuality }
 
+    /// How long a failed store (full disk, lost database) keeps the service not ready, unless
+    /// a later batch is stored first.
+    static let storeFailureWindow: Duration = .seconds(10)
+
     /// Why the service is not ready to take events, or nil when it is.
     var unreadiness: String? {
         if isShuttingDown { return "shutting down" }
         if let damage = outbox.damageFound { return "outbox: \(damage)" }
+        if let failure = queue.recentFailure(within: Self.storeFailureWindow) {
+            return "events cannot be stored (\(OutboxError.describe(failure))); ingest answers 503"
+        }
         switch delivery?.failure {
         case .unauthorized(let reason)?: return "delivery stopped: TikTok refused the access token (\(reason))"
         case .misconfigured(let reason)?: return "delivery stopped: TikTok refused the requests (\(reason))"

@@ -131,6 +131,9 @@ struct CSVUploadTests {
         #expect(stored == nextLine - 2, "every row before the line is stored (the header is line 1)")
         #expect(reply.body.contains("could not be stored"), "\(reply.body)")
         #expect(try await serve.get("/healthz").status == 200)
+        // Not ready while events cannot be stored, saying why: a balancer sends traffic elsewhere.
+        let ready = try await serve.get("/readyz")
+        #expect(ready.status == 503 && ready.json?["reason"]?.stringValue?.contains("events cannot be stored") == true, "\(ready.body)")
         #expect(await serve.stop() == 0, "\(serve.tool.stderr)")
         // The stored rows, delivered from a copy of the outbox on a disk with room.
         let copy = directory.file("copy.sqlite")

@@ -46,6 +46,8 @@ public final class IngestQueue: Service {
         var accepting = false
         var finishing = false
         var idleWorkers: [CheckedContinuation<Void, Never>] = []
+        /// The error that stopped the last batch, and when; nil once a batch gets through.
+        var lastFailure: (error: any Error, at: ContinuousClock.Instant)?
     }
 
     public let configuration: Configuration
@@ -91,6 +93,16 @@ public final class IngestQueue: Service {
 
     /// Events waiting to be processed.
     public var queuedEvents: Int { state.withLock { $0.queuedEvents } }
+
+    /// The error that stopped the latest batch (the outbox could not be written: a full disk,
+    /// a lost database), if it came within `window` and no batch has got through since. A
+    /// service is not ready while it holds; after `window` without traffic it is tried again.
+    public func recentFailure(within window: Duration) -> (any Error)? {
+        state.withLock { state in
+            guard let failure = state.lastFailure, ContinuousClock.now - failure.at < window else { return nil }
+            return failure.error
+        }
+    }
 
     /// Takes submissions until graceful shutdown (then drains) or cancellation (then fails what waits).
     public func run() async throws {
@@ -215,7 +227,9 @@ public final class IngestQueue: Service {
                     received: own.totals.received, errors: own.eventErrors.count, recordLines: own.batch.records.lazy.map(\.line))
                 submission.continuation.resume(returning: own)
             }
+            state.withLock { $0.lastFailure = nil }
         } catch {
+            state.withLock { $0.lastFailure = (error, .now) }
             for submission in submissions { submission.continuation.resume(throwing: error) }
         }
     }
