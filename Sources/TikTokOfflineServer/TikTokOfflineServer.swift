@@ -45,6 +45,12 @@ public final class TikTokOfflineServer: Sendable {
         public var uploadTimeout: Duration = .seconds(120)
         /// Connections open at once; more wait in the listen backlog.
         public var maxConnections = 1_024
+        /// A port of its own for `/healthz`, `/readyz`, `/metrics` and `/match-quality` (0
+        /// picks one), with its own few connections: probes are answered even while clients
+        /// hold every connection of the main port. Nil: they are served on the main port only.
+        public var healthPort: Int?
+        /// Connections open at once on ``healthPort``.
+        public var maxHealthConnections = 64
         /// An idle connection, or a client that stops sending its request, is closed after this.
         public var idleTimeout: Duration = .seconds(30)
         /// Longest time to receive one request body.
@@ -172,9 +178,13 @@ public final class TikTokOfflineServer: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT (or cancellation). `onListening` is called with the bound
-    /// address once connections are accepted. Throws ``DeliveryFailure/busy(_:)`` at once,
+    /// address once connections are accepted, `onHealthListening` with the health port's
+    /// (when ``Configuration/healthPort`` is set). Throws ``DeliveryFailure/busy(_:)`` at once,
     /// before listening, when another process delivers from the outbox.
-    public func run(onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }) async throws {
+    public func run(
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in },
+        onHealthListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
+    ) async throws {
         try delivery?.takeDeliveryLock()
         let host = configuration.host
         let app = Application(
@@ -191,6 +201,22 @@ public final class TikTokOfflineServer: Sendable {
         services += [
             .init(service: queue, serviceName: "ingest"),
             .init(service: app, serviceName: "http"),
+        ]
+        if let healthPort = configuration.healthPort {
+            let router = Router()
+            addOperationsRoutes(to: router)
+            let health = Application(
+                router: router,
+                server: .http1(configuration: .init(idleTimeout: .seconds(5))),
+                configuration: .init(
+                    address: .hostname(host, port: healthPort), serverName: "tiktok-offline",
+                    availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxHealthConnections)),
+                onServerRunning: { channel in onHealthListening(host, channel.localAddress?.port ?? 0) },
+                logger: quietLogger()
+            )
+            services.append(.init(service: health, serviceName: "health"))
+        }
+        services += [
             .init(service: ReloadOnHangup(server: self), successTerminationBehavior: .ignore, serviceName: "reload"),
             .init(service: ShutdownNotice(server: self), successTerminationBehavior: .ignore, serviceName: "shutdown-notice"),
         ]

@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest CSV upload (POST /v1/csv) in bytes (inflated, if gzipped).")
     var maxUploadBytes = 32 << 20
 
+    @Option(help: "Also serve /healthz, /readyz, /metrics and /match-quality on this port (0 picks one), with connections of its own: probes are answered even while clients hold every connection of --port.")
+    var healthPort: Int?
+
     @Option(help: "Most connections open at once.")
     var maxConnections = 1_024
 
@@ -73,7 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
     var relaxedDurability = false
 
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (0...65_535).contains(port), (0...65_535).contains(healthPort ?? 0) else {
+            throw ValidationError("--port and --health-port must be between 0 and 65535")
+        }
         guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes, maxUploadBytes >= maxEventBytes, maxConnections > 0, drainTimeout >= 0, requestTimeout > 0 else {
             throw ValidationError(
                 "--max-event-bytes, --max-connections and --request-timeout must be positive, --max-request-bytes and --max-upload-bytes at least --max-event-bytes")
@@ -98,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxUploadBytes = maxUploadBytes
         configuration.queue.workers = threads.withCommits
         configuration.maxConnections = maxConnections
+        configuration.healthPort = healthPort
         configuration.drainTimeout = .seconds(drainTimeout)
         configuration.idleTimeout = .seconds(requestTimeout)
         configuration.bodyTimeout = .seconds(requestTimeout)
@@ -123,9 +129,9 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: configuration, outbox: outbox, load: load,
                 makeDeliverer: makeDeliverer,
                 registry: MetricsEndpoint.bootstrap())
-            try await server.run { host, port in
-                Terminal.error("listening on http://\(host):\(port)")
-            }
+            try await server.run(
+                onListening: { host, port in Terminal.error("listening on http://\(host):\(port)") },
+                onHealthListening: { host, port in Terminal.error("health and metrics on http://\(host):\(port)") })
             let quality = server.matchQuality
             if !quality.order.isEmpty { Terminal.error(quality.table()) }
             try await httpClient.shutdown()

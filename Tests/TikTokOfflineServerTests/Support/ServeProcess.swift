@@ -48,12 +48,14 @@ final class ServeProcess: Sendable {
         try await Self.request(baseURL + path, method: .GET, body: nil, headers: headers)
     }
 
-    static func request(_ url: String, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)]) async throws -> Reply {
+    static func request(
+        _ url: String, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)], timeout: TimeAmount = .seconds(60)
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }
