@@ -78,4 +78,32 @@ import Testing
         #expect(result.stderr.contains("/nonexistent/m.yaml"))
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
+
+    /// A mapping file is understood as `test` understands it: its mapping, over the action's
+    /// defaults when it says `defaults: true`, not the file read as a bare mapping; a note says
+    /// when its trigger would not fire.
+    @Test func aMappingFileIsAppliedAsItsMapping() async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("purchase.yaml", """
+            name: Purchase
+            trigger: event = "Order Completed"
+            action: reportOfflineEvent
+            defaults: true
+            mapping:
+              event: CompletePayment
+              order_id: !path $.properties.order_id
+            """)
+        let event = #"{"type":"track","event":"Order Completed","messageId":"m-1","timestamp":"2026-12-01T10:00:00Z","properties":{"order_id":"o-9"}}"#
+        let result = try await Tool.run(["map", "--mapping", file], stdin: event)
+        #expect(result.status == 0, "\(result.stderr)")
+        let mapped = try JSON.parse(result.stdout)
+        #expect(mapped["name"] == nil && mapped["trigger"] == nil, "not the file itself: \(result.stdout)")
+        #expect(mapped["event"] == "CompletePayment" && mapped["order_id"] == "o-9")
+        #expect(mapped["event_id"] == "m-1" && mapped["timestamp"] == "2026-12-01T10:00:00Z", "the action's defaults: \(result.stdout)")
+        #expect(result.stderr.isEmpty)
+
+        let other = try await Tool.run(["map", "--mapping", file], stdin: #"{"type":"page"}"#)
+        #expect(other.status == 0)
+        #expect(other.stderr.contains("does not fire for this event"), "\(other.stderr)")
+    }
 }

@@ -1,19 +1,24 @@
 import ArgumentParser
+import ConversionEngine
 import Foundation
 import MappingKit
+import TikTokOffline
 
-/// `tiktok-offline map`: applies one bare mapping object to one event.
+/// `tiktok-offline map`: applies one mapping, bare or a mapping file's, to one event.
 struct MapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
         abstract: "Apply one mapping to one event and print the mapped value as JSON.",
         discussion: """
-            The mapping file holds one bare mapping object, in YAML or JSON (Segment's JSON \
-            mappings load unchanged). Prints nothing when the mapping yields no value.
+            The file holds one bare mapping object, in YAML or JSON (Segment's JSON mappings load \
+            unchanged), or is a mapping file (name, trigger, action, mapping): then its mapping is \
+            applied as `test` applies it, over the action's defaults when it says defaults: true, and \
+            a note on stderr says when its trigger would not fire for the event. Prints nothing when \
+            the mapping yields no value.
             """
     )
 
-    @Option(help: "A YAML or JSON file holding one mapping object.")
+    @Option(help: "A YAML or JSON file holding one mapping object, or a mapping file.")
     var mapping: String
 
     @Option(help: "A JSON file holding the event (default: standard input).")
@@ -23,12 +28,29 @@ struct MapCommand: ParsableCommand {
         try reportingFailures {
             let source = try BareMapping.load(mapping)
             let compiled: Mapping
-            do {
-                compiled = try Mapping(source.json)
-            } catch let failure as MappingValidationError {
-                throw CommandError(source.describe(failure))
+            var trigger: Trigger?
+            if source.isMappingFile {
+                let file: MappingFile
+                do {
+                    file = try MappingFile.load(path: mapping)
+                    compiled = try TikTokDestination.effectiveMapping(for: file)
+                } catch let failure as MappingFileError {
+                    throw CommandError(failure.diagnostics.map(\.description).joined(separator: "\n"))
+                } catch let failure as EngineError {
+                    throw CommandError(failure.diagnostic?.description ?? "\(mapping): error: \(failure.message)")
+                }
+                trigger = file.trigger
+            } else {
+                do {
+                    compiled = try Mapping(source.json)
+                } catch let failure as MappingValidationError {
+                    throw CommandError(source.describe(failure))
+                }
             }
             let payload = try Input.event(event) ?? .object(JSONObject())
+            if let trigger, !trigger.matches(payload) {
+                Terminal.error("note: the trigger of \(mapping) does not fire for this event; the mapping is applied anyway")
+            }
             do {
                 if let result = try compiled.evaluate(payload) {
                     print(result.serialized())
@@ -68,6 +90,13 @@ struct BareMapping {
         } catch let error as YAMLError {
             throw CommandError(Diagnostic(.error, error.message, file: path, at: error.mark).description)
         }
+    }
+
+    /// True for a mapping file (`name`, `trigger`, `action` and `mapping` at the top), which
+    /// is not itself a mapping: its `mapping` is.
+    var isMappingFile: Bool {
+        guard case .object(let top) = json else { return false }
+        return ["trigger", "action", "mapping"].allSatisfy { top[$0] != nil }
     }
 
     /// One line naming the first problem (and how many more there are), located in the file.
