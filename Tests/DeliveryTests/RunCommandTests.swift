@@ -108,9 +108,15 @@ struct RunCommandTests {
         #expect(letters.first?["reason"]?.stringValue?.contains("user.phone[0]") == true)
 
         let replay = try ToolProcess(["dead-letters", "replay", "--outbox", outbox], in: directory, name: "replay")
-        #expect(await replay.wait() == 0 && replay.stdout.contains("Replayed 1"))
-        let again = try ToolProcess(runArguments(input: "/dev/null", mock: mock, outbox: outbox), in: directory, name: "again")
-        #expect(await again.wait() == 0)
+        #expect(await replay.wait() == 0 && replay.stdout.contains("Replayed 1 dead letter into the outbox"))
+        // The command it suggests works as printed, once its placeholders are filled in.
+        let suggested = try #require(replay.stdout.range(of: "tiktok-offline deliver ").map { replay.stdout[$0.upperBound...] })
+        let words = suggested.prefix { $0 != "(" }.split(separator: " ").map(String.init)
+        #expect(words == ["--outbox", outbox, "--event-set-id", "YOUR_SET"], "\(replay.stdout)")
+        let again = try ToolProcess(
+            ["deliver"] + words.map { $0 == "YOUR_SET" ? Self.eventSetID : $0 } + ["--endpoint", mock.baseURL, "--json-summary"],
+            in: directory, name: "again", environment: ["TIKTOK_ACCESS_TOKEN": Self.token])
+        #expect(await again.wait() == 0, "\(again.stderr)")
         #expect(int(try summary(of: again), "dead_lettered") == 1, "TikTok refuses it again")
         let purge = try ToolProcess(["dead-letters", "purge", "--outbox", outbox, "--all"], in: directory, name: "purge")
         #expect(await purge.wait() == 0 && purge.stdout.contains("Purged 1"))

@@ -73,7 +73,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Put dead letters back in the outbox; the next `run` sends them."
+            abstract: "Put dead letters back in the outbox, for `deliver` (or a `run` or `serve` delivering from it) to send."
         )
 
         @OptionGroup var options: OutboxOptions
@@ -83,7 +83,11 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let count = try await options.withOutbox { try await $0.replayDeadLetters(ids: ids.isEmpty ? nil : ids) }
-            print("Replayed \(count) dead letters; `tiktok-offline deliver --outbox \(OutboxStatus.shown(options.outbox))` sends them.")
+            print("""
+                Replayed \(count) dead letter\(count == 1 ? "" : "s") into the outbox. To send them: \
+                TIKTOK_ACCESS_TOKEN=… tiktok-offline deliver --outbox \(OutboxStatus.shown(options.outbox)) --event-set-id YOUR_SET \
+                (add --endpoint for a stand-in); a serve or deliver --follow on this outbox sends them by itself.
+                """)
         }
     }
 
