@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["tiktok-offline", "MappingKit"]
+            dependencies: ["tiktok-offline", "MappingKit", "ProcessTesting"]
         ),
         .target(
             name: "ProcessTesting",

@@ -51,7 +51,7 @@ for entry in json.load(open("Tests/MappingKitTests/Fixtures/fql.json")):
             add("trigger", entry[key])
 for line in open("Tests/TikTokOfflineTests/Fixtures/corpus/segment-events-2000.ndjson", encoding="utf-8").read().splitlines()[:300]:
     add("json", line)
-for path in glob.glob("samples/*.json"):
+for path in glob.glob("samples/templates/*.json"):
     add("json", open(path, "rb").read())
 PY
 

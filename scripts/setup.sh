@@ -36,3 +36,6 @@ if [ "$want_tests" = 1 ]; then
 import selenium, segment.analytics
 PY
 fi
+
+# The samples, dated relative to now so that they are inside TikTok's attribution window.
+"$(dirname "$0")/samples.sh"

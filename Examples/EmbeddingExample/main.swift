@@ -1,6 +1,7 @@
 // A Swift service embedding the engine: the shipped presets, one stage of its own, and a
 // sink that collects what would be sent. Build and run: `swift run EmbeddingExample`.
 import ConversionEngine
+import Foundation
 import MappingKit
 import TikTokOffline
 
@@ -25,9 +26,11 @@ let engine = try TikTokDestination.engine(settings: settings, sink: DryRunSink()
     try pipeline.insert("acme.skip-staff", after: "normalize")
 }
 
+// An hour ago: inside TikTok's 28-day attribution window (older events are refused as stale).
+let anHourAgo = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3_600))
 let events: [JSON] = [
     ["type": "track", "event": "Order Completed", "userId": "u-1", "messageId": "m-1",
-     "timestamp": "2024-05-01T10:00:00Z",
+     "timestamp": .string(anHourAgo),
      "properties": ["email": "Buyer@Example.com", "value": 42, "currency": "EUR",
                     "products": [["product_id": "sku-1", "price": 42, "quantity": 1]]]],
     ["type": "track", "event": "Order Completed", "userId": "u-2",

@@ -120,9 +120,9 @@ struct CSVInputTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let csv = root.appendingPathComponent("samples/pos-export.csv").path
+        let csv = try Samples.path("pos-export.csv")
         let mapping = root.appendingPathComponent("samples/mappings/pos-purchase.yaml").path
-        let flags = ["--mapping", mapping, "--input", csv, "--event-set-id", "set-1", "--default-country-code", "1", "--stale-events", "off"]
+        let flags = ["--mapping", mapping, "--input", csv, "--event-set-id", "set-1", "--default-country-code", "1"]
         let dryRun = try ToolProcess(["dry-run"] + flags, in: directory, name: "dry-run")
         #expect(await dryRun.wait() == 0, "\(dryRun.stderr)")
         let lines = try dryRun.stdout.split(separator: "\n").map { try JSON.parse(String($0)) }

@@ -28,7 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var mappings: MappingOptions
     @OptionGroup var settings: SettingsOptions
     @OptionGroup var delivery: DeliveryOptions
-    @OptionGroup var threads: ThreadsOption
+    @Option(help: "Batches of events processed at once, each on a core (default: the machine's cores); two more wait on outbox commits. Each request is answered once its own events are stored.")
+    var threads: Int?
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -76,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     var relaxedDurability = false
 
     func validate() throws {
+        try ThreadsOption(threads: threads).validate()
         guard (0...65_535).contains(port), (0...65_535).contains(healthPort ?? 0) else {
             throw ValidationError("--port and --health-port must be between 0 and 65535")
         }
@@ -101,7 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxEventBytes = maxEventBytes
         configuration.maxRequestBytes = maxRequestBytes
         configuration.maxUploadBytes = maxUploadBytes
-        configuration.queue.workers = threads.withCommits
+        configuration.queue.workers = ThreadsOption(threads: threads).withCommits
         configuration.maxConnections = maxConnections
         configuration.healthPort = healthPort
         configuration.drainTimeout = .seconds(drainTimeout)

@@ -176,6 +176,11 @@ struct ThreadsOption: ParsableArguments {
     @Option(help: "Batches of events processed at once, each on a core (default: the machine's cores). Output keeps the input's order.")
     var threads: Int?
 
+    init() {}
+
+    /// The option as another command parsed it (`serve` words its help for requests).
+    init(threads: Int?) { self.threads = threads }
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
