@@ -160,7 +160,7 @@ public final class TikTokOfflineServer: Sendable {
 
     /// How long a failed store (full disk, lost database) keeps the service not ready, unless
     /// a later batch is stored first.
-    static let storeFailureWindow: Duration = .seconds(10)
+    static let storeFailureWindow: Duration = .seconds(30)
 
     /// Why the service is not ready to take events, or nil when it is.
     var unreadiness: String? {

@@ -59,8 +59,8 @@ struct DelivererTests {
                 }
                 deliverer.finishInput()
                 let final = await report
-                #expect(final.sent == 10_000 && mock.stats.uniqueEvents == 10_000)
-                #expect(final.requests == 10, "batches fill up while input arrives")
+                #expect(final.sent == 10_000 && mock.stats.uniqueEvents == 10_000, "\(final)")
+                #expect(final.requests == 10, "batches fill up while input arrives: \(final)")
             }
         }
     }

@@ -28,7 +28,8 @@ struct HealthListenerTests {
             health + "/metrics", method: .GET, body: nil, headers: [("Authorization", "Bearer \(ServeProcess.adminToken)")])
         #expect(metrics.status == 200 && metrics.body.contains("# TYPE"), "\(metrics.body.prefix(200))")
         #expect(try await ServeProcess.request(health + "/metrics", method: .GET, body: nil, headers: []).status == 401)
-        #expect(ContinuousClock.now - start < .seconds(2), "the health port answered at once")
+        // At once when the machine is idle; well before the main port's idle clients time out (30 s) under load.
+        #expect(ContinuousClock.now - start < .seconds(15), "the health port answered without waiting for a connection")
         #expect(try await ServeProcess.request(health + "/v1/batch", method: .POST, body: [], headers: []).status == 404,
                 "only operations are served there")
 
