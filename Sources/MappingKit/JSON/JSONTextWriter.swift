@@ -181,7 +181,7 @@ extension JSONTextWriter {
 
     /// A string value of `document` after ``key(encoded:)``, as ``member(_:string:of:)`` writes it.
     public mutating func value(string value: JSONDocument.Value, of document: JSONDocument) {
-        let copied = document.withPlainJSONText(value) { buffer.append(contentsOf: $0) }
+        let copied: Void? = document.withPlainJSONText(value) { buffer.append(contentsOf: $0) }
         if copied == nil { document.withUTF8(value) { JSON.serializeString(utf8: $0, into: &buffer) } }
     }
 }
