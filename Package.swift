@@ -5,6 +5,7 @@ let package = Package(
     name: "tiktok-offline",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "JSONKit", targets: ["JSONKit"]),
         .library(name: "MappingKit", targets: ["MappingKit"]),
         .library(name: "ConversionEngine", targets: ["ConversionEngine"]),
         .library(name: "Delivery", targets: ["Delivery"]),
@@ -43,10 +44,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        .target(name: "MappingKit", dependencies: ["CYAML"]),
+        .target(name: "JSONKit"),
+        .target(name: "MappingKit", dependencies: ["CYAML", "JSONKit"]),
         .target(
             name: "ConversionEngine",
             dependencies: [
+                "JSONKit",
                 "MappingKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +70,7 @@ let package = Package(
             dependencies: [
                 "CZlib",
                 "Delivery",
-                "MappingKit",
+                "JSONKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -87,6 +90,7 @@ let package = Package(
             name: "TikTokOffline",
             dependencies: [
                 "Delivery",
+                "JSONKit",
                 "MappingKit",
                 "ConversionEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,6 +106,7 @@ let package = Package(
             name: "TikTokOfflineServer",
             dependencies: [
                 "Delivery",
+                "JSONKit",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
@@ -120,7 +125,7 @@ let package = Package(
         .target(
             name: "TikTokMock",
             dependencies: [
-                "MappingKit",
+                "JSONKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,6 +139,7 @@ let package = Package(
                 "Delivery",
                 "OutboxSQLite",
                 "OutboxPostgres",
+                "JSONKit",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
@@ -166,27 +172,28 @@ let package = Package(
         ),
         .executableTarget(
             name: "EmbeddingExample",
-            dependencies: ["ConversionEngine", "TikTokOffline", "MappingKit"],
+            dependencies: ["ConversionEngine", "TikTokOffline", "JSONKit", "MappingKit"],
             path: "Examples/EmbeddingExample"
         ),
         .executableTarget(
             name: "mappingkit-bench",
-            dependencies: ["MappingKit"],
+            dependencies: ["JSONKit", "MappingKit"],
             path: "Benchmarks/MappingKitBench"
         ),
+        .testTarget(name: "JSONKitTests", dependencies: ["JSONKit"]),
         .testTarget(
             name: "MappingKitTests",
-            dependencies: ["MappingKit"],
+            dependencies: ["JSONKit", "MappingKit"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConversionEngineTests",
-            dependencies: ["ConversionEngine", "MappingKit", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ConversionEngine", "JSONKit", "MappingKit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "TikTokOfflineTests",
             dependencies: [
-                "TikTokOffline", "ConversionEngine", "MappingKit", "TikTokMock",
+                "TikTokOffline", "ConversionEngine", "JSONKit", "MappingKit", "TikTokMock",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
@@ -200,6 +207,7 @@ let package = Package(
                 "TikTokOffline",
                 "ConversionEngine",
                 "ProcessTesting",
+                "JSONKit",
                 "MappingKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -211,11 +219,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["tiktok-offline", "MappingKit", "ProcessTesting"]
+            dependencies: ["tiktok-offline", "JSONKit", "MappingKit", "ProcessTesting"]
         ),
         .target(
             name: "ProcessTesting",
             dependencies: [
+                "JSONKit",
                 "MappingKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -229,6 +238,7 @@ let package = Package(
                 "OutboxSQLite",
                 "ProcessTesting",
                 "tiktok-offline",
+                "JSONKit",
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",

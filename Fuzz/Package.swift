@@ -14,7 +14,11 @@ let package = Package(
         .target(name: "FuzzDriver"),
         .executableTarget(
             name: "mappingkit-fuzz",
-            dependencies: ["FuzzDriver", .product(name: "MappingKit", package: "tiktok-offline")],
+            dependencies: [
+                "FuzzDriver",
+                .product(name: "JSONKit", package: "tiktok-offline"),
+                .product(name: "MappingKit", package: "tiktok-offline"),
+            ],
             swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
         ),

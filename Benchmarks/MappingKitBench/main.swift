@@ -2,6 +2,7 @@
 // each on one core. Run with `swift run -c release mappingkit-bench [word]`; a word runs only
 // the cases whose label contains it (e.g. `parse`), which keeps profiles focused.
 import Foundation
+import JSONKit
 import MappingKit
 
 /// A realistic "Order Completed" event with three products.

@@ -2,6 +2,7 @@
 // sink that collects what would be sent. Build and run: `swift run EmbeddingExample`.
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 import TikTokOffline
 

@@ -2,7 +2,7 @@ import Delivery
 import Foundation
 import GRDB
 import GRDBSQLite
-import MappingKit
+import JSONKit
 
 /// What ``Outbox/recover(from:into:)`` saved from a damaged outbox file.
 public struct OutboxRecovery: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import MappingKit
+import JSONKit
 
 /// Checks an Events API request body the way TikTok does, naming the first problem.
 ///

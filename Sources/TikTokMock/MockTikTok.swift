@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONKit
 import Logging
-import MappingKit
 import NIOCore
 import ServiceLifecycle
 import Synchronization

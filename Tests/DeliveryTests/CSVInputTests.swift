@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 import ProcessTesting
 import Testing

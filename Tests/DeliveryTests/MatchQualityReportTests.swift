@@ -1,6 +1,7 @@
-import Foundation
-import MappingKit
 import ConversionEngine
+import Foundation
+import JSONKit
+import MappingKit
 import ProcessTesting
 import Testing
 

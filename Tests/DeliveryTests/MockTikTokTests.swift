@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import JSONKit
 import MappingKit
 import NIOCore
+import Testing
 import TikTokMock
 @testable import TikTokOffline
-import Testing
 
 @Suite("Mock TikTok")
 struct MockTikTokTests {

@@ -1,9 +1,10 @@
-import OutboxSQLite
-import ProcessTesting
 import ConversionEngine
 import Crypto
 import Foundation
+import JSONKit
 import MappingKit
+import OutboxSQLite
+import ProcessTesting
 import Testing
 import TikTokOffline
 

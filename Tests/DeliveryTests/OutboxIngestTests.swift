@@ -1,9 +1,10 @@
+import ConversionEngine
 import Delivery
+import Foundation
+import JSONKit
+import MappingKit
 import OutboxSQLite
 import ProcessTesting
-import ConversionEngine
-import Foundation
-import MappingKit
 import Testing
 @testable import TikTokOffline
 

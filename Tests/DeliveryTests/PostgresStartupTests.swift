@@ -1,8 +1,9 @@
+import Delivery
 import Foundation
+import JSONKit
 import MappingKit
 import ProcessTesting
 import Testing
-import Delivery
 
 /// What a careless `--outbox postgres://…` gets: at start-up, within seconds, PostgreSQL's own
 /// reason and exit 8, never a minute's wait and a vague timeout; and never the URL's password,

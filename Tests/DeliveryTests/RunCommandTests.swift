@@ -1,6 +1,7 @@
-import ProcessTesting
 import Foundation
+import JSONKit
 import MappingKit
+import ProcessTesting
 import Testing
 
 /// `tiktok-offline run` as a real process against `tiktok-offline mock-tiktok` on loopback.

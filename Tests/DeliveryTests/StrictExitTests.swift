@@ -1,6 +1,7 @@
-import ProcessTesting
 import Foundation
+import JSONKit
 import MappingKit
+import ProcessTesting
 import Testing
 
 /// `--strict` on `run`, `deliver` and `dry-run`: a cron job learns from the exit status alone

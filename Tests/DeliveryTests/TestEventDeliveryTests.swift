@@ -1,6 +1,7 @@
-import ProcessTesting
 import Foundation
+import JSONKit
 import MappingKit
+import ProcessTesting
 import Testing
 
 /// Live and test events from one input reach TikTok in separate requests, each test code at

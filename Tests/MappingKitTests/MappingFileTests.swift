@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 @Suite struct MappingFileTests {
     static let completePayment = """

@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// Behaviour the reference vectors do not pin down.
 @Suite struct MappingTests {

@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// Every entry of the reference's mapping vectors (`Fixtures/mapping.json`).
 @Suite struct MappingVectorTests {

@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 @Suite struct PathTests {
     @Test(arguments: [
@@ -67,5 +68,22 @@ import Testing
             return
         }
         #expect(firstPath === secondPath)
+    }
+}
+
+/// A compiled path finds the same value in a parsed document as in the tree.
+@Suite struct DocumentPathTests {
+    @Test(arguments: [
+        "a", "b", "c.d", "c.d.e", "list[1]", "list.length", "list[5]", "name.length", "name[1]",
+        "zero.x", "empty.x", "nothing.x", "flag.x", "k\"ey", "twice", "c", "list", "missing.deep",
+        "integrations.a", "integrationsX", "abcdefghij", "abcdefghik", "abcdefgh", "abcdefghi", "é", "", "longerThan8",
+        "nest.x", "nest.y", "nest.abcdefghij", "nest.abcdefghik", "nest.z.q", "c.dd", "integrations.A", "nest.",
+    ])
+    func pathsFindTheSameValues(path: String) throws {
+        let text = #"{"a":1,"b":"two","c":{"d":{"e":[1,2]}},"list":[10,{"x":1},30],"name":"Zoë","zero":0,"empty":"","nothing":null,"flag":true,"k\"ey":"escaped","twice":1,"twice":2,"integrations":{"a":"in"},"integrationsX":2,"abcdefghij":3,"abcdefghik":4,"abcdefgh":5,"é":6,"ê":7,"":8,"longerThan8":1,"longerThan8":9,"nest":{"":0,"x":1,"abcdefghij":2}}"#
+        let tree = try JSON.parse(text)
+        let document = try JSONDocument(parsing: text)
+        let compiled = PayloadPath(path, stripsDollarDot: true)
+        #expect(compiled.lookup(in: document) == compiled.lookup(in: tree))
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 
+import JSONKit
 @testable import MappingKit
 
 /// `@split`, this project's own directive: a delimited cell into a list, or a list of objects.

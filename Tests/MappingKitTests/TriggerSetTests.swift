@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// A `TriggerSet` passes over triggers that cannot fire for an event's name, and answers
 /// exactly as testing each trigger in turn.

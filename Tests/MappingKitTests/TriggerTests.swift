@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 @Suite struct TriggerTests {
     private func event(_ json: String) throws -> JSON { try JSON.parse(json) }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// `contains` and the other text tests run in time linear in the field plus the pattern:
 /// triggers come from shared files and fields from anyone.

@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// Runs every entry of `fql.json`. Entries that pin a Segment behaviour our triggers replace
 /// (DIFFERENCES.md items 8–10) are listed in `replaced` with what we do instead; all others

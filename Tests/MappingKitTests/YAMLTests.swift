@@ -1,5 +1,6 @@
-import Testing
+import JSONKit
 @testable import MappingKit
+import Testing
 
 /// Parses one YAML document and converts it to JSON.
 private func json(_ yaml: String, limits: YAMLLimits = .default) throws -> JSON {

@@ -1,5 +1,6 @@
 import CompressNIO
 import Foundation
+import JSONKit
 import MappingKit
 import NIOCore
 import ProcessTesting

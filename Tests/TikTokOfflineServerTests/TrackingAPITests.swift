@@ -1,6 +1,7 @@
 import CompressNIO
 import Crypto
 import Foundation
+import JSONKit
 import MappingKit
 import NIOCore
 import NIOHTTP1

@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 import Testing
 

@@ -1,5 +1,6 @@
-import Foundation
 import ConversionEngine
+import Foundation
+import JSONKit
 import MappingKit
 import Testing
 

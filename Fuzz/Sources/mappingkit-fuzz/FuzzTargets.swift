@@ -1,4 +1,5 @@
 import Foundation
+import JSONKit
 import MappingKit
 
 /// One libFuzzer entry point for several targets, chosen by `FUZZ_TARGET` (read once):

@@ -1,3 +1,4 @@
+import JSONKit
 import Logging
 import MappingKit
 

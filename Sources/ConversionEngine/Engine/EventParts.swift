@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// Builds, from an event read in place, the part of it a pipeline's stages read

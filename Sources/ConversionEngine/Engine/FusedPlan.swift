@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// A destination's one-pass form of one mapping and the built-in stages that follow it: it

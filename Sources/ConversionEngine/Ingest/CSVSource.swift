@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// CSV with a header row: each later row becomes one event object keyed by the header's

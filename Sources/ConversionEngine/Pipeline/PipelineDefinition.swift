@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// The ordered stage names a pipeline runs, as written in YAML:

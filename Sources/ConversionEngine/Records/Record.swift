@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// One event as seen by one fired mapping: the unit every stage works on.

@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// The type a field's values must have after coercion.

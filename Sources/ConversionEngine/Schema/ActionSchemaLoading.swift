@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 extension ActionSchema {

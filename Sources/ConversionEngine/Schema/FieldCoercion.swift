@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// A field declaration compiled for coercion: what `prepare` needs, reachable through one

@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// Why a payload does not fit its action's schema. The message names the field and the

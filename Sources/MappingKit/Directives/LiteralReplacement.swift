@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Replaces literal occurrences of a pattern, as JavaScript's `String.replace` does with an
 /// escaped pattern: the replacement understands `$$`, `$&`, `` $` `` and `$'`; anything
 /// else after `$` (such as `$1`) stays literal.

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// A declarative mapping (Segment's mapping language), compiled once and evaluated many times.
 ///
 /// ```swift

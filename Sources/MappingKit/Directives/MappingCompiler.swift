@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Turns mapping JSON into `MappingNode`s, with the reference's run-time semantics for every
 /// argument shape (validation has already rejected most bad shapes, but raw arrays are not
 /// validated, so anything can reach here).

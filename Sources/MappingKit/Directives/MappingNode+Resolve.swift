@@ -1,3 +1,5 @@
+import JSONKit
+
 /// What a mapping reads: a JSON value (`nil` for "no value"), or an event read in place
 /// from a ``JSONDocument``.
 protocol MappingPayload {

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// The compiled form of a mapping: paths pre-split, templates tokenised, directive-free
 /// sub-trees kept as ready-made JSON, and argument problems that the language reports at run
 /// time turned into `failure` nodes. Resolving a node never re-parses the mapping.

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Checks a mapping before it is compiled, reporting problems with the same paths and
 /// messages as the reference implementation (`/neat/@json/mode should be one of encode,
 /// decode but it is "oops".`).

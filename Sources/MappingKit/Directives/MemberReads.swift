@@ -1,3 +1,5 @@
+import JSONKit
+
 /// What one read of an event document found: nothing, a value where it lies in the document,
 /// or a value that had to be built (a literal, a directive's result).
 public enum DocumentRead: Sendable {
@@ -116,4 +118,9 @@ public struct MemberRead: Sendable {
             return DocumentRead(try node.resolve(document))
         }
     }
+}
+
+extension JSONDocument {
+    /// The node at `index` as a ``DocumentRead``.
+    func read(at index: Int) -> DocumentRead { .value(value(atNode: index)) }
 }

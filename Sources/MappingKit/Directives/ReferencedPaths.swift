@@ -1,3 +1,5 @@
+import JSONKit
+
 extension Mapping {
     /// The payload paths a mapping reads, in mapping order: `@path` arguments as written
     /// (`$.properties.email`) and `@template` placeholders (`traits.name`). Paths computed at

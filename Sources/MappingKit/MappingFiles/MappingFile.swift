@@ -1,3 +1,5 @@
+import JSONKit
+
 /// One mapping file: when it fires (`trigger`), which action it feeds, and how that action's
 /// fields are built from the event (`mapping`), with optional unit tests of its own.
 ///

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Turns a mapping file's text into a `MappingFile`, collecting every problem on the way
 /// rather than stopping at the first, so `lint` can report them all at once.
 struct MappingFileLoader {

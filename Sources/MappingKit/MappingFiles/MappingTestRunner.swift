@@ -1,3 +1,5 @@
+import JSONKit
+
 /// The outcome of one of a mapping file's own tests.
 public struct MappingTestResult: Sendable {
     public var name: String

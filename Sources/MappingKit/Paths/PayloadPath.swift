@@ -1,3 +1,4 @@
+import JSONKit
 import Synchronization
 
 /// A pre-split path into a payload, such as `$.properties.products[0].price`.

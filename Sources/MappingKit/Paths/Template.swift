@@ -1,3 +1,5 @@
+import JSONKit
+
 /// A `@template` string, tokenised once.
 ///
 /// Rendering replaces `{{{path}}}` placeholders first and `{{path}}` placeholders second, on

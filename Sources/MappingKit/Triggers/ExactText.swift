@@ -1,3 +1,5 @@
+import JSONKit
+
 /// A string compared the way JavaScript's `===` compares: same code units, no Unicode
 /// normalisation (Swift's `==` would equate "é" written two ways).
 struct ExactText: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// A compiled trigger ("FQL" subscription): decides whether a mapping fires for an event.
 ///
 /// Reads Segment's trigger language with its value semantics, but with real precedence

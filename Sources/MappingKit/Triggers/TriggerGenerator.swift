@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Writes a `TriggerNode` back as FQL: Segment's generator (FQL spec §7) for what the reference
 /// can express, and `!( … )` / nested parentheses for the rest, so the text re-parses to an
 /// equal node.

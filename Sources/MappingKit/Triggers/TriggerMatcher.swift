@@ -1,3 +1,5 @@
+import JSONKit
+
 /// A trigger compiled for matching: paths pre-split, expected values pre-converted to the
 /// string or number each operator compares with. Matching allocates nothing.
 indirect enum TriggerMatcher: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// The parsed form of a trigger: the reference's condition/group model plus negation, with
 /// groups nested to any depth. Equal nodes match the same events.
 indirect enum TriggerNode: Sendable, Hashable {

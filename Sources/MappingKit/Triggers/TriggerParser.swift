@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Reads FQL tokens into a `TriggerNode` with real precedence: `!` binds tighter than `and`,
 /// which binds tighter than `or`; parentheses nest up to `maximumDepth`. Conditions are built
 /// by Segment's rules (typed values, `= null`/`!= null` forms per field, `match()` quirks);

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Conversion between `TriggerNode` and the reference's JSON AST (FQL spec §5).
 enum TriggerReferenceAST {
     /// The AST JSON, or `nil` when the node uses what the reference cannot express:

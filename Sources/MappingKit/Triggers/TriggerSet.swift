@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Triggers tested together against every event, as routing does.
 ///
 /// A trigger that can fire only for certain `event` names (`event = "Order Completed"`, an

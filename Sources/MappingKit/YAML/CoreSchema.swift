@@ -1,3 +1,5 @@
+import JSONKit
+
 /// The YAML 1.2 core schema: how a plain scalar's text becomes null, a boolean, a number
 /// or a string, and how the `!!null`, `!!bool`, `!!int` and `!!float` tags read their text.
 enum CoreSchema {

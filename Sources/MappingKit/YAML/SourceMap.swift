@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Where each value of a converted YAML document was written, by JSON path.
 ///
 /// A path is the object keys and array indexes from the root joined by `/`, the root

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Reads YAML texts (mapping files) into node trees with source marks, on libyaml.
 ///
 ///     guard let document = try YAML.parse(text, file: "mappings/purchase.yaml") else { … empty file … }

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// One node of a YAML document as written: scalars keep their text and style (they are
 /// resolved to numbers, booleans or null only when converted to JSON) and mappings keep
 /// their key order.

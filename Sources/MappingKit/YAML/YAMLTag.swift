@@ -1,3 +1,5 @@
+import JSONKit
+
 /// What a node's tag asks for.
 enum YAMLTag {
     /// No tag, or the non-specific `!`.

@@ -1,3 +1,5 @@
+import JSONKit
+
 /// Converts a node tree to JSON (see `YAMLDocument.toJSONWithSourceMap()` for the rules),
 /// recording each value's location when asked to.
 ///

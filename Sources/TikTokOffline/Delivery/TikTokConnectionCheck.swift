@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import JSONKit
 import MappingKit
 import NIOCore
 

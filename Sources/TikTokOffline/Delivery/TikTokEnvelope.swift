@@ -1,5 +1,6 @@
-import Delivery
 import ConversionEngine
+import Delivery
+import JSONKit
 import MappingKit
 import NIOCore
 

@@ -1,5 +1,6 @@
-import Delivery
 import ConversionEngine
+import Delivery
+import JSONKit
 import MappingKit
 
 /// TikTok's answer to a request (`{code, message, request_id}`) and what it means for delivery.

@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// Writes the dry-run output, one JSON line per event and fired mapping:

@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 
 /// A mapped and coerced field as a fused plan holds it: a string where it lies in the event,

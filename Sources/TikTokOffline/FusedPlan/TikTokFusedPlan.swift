@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 
 /// One mapping fused with schema coercion and the built-in `normalize`, `hash`, `validate` and

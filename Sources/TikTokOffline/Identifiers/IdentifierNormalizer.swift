@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 
 /// Turns one raw identifier into the form TikTok matches on, before hashing.

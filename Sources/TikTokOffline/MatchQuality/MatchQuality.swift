@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// How many of each mapping's records TikTok can match, before anything is sent: the share

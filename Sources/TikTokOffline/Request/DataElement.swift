@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// The layout of one Events API `data` element, with TikTok's rules (Segment's destination code

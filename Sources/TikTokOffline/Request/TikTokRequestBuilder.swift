@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// Builds what TikTok's Events API receives: one `data` element per record, and the

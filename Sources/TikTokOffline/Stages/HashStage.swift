@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// Replaces every personal-data value with its lowercase hex SHA-256. Values that already

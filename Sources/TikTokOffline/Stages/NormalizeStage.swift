@@ -1,4 +1,5 @@
 import ConversionEngine
+import JSONKit
 import MappingKit
 
 /// Puts every personal-data field in the form TikTok matches on (see ``IdentifierNormalizer``):

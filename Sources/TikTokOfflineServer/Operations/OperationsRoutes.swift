@@ -1,5 +1,6 @@
 import ConversionEngine
 import Hummingbird
+import JSONKit
 import MappingKit
 import NIOCore
 

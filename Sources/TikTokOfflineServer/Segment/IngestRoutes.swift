@@ -1,8 +1,9 @@
-import Delivery
 import ConversionEngine
+import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONKit
 import MappingKit
 import NIOCore
 import TikTokOffline

@@ -1,5 +1,6 @@
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 
 /// Turns the body of a Segment HTTP Tracking API call (or a Segment Webhooks delivery) into

@@ -1,6 +1,7 @@
 import ConversionEngine
 import Delivery
 import Hummingbird
+import JSONKit
 import MappingKit
 import TikTokOffline
 

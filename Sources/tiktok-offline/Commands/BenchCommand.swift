@@ -1,9 +1,10 @@
-import Delivery
-import OutboxSQLite
 import ArgumentParser
 import ConversionEngine
+import Delivery
 import Foundation
+import JSONKit
 import MappingKit
+import OutboxSQLite
 import TikTokOffline
 
 /// `tiktok-offline bench`: throughput of each step on an in-memory workload.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConversionEngine
 import Delivery
 import Foundation
+import JSONKit
 import MappingKit
 import TikTokOffline
 

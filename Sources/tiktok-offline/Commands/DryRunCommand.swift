@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 import TikTokOffline
 

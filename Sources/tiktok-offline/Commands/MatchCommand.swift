@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSONKit
 import MappingKit
 
 /// `tiktok-offline match`: tells whether a trigger fires for an event.

@@ -1,9 +1,10 @@
-import Delivery
-import OutboxSQLite
 import ArgumentParser
 import ConversionEngine
+import Delivery
 import Foundation
+import JSONKit
 import MappingKit
+import OutboxSQLite
 
 /// `tiktok-offline outbox check|recover`: the outbox's health, and a way out of a damaged file.
 struct OutboxCommand: AsyncParsableCommand {

@@ -1,14 +1,15 @@
-import Delivery
-import OutboxSQLite
 import ArgumentParser
 import AsyncHTTPClient
 import ConversionEngine
+import Delivery
 import Dispatch
 import Foundation
 import Hummingbird
+import JSONKit
 import Logging
 import MappingKit
 import Metrics
+import OutboxSQLite
 import Prometheus
 import Synchronization
 import TikTokOffline

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONKit
 import MappingKit
 
 /// Reading the tool's inputs, with bounds, and turning their problems into one clear line.

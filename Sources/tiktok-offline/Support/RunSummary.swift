@@ -1,7 +1,8 @@
-import Delivery
 import ArgumentParser
 import ConversionEngine
+import Delivery
 import Foundation
+import JSONKit
 import MappingKit
 import TikTokOffline
 

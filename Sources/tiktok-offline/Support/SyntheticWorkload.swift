@@ -1,3 +1,4 @@
+import JSONKit
 import MappingKit
 
 /// Realistic Segment events for benchmarks: the preset events in the proportions of a

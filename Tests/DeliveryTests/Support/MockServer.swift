@@ -1,11 +1,12 @@
 import AsyncHTTPClient
 import ConversionEngine
 import Foundation
+import JSONKit
 import MappingKit
 import NIOCore
+import Testing
 import TikTokMock
 import TikTokOffline
-import Testing
 
 /// Runs `body` against a stand-in listening on an ephemeral loopback port, then stops it.
 func withMockTikTok<T>(

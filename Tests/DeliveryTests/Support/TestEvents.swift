@@ -1,6 +1,7 @@
-import Delivery
 import ConversionEngine
+import Delivery
 import Foundation
+import JSONKit
 import MappingKit
 import TikTokOffline
 

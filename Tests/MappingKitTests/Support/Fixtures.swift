@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import JSONKit
 import MappingKit
+import Testing
 
 /// Reads the vector files copied under `Tests/MappingKitTests/Fixtures/`.
 enum Fixtures {

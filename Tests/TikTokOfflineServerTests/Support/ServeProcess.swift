@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONKit
 import MappingKit
 import NIOCore
 import NIOHTTP1

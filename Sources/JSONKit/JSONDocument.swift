@@ -20,7 +20,8 @@ import Synchronization
 /// }
 /// ```
 public struct JSONDocument: Sendable {
-    enum Kind: UInt8, Sendable {
+    @usableFromInline
+    package enum Kind: UInt8, Sendable {
         case null, `false`, `true`, int, double, string, array, object
     }
 
@@ -35,12 +36,13 @@ public struct JSONDocument: Sendable {
     ///   (``keyClass(length:first:last:)``), so that most lookups of a missing key end at once;
     /// - int, double: ``numberBits``, the `Int`'s or the `Double`'s bit pattern;
     /// - null, false, true: nothing.
+    @usableFromInline
     struct Node: Sendable {
-        var kind: Kind
+        @usableFromInline var kind: Kind
         var isASCII: Bool
-        var keyClasses: UInt32 = 0
-        private var low: UInt32
-        private var high: UInt32
+        @usableFromInline var keyClasses: UInt32 = 0
+        @usableFromInline var low: UInt32
+        @usableFromInline var high: UInt32
 
         private init(kind: Kind, isASCII: Bool, low: UInt32, high: UInt32) {
             self.kind = kind
@@ -62,20 +64,20 @@ public struct JSONDocument: Sendable {
         /// An array or object whose count and end ``close(count:end:keyClasses:)`` sets.
         static func openContainer(_ kind: Kind) -> Node { Node(kind: kind, isASCII: true, low: 0, high: 0) }
 
-        var isContainer: Bool { kind.rawValue >= Kind.array.rawValue }
+        @inlinable var isContainer: Bool { kind.rawValue >= Kind.array.rawValue }
 
         /// A string's text in ``JSONDocument/text``.
-        var textStart: Int { Int(low) }
-        var textLength: Int { Int(high) }
-        var textRange: Range<Int> { Int(low)..<Int(low) + Int(high) }
+        @inlinable var textStart: Int { Int(low) }
+        @inlinable var textLength: Int { Int(high) }
+        @inlinable var textRange: Range<Int> { Int(low)..<Int(low) + Int(high) }
 
         /// A container's element (or member) count.
-        var count: Int { Int(low) }
+        @inlinable var count: Int { Int(low) }
         /// A container's end: the index of the first node after everything inside it.
-        var end: Int { Int(high) }
+        @inlinable var end: Int { Int(high) }
 
         /// A number's `Int` or `Double` bit pattern.
-        var numberBits: UInt64 { UInt64(low) | UInt64(high) << 32 }
+        @inlinable var numberBits: UInt64 { UInt64(low) | UInt64(high) << 32 }
 
         mutating func close(count: Int, end: Int, keyClasses: UInt32) {
             low = UInt32(count)
@@ -85,26 +87,29 @@ public struct JSONDocument: Sendable {
     }
 
     /// The nodes, in text order. Valid while the document is not parsed again.
-    var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage.base, count: storage.count) }
+    /// (Not inlinable: the storage is a class, and its fields read from code inlined into
+    /// another module would each pay a dynamic exclusivity check.)
+    @usableFromInline var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage.base, count: storage.count) }
     private var storage = NodeStorage()
     /// Which parse the nodes come from: unique in the process, so a ``Value`` can tell.
     private(set) var generation: UInt64 = 0
     /// Some object has a key twice (rare): lookups must then find the last one.
-    private(set) var hasRepeatedKeys = false
+    @usableFromInline private(set) var hasRepeatedKeys = false
     /// The input as read, followed by the text of strings that had escapes.
-    private(set) var text: [UInt8] = []
+    @usableFromInline private(set) var text: [UInt8] = []
     /// The input's length: a string whose text lies before it was written without escapes.
     private var inputCount = 0
     /// The root object's members, packed for lookup: triggers and mappings look up top-level
     /// members (`event`, `properties`, `context`…) dozens of times per event, and comparing
     /// these entries is cheaper than walking the nodes. Empty unless the root is an object.
-    private var rootMembers: [RootMember] = []
+    @usableFromInline var rootMembers: [RootMember] = []
 
     /// One member of the root object: its key's length and first eight bytes, and its value.
+    @usableFromInline
     struct RootMember: Sendable {
-        var head: UInt64
-        var length: UInt32
-        var value: UInt32
+        @usableFromInline var head: UInt64
+        @usableFromInline var length: UInt32
+        @usableFromInline var value: UInt32
     }
 
     /// An empty document; ``parse(_:limits:)`` fills it.
@@ -166,21 +171,21 @@ public struct JSONDocument: Sendable {
 
     // MARK: Reading nodes
 
-    @inline(__always)
-    func kind(at index: Int) -> Kind { nodes[index].kind }
+    @inlinable
+    package func kind(at index: Int) -> Kind { nodes[index].kind }
 
     /// The index just past the value at `index` and everything inside it.
-    @inline(__always)
-    func end(of index: Int) -> Int {
+    @inlinable
+    package func end(of index: Int) -> Int {
         let node = nodes[index]
         return node.isContainer ? node.end : index + 1
     }
 
     /// Element or member count of a container.
-    @inline(__always)
-    func count(at index: Int) -> Int { nodes[index].count }
+    @inlinable
+    package func count(at index: Int) -> Int { nodes[index].count }
 
-    func typeName(at index: Int) -> String {
+    package func typeName(at index: Int) -> String {
         switch nodes[index].kind {
         case .null: "null"
         case .false, .true: "boolean"
@@ -192,8 +197,8 @@ public struct JSONDocument: Sendable {
     }
 
     /// JavaScript truthiness, as ``JSON/isTruthy``.
-    @inline(__always)
-    func isTruthy(at index: Int) -> Bool {
+    @inlinable
+    package func isTruthy(at index: Int) -> Bool {
         let node = nodes[index]
         switch node.kind {
         case .null, .false: return false
@@ -208,8 +213,8 @@ public struct JSONDocument: Sendable {
 
     /// The value of the member named `key` of the object at `index` (the last one, if the
     /// key repeats), or `nil`.
-    @inline(__always)
-    func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
+    @inlinable
+    package func member(_ key: UnsafeRawBufferPointer, of index: Int) -> Int? {
         guard nodes[index].keyClasses & Self.keyClassBit(key) != 0 else { return nil }
         if index == 0, !rootMembers.isEmpty { return rootMember(key) }
         let nodes = self.nodes
@@ -233,7 +238,8 @@ public struct JSONDocument: Sendable {
     }
 
     /// ``member(_:of:)`` for the root object, through ``rootMembers``.
-    private func rootMember(_ key: UnsafeRawBufferPointer) -> Int? {
+    @inlinable
+    func rootMember(_ key: UnsafeRawBufferPointer) -> Int? {
         let head = Self.head(key.baseAddress, key.count)
         return rootMembers.withUnsafeBufferPointer { members in
             text.withUnsafeBytes { text in
@@ -268,8 +274,8 @@ public struct JSONDocument: Sendable {
     }
 
     /// A key's first eight bytes (fewer for a shorter key, the rest zero).
-    @inline(__always)
-    private static func head(_ bytes: UnsafeRawPointer?, _ count: Int) -> UInt64 {
+    @inlinable
+    static func head(_ bytes: UnsafeRawPointer?, _ count: Int) -> UInt64 {
         guard let bytes else { return 0 }
         if count >= 8 { return bytes.loadUnaligned(as: UInt64.self) }
         var head: UInt64 = 0
@@ -278,8 +284,8 @@ public struct JSONDocument: Sendable {
     }
 
     /// Byte equality for short runs, without a call to `memcmp`.
-    @inline(__always)
-    private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
+    @inlinable
+    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
         guard let b else { return count == 0 }
         var i = 0
         while i + 8 <= count {
@@ -306,7 +312,8 @@ public struct JSONDocument: Sendable {
     }
 
     /// The element at `position` of the array at `index`, or `nil` past its end.
-    func element(_ position: Int, of index: Int) -> Int? {
+    @inlinable
+    package func element(_ position: Int, of index: Int) -> Int? {
         guard position < count(at: index) else { return nil }
         var i = index + 1
         for _ in 0..<position { i = end(of: i) }
@@ -314,14 +321,14 @@ public struct JSONDocument: Sendable {
     }
 
     /// The text of the string at `index`.
-    @inline(__always)
-    func withStringBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    @inlinable
+    package func withStringBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let node = nodes[index]
         return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[node.textRange])) }
     }
 
     /// The value at `index` as a tree.
-    func json(at index: Int) -> JSON {
+    package func json(at index: Int) -> JSON {
         text.withUnsafeBytes { text in
             Builder(nodes: nodes, text: text, hasRepeatedKeys: hasRepeatedKeys).value(at: index)
         }
@@ -412,22 +419,22 @@ public struct JSONDocument: Sendable {
     // MARK: Building (used by the parser)
 
     /// The class (0–63) of a key, from its length and end bytes: keys of different classes differ.
-    @inline(__always)
-    static func keyClass(length: Int, first: UInt8, last: UInt8) -> UInt64 {
+    @inlinable
+    package static func keyClass(length: Int, first: UInt8, last: UInt8) -> UInt64 {
         guard length > 0 else { return 0 }
         return (UInt64(truncatingIfNeeded: length) &* 7 &+ UInt64(first) &* 3 &+ UInt64(last)) & 63
     }
 
     /// The bit of `key`'s class in an object's ``Node/keyClasses``.
-    @inline(__always)
-    private static func keyClassBit(_ key: UnsafeRawBufferPointer) -> UInt32 {
+    @inlinable
+    static func keyClassBit(_ key: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = key.baseAddress, key.count > 0 else { return 1 }
         let keyClass = keyClass(length: key.count, first: base.load(as: UInt8.self), last: base.load(fromByteOffset: key.count - 1, as: UInt8.self))
         return 1 << UInt32(keyClass & 31)
     }
 
     /// Whether the key at `index` equals an earlier key of the object at `object`.
-    func repeatsEarlierKey(_ index: Int, in object: Int) -> Bool {
+    package func repeatsEarlierKey(_ index: Int, in object: Int) -> Bool {
         let key = nodes[index]
         var i = object + 1
         while i < index {
@@ -534,6 +541,9 @@ extension JSONDocument {
         return value.index
     }
 
+    /// The value at node `index`, for readers in this package that walk nodes.
+    package func value(atNode index: Int) -> Value { Value(index: index, generation: generation) }
+
     /// The top-level value, or `nil` when nothing is parsed.
     public var root: Value? { isEmpty ? nil : Value(index: 0, generation: generation) }
 
@@ -623,8 +633,5 @@ extension JSONDocument {
     public func isTruthy(_ value: Value) -> Bool { isTruthy(at: node(value)) }
 
     /// The node of a value read from this document, checked as every read is.
-    func index(of value: Value) -> Int { node(value) }
-
-    /// The node at `index` as a ``DocumentRead``.
-    func read(at index: Int) -> DocumentRead { .value(Value(index: index, generation: generation)) }
+    package func index(of value: Value) -> Int { node(value) }
 }

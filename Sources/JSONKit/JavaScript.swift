@@ -3,7 +3,7 @@
 public enum JavaScript {
     /// JavaScript `String(value)`: numbers in JS formatting, arrays comma-joined (with
     /// `null` elements empty), objects as `[object Object]`.
-    static func string(_ value: JSON) -> String {
+    package static func string(_ value: JSON) -> String {
         switch value {
         case .string(let s): s
         case .int(let i): String(i)
@@ -17,12 +17,12 @@ public enum JavaScript {
     }
 
     /// The JavaScript type word for a possibly missing value (`undefined` when missing).
-    static func typeName(_ value: JSON?) -> String {
+    package static func typeName(_ value: JSON?) -> String {
         value?.typeName ?? "undefined"
     }
 
     /// JavaScript `value != ''` (loose inequality with the empty string).
-    static func differsLooselyFromEmptyString(_ value: JSON) -> Bool {
+    package static func differsLooselyFromEmptyString(_ value: JSON) -> Bool {
         switch value {
         case .string(let s): !s.isEmpty
         case .int(let i): i != 0
@@ -35,7 +35,7 @@ public enum JavaScript {
     }
 
     /// `Number(value)`: `NaN` when the value has no numeric reading.
-    static func number(_ value: JSON) -> Double {
+    package static func number(_ value: JSON) -> Double {
         switch value {
         case .int(let i): Double(i)
         case .double(let d): d

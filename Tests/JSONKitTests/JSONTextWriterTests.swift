@@ -1,4 +1,4 @@
-import MappingKit
+import JSONKit
 import Testing
 
 /// The writer places commas and colons itself: what a layout writes parses back to the value
