@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "OutboxSQLite", targets: ["OutboxSQLite"]),
         .library(name: "OutboxPostgres", targets: ["OutboxPostgres"]),
+        .library(name: "OutboxTesting", targets: ["OutboxTesting"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
@@ -86,6 +87,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        .target(name: "OutboxTesting", dependencies: ["Delivery"]),
         .target(
             name: "TikTokOffline",
             dependencies: [
@@ -236,6 +238,7 @@ let package = Package(
                 "OutboxPostgres",
                 "Delivery",
                 "OutboxSQLite",
+                "OutboxTesting",
                 "ProcessTesting",
                 "tiktok-offline",
                 "JSONKit",

@@ -1,6 +1,7 @@
 /// What the engine needs of an outbox: a durable queue of outgoing messages per destination,
 /// with claims, confirmations, dead letters and counts. ``Outbox`` (one SQLite file) is the
-/// embedded store; any other must keep the same promises, which the outbox contract tests check.
+/// embedded store; any other must keep the same promises, which `OutboxContract` (the
+/// `OutboxTesting` library) checks: run its checks against your store in your tests.
 ///
 /// Implementation requirements:
 /// - **Accepted means stored.** When ``enqueue(_:destination:)`` returns, its messages survive a

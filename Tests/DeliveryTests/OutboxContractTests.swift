@@ -2,136 +2,41 @@ import Delivery
 import Foundation
 import OutboxPostgres
 import OutboxSQLite
+import OutboxTesting
 import ProcessTesting
+import Synchronization
 import Testing
 
-/// The promises every ``OutboxStore`` keeps, checked on each store: the SQLite file and
-/// PostgreSQL. PostgreSQL comes from `TIKTOK_OFFLINE_TEST_POSTGRES` (a server URL;
+/// The promises every ``OutboxStore`` keeps (``OutboxContract``), checked on each store: the
+/// SQLite file, PostgreSQL and the in-memory store; then what only a store shared by processes
+/// promises. PostgreSQL comes from `TIKTOK_OFFLINE_TEST_POSTGRES` (a server URL;
 /// `scripts/test.sh` starts a throwaway one); without it these tests fail, never pass silently.
 @Suite("Outbox contract", .timeLimit(.minutes(2)))
 struct OutboxContractTests {
     enum Store: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case sqlite, postgres
+        case sqlite, postgres, memory
         var testDescription: String { rawValue }
     }
 
     static let destination = "tiktok:set-1"
 
-    /// A fresh, empty store of `kind`; `close` disconnects it.
-    static func open(_ kind: Store, in directory: TemporaryDirectory, name: String = "outbox") async throws -> (any OutboxStore, close: () async -> Void) {
+    /// A fresh, empty store of `kind`; its `close()` disconnects it.
+    static func open(_ kind: Store, in directory: TemporaryDirectory, name: String) async throws -> any OutboxStore {
         switch kind {
-        case .sqlite:
-            return (try Outbox(path: directory.file("\(name).sqlite")), {})
-        case .postgres:
-            let outbox = try await PostgresOutbox(url: try await TestDatabase.fresh(directory: directory))
-            return (outbox, { await outbox.close() })
+        case .sqlite: try Outbox(path: directory.file("\(name).sqlite"))
+        case .postgres: try await PostgresOutbox(url: try await TestDatabase.fresh(directory: directory))
+        case .memory: InMemoryOutbox()
         }
     }
 
-    @Test(arguments: Store.allCases)
-    func enqueueIsIdempotentPerDestinationAndKey(_ kind: Store) async throws {
+    @Test(arguments: Store.allCases, OutboxContract.checks)
+    func keepsThePromise(_ kind: Store, _ check: OutboxContract.Check) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let (outbox, close) = try await Self.open(kind, in: directory)
-        #expect(try await outbox.enqueue(TestEvents.messages(0..<5), destination: Self.destination) == .init(inserted: 5, duplicates: 0))
-        #expect(try await outbox.enqueue(TestEvents.messages(3..<8), destination: Self.destination) == .init(inserted: 3, duplicates: 2))
-        #expect(try await outbox.enqueue(TestEvents.messages(0..<2), destination: "tiktok:other") == .init(inserted: 2, duplicates: 0))
-        #expect(try await outbox.counts(destination: Self.destination).pending == 8)
-        #expect(try await outbox.counts().pending == 10)
-        #expect(try await outbox.pendingDestinations() == ["tiktok:other", Self.destination].sorted())
-        await close()
-    }
-
-    @Test(arguments: Store.allCases)
-    func claimsComeInOrderOnceUntilReleased(_ kind: Store) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanup() }
-        let (outbox, close) = try await Self.open(kind, in: directory)
-        let messages = TestEvents.messages(0..<10)
-        try await outbox.enqueue(messages, destination: Self.destination)
-        let first = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
-        #expect(first.map(\.key) == messages[0..<4].map(\.key))
-        #expect(first.map(\.payload) == messages[0..<4].map(\.payload))
-        let second = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4))
-        #expect(second.map(\.key) == messages[4..<8].map(\.key), "claimed messages are not claimed again")
-        #expect(try await outbox.counts() == .init(pending: 10, leased: 8, deadLetters: 0))
-        #expect(try await outbox.reclaim(first.map(\.id)) == Set(first.map(\.id)), "fresh claims are still held")
-        #expect(try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 4), minimumCount: 3).isEmpty,
-                "fewer than the minimum available: none")
-        outbox.release(first.map(\.id))
-        try await waitUntil {
-            try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10)).map(\.key).contains(first[0].key)
+        let opened = Counter()
+        try await check.run {
+            try await Self.open(kind, in: directory, name: "outbox-\(opened.next())")
         }
-        await close()
-    }
-
-    @Test(arguments: Store.allCases)
-    func confirmedLeaveAndRefusedBecomeDeadLetters(_ kind: Store) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanup() }
-        let (outbox, close) = try await Self.open(kind, in: directory)
-        try await outbox.enqueue(TestEvents.messages(0..<6), destination: Self.destination)
-        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 6))
-        try await outbox.recordFailure([claimed[0].id], reason: "HTTP 503")
-        try await outbox.confirm(claimed[0..<4].map(\.id))
-        try await outbox.deadLetter([(claimed[4].id, "TikTok 40002: bad email")])
-        let counts = try await outbox.counts()
-        #expect(counts.pending == 1 && counts.deadLetters == 1)
-        outbox.release([claimed[5].id])
-        try await waitUntil { try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5)).count == 1 }
-        #expect(try await outbox.enqueue(TestEvents.messages(0..<1), destination: Self.destination).inserted == 1,
-                "a confirmed key may be stored again")
-        await close()
-    }
-
-    @Test(arguments: Store.allCases)
-    func deadLettersAreListedReplayedAndPurged(_ kind: Store) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanup() }
-        let (outbox, close) = try await Self.open(kind, in: directory)
-        let messages = TestEvents.messages(0..<5)
-        try await outbox.enqueue(messages, destination: Self.destination)
-        let claimed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 5))
-        try await outbox.recordFailure(claimed.map(\.id), reason: "HTTP 500")
-        try await outbox.deadLetter(claimed.map { ($0.id, "TikTok 40002: data[0] bad \($0.key)") })
-        #expect(try await outbox.counts() == .init(pending: 0, leased: 0, deadLetters: 5))
-
-        let letters = try await outbox.deadLetters(destination: nil, limit: 10, after: 0)
-        #expect(letters.map(\.key) == messages.map(\.key), "oldest first")
-        // Attempts count the refused one too: one failure, then the refusal.
-        #expect(letters.map(\.payload) == messages.map(\.payload))
-        #expect(letters.allSatisfy { $0.destination == Self.destination && $0.attempts == 2 && $0.reason.hasSuffix($0.key) })
-        #expect(abs(letters[0].failedAt.timeIntervalSinceNow) < 60)
-        #expect(try await outbox.deadLetters(destination: nil, limit: 2, after: letters[1].id).map(\.key) == messages[2..<4].map(\.key))
-        #expect(try await outbox.deadLetters(destination: "tiktok:other", limit: 10, after: 0).isEmpty)
-
-        try await outbox.enqueue([messages[1]], destination: Self.destination)
-        #expect(try await outbox.replayDeadLetters(ids: [letters[0].id, letters[1].id]) == 2, "moved; the pending duplicate is dropped")
-        #expect(try await outbox.counts() == .init(pending: 2, leased: 0, deadLetters: 3))
-        let replayed = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10))
-        #expect(Set(replayed.map(\.key)) == Set(messages[0..<2].map(\.key)))
-        #expect(replayed.allSatisfy { $0.attempts == 0 }, "a replayed letter starts afresh")
-
-        #expect(try await outbox.purgeDeadLetters(ids: [letters[2].id]) == 1)
-        #expect(try await outbox.purgeDeadLetters(ids: nil) == 2)
-        let check = try await outbox.check()
-        #expect(check.isSound && check.pending == 2 && check.deadLetters == 0, "\(check)")
-        await close()
-    }
-
-    @Test(arguments: Store.allCases)
-    func aBatchStaysWithinItsByteLimitButTakesAnOversizedMessageAlone(_ kind: Store) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanup() }
-        let (outbox, close) = try await Self.open(kind, in: directory)
-        let messages = TestEvents.messages(0..<6)
-        try await outbox.enqueue(messages, destination: Self.destination)
-        let size = messages[0].payload.count
-        let batch = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10, maxBytes: size * 2 + size / 2))
-        #expect(batch.count == 2)
-        let alone = try await outbox.claim(destination: Self.destination, limits: .init(maxCount: 10, maxBytes: 1))
-        #expect(alone.count == 1 && alone[0].key == messages[2].key)
-        await close()
     }
 
     // MARK: Shared by processes (PostgreSQL)
@@ -278,6 +183,12 @@ struct OutboxContractTests {
         _ = await locker.wait()
         await outbox.close()
     }
+}
+
+/// Numbers the stores one check opens.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
 
 /// A database of its own for each test, on the server `TIKTOK_OFFLINE_TEST_POSTGRES` names.
