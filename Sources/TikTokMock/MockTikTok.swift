@@ -78,6 +78,8 @@ public final class MockTikTok: Sendable {
         let first: String
         var more: [String] = []
 
+        func contains(_ eventSet: String) -> Bool { first == eventSet || more.contains(eventSet) }
+
         /// Adds `eventSet`; false when it is there already.
         mutating func insert(_ eventSet: String) -> Bool {
             guard first != eventSet, !more.contains(eventSet) else { return false }
@@ -107,9 +109,34 @@ public final class MockTikTok: Sendable {
 
     /// The `event_id` of every live event taken so far, sorted (`GET /__event_ids`): what a test
     /// checks acknowledged events against, one by one.
-    public var eventIDs: [String] {
+    public var eventIDs: [String] { eventIDs(eventSourceID: nil) }
+
+    /// What ``stats`` counts for one event source only (`GET /__stats?event_source_id=ID`):
+    /// TikTok deduplicates per event source, so the figures of one are what it would count for
+    /// it. ``MockTikTokStats/overlappingEvents`` still counts every source.
+    public func stats(eventSourceID: String?) -> MockTikTokStats {
+        let all = stats
+        guard let eventSourceID else { return all }
+        let set = all.eventSets[eventSourceID] ?? EventSetStats()
+        var one = MockTikTokStats()
+        one.requests = set.requests + set.rejectedRequests
+        one.eventsReceived = set.eventsReceived
+        one.uniqueEvents = set.uniqueEvents
+        one.testEvents = set.testEvents
+        one.rejectedRequests = set.rejectedRequests
+        one.overlappingEvents = all.overlappingEvents
+        if all.eventSets[eventSourceID] != nil { one.eventSets = [eventSourceID: set] }
+        return one
+    }
+
+    /// The `event_id` of every live event taken for `eventSourceID` (every source when nil), sorted
+    /// (`GET /__event_ids?event_source_id=ID`); an id taken for two sources is listed once either way.
+    public func eventIDs(eventSourceID: String?) -> [String] {
         state.withLock { state in
-            state.seen.keys.compactMap { key in key.text.split(separator: "\u{1F}", maxSplits: 1).last.map(String.init) }
+            state.seen.compactMap { key, sets in
+                guard eventSourceID.map(sets.contains) ?? true else { return nil }
+                return key.text.split(separator: "\u{1F}", maxSplits: 1).last.map(String.init)
+            }
         }.sorted()
     }
 
@@ -173,11 +200,12 @@ public final class MockTikTok: Sendable {
         router.post(RouterPath(Self.connectionCheckPath)) { request, _ in
             try await self.checkConnection(request)
         }
-        router.get("/__stats") { _, _ in
-            Self.json(String(decoding: try JSONEncoder.stats.encode(self.stats), as: UTF8.self))
+        router.get("/__stats") { request, _ in
+            let stats = self.stats(eventSourceID: request.uri.queryParameters["event_source_id"].map(String.init))
+            return Self.json(String(decoding: try JSONEncoder.stats.encode(stats), as: UTF8.self))
         }
-        router.get("/__event_ids") { _, _ in
-            let ids = self.eventIDs
+        router.get("/__event_ids") { request, _ in
+            let ids = self.eventIDs(eventSourceID: request.uri.queryParameters["event_source_id"].map(String.init))
             return Self.json(String(decoding: try JSONEncoder().encode(["event_ids": ids]), as: UTF8.self))
         }
         router.post("/__revoke") { request, _ in
@@ -198,6 +226,8 @@ public final class MockTikTok: Sendable {
             Result { () throws(JSONParseError) in try document.parse(bytes) }
         }
         let verdict = (try? parsed.get()).map { EventsRequestValidator.validate(document) }
+        // The event set the body names, even when its rows are refused: refusals count for it too.
+        let eventSetID = (try? parsed.get()) != nil ? document.value(atKeys: [Array("event_source_id".utf8)])?.stringValue : nil
         documents.withLock { if $0.count < 16 { $0.append(document) } }
         // Whatever the answer, the events of a well-formed request are in flight until it is given.
         let inFlight = (try? verdict?.get())?.events.compactMap { $0.eventID.map(HashedKey.init) } ?? []
@@ -216,26 +246,26 @@ public final class MockTikTok: Sendable {
         }
         switch fault {
         case .serverError:
-            return refuse(status: .internalServerError, code: 50000, message: "Internal error (injected)", requestID: requestID)
+            return refuse(status: .internalServerError, code: 50000, message: "Internal error (injected)", requestID: requestID, eventSetID: eventSetID)
         case .rateLimited:
-            var response = refuse(code: 40100, message: "Too many requests. Please retry in some time.", requestID: requestID)
+            var response = refuse(code: 40100, message: "Too many requests. Please retry in some time.", requestID: requestID, eventSetID: eventSetID)
             if let seconds = configuration.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             return response
         case nil:
             break
         }
         if let refusal = authenticate(request) {
-            return refuse(code: refusal.code, message: refusal.message, requestID: requestID)
+            return refuse(code: refusal.code, message: refusal.message, requestID: requestID, eventSetID: eventSetID)
         }
         if case .failure(let error) = parsed {
-            return refuse(code: 40002, message: "Invalid JSON body: \(error)", requestID: requestID)
+            return refuse(code: 40002, message: "Invalid JSON body: \(error)", requestID: requestID, eventSetID: eventSetID)
         }
         switch verdict ?? .failure(.init("no body")) {
         case .failure(let refusal):
-            return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID)
+            return refuse(code: 40002, message: "Invalid parameter: \(refusal.message)", requestID: requestID, eventSetID: eventSetID)
         case .success(let accepted):
             if let row = accepted.events.firstIndex(where: { $0.eventID.map(configuration.refuses(eventID:)) ?? false }) {
-                return refuse(code: 40002, message: "Invalid parameter: data[\(row)] was refused (mock-tiktok --refuse-rate)", requestID: requestID)
+                return refuse(code: 40002, message: "Invalid parameter: data[\(row)] was refused (mock-tiktok --refuse-rate)", requestID: requestID, eventSetID: eventSetID)
             }
             state.withLock { state in
                 state.stats.eventsReceived += accepted.events.count
@@ -249,7 +279,7 @@ public final class MockTikTok: Sendable {
                     if accepted.testEventCode == nil {
                         if state.take(key, for: accepted.eventSetID) { set.uniqueEvents += 1 }
                     } else {
-                        state.seenTests.insert(key)
+                        if state.seenTests.insert(key).inserted { set.testEvents += 1 }
                     }
                 }
                 state.stats.eventSets[accepted.eventSetID] = set
@@ -314,8 +344,16 @@ public final class MockTikTok: Sendable {
 
     // MARK: Responses
 
-    private func refuse(status: HTTPResponse.Status = .ok, code: Int, message: String, requestID: String) -> Response {
-        state.withLock { $0.stats.rejectedRequests += 1 }
+    /// Answers with TikTok's error `code`, counted (for `eventSetID` too, when the body named one).
+    private func refuse(status: HTTPResponse.Status = .ok, code: Int, message: String, requestID: String, eventSetID: String? = nil) -> Response {
+        state.withLock { state in
+            state.stats.rejectedRequests += 1
+            // A set known from an accepted request, or a new one while there are few: refusals
+            // with made-up ids must not grow the table without bound.
+            if let eventSetID, state.stats.eventSets[eventSetID] != nil || state.stats.eventSets.count < 1_000 {
+                state.stats.eventSets[eventSetID, default: EventSetStats()].rejectedRequests += 1
+            }
+        }
         return Self.reply(status: status, code: code, message: message, requestID: requestID)
     }
 

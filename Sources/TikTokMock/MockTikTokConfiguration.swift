@@ -68,7 +68,7 @@ public struct MockTikTokStats: Sendable, Hashable, Codable {
     /// Events that arrived while another request carrying the same `event_id` was still being
     /// answered: the sign of two senders holding one event at once (0 for a sound outbox).
     public var overlappingEvents = 0
-    /// Per event set (`event_source_id`): what was accepted for it.
+    /// Per event set (`event_source_id`): what was accepted (and refused) for it.
     public var eventSets: [String: EventSetStats] = [:]
 
     public init() {}
@@ -94,6 +94,10 @@ public struct EventSetStats: Sendable, Hashable, Codable {
     public var eventsReceived = 0
     /// Distinct (event, event_id) pairs accepted as live events.
     public var uniqueEvents = 0
+    /// Distinct (event, event_id) pairs accepted with a `test_event_code`.
+    public var testEvents = 0
+    /// Requests for this event set answered with anything but code 0.
+    public var rejectedRequests = 0
 
     public init() {}
 
@@ -102,6 +106,8 @@ public struct EventSetStats: Sendable, Hashable, Codable {
         case requests
         case eventsReceived = "events_received"
         case uniqueEvents = "unique_events"
+        case testEvents = "test_events"
+        case rejectedRequests = "rejected_requests"
     }
 }
 

@@ -40,6 +40,35 @@ struct MockTikTokTests {
         }
     }
 
+    /// `?event_source_id=ID` on `__stats` and `__event_ids` counts one event source only, over
+    /// HTTP as through the API; another source's events, and its refusals, are left out.
+    @Test func countsOneEventSourceWhenAsked() async throws {
+        try await withMockTikTok { mock, endpoint throws in
+            let elements = (0..<4).map { TestEvents.element($0) }
+            #expect(try await post(envelope(elements, eventSetID: "set-1"), to: endpoint.eventsURL).code == 0)
+            #expect(try await post(envelope(Array(elements[2...]) + [TestEvents.element(7)], eventSetID: "set-2"), to: endpoint.eventsURL).code == 0)
+            #expect(try await post(envelope([TestEvents.badElement(8)], eventSetID: "set-2"), to: endpoint.eventsURL).code == 40002)
+            let ids = { (numbers: [Int]) in numbers.map { TestEvents.element($0)["event_id"]!.stringValue! }.sorted() }
+
+            func get(_ path: String) async throws -> JSON {
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint.baseURL + path), timeout: .seconds(5))
+                #expect(response.status == .ok, "\(path)")
+                return try JSON.parse(String(buffer: try await response.body.collect(upTo: 1 << 20)))
+            }
+            let one = try await get("/__stats?event_source_id=set-2")
+            #expect(one["requests"] == 2 && one["events_received"] == 3 && one["unique_events"] == 3 && one["rejected_requests"] == 1, "\(one)")
+            #expect(one["event_sets"]?.objectValue.map { Array($0.keys) } == ["set-2"], "\(one)")
+            let all = try await get("/__stats")
+            #expect(all["requests"] == 3 && all["unique_events"] == 5, "\(all)")
+            #expect(try await get("/__stats?event_source_id=nowhere")["requests"] == 0)
+
+            #expect(try await get("/__event_ids?event_source_id=set-1")["event_ids"] == .array(ids([0, 1, 2, 3]).map(JSON.string)))
+            #expect(try await get("/__event_ids?event_source_id=set-2")["event_ids"] == .array(ids([2, 3, 7]).map(JSON.string)))
+            #expect(try await get("/__event_ids")["event_ids"] == .array(ids([0, 1, 2, 3, 7]).map(JSON.string)))
+            #expect(mock.stats(eventSourceID: "set-1").uniqueEvents == 4 && mock.eventIDs(eventSourceID: "set-2") == ids([2, 3, 7]))
+        }
+    }
+
     static let badRows: [(name: String, row: JSON, message: String)] = [
         ("unhashed email", TestEvents.badElement(1), "data[2].user.email[0]"),
         ("no event", ["event_time": 1, "user": ["email": [.string(TestEvents.hash(1))]]], "data[2].event"),
@@ -178,7 +207,7 @@ struct MockTikTokTests {
             _ = try await post(envelope([TestEvents.badElement(0)]), to: endpoint.eventsURL)
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint.baseURL + "/__stats"), timeout: .seconds(5))
             let stats = try JSON.parse(bytes: try await response.body.collect(upTo: 1 << 16).readableBytesView)
-            #expect(stats == ["event_sets": ["set-1": ["event_source": "offline", "events_received": 2, "requests": 1, "unique_events": 2]], "events_received": 2, "overlapping_events": 0, "rejected_requests": 1, "requests": 2, "test_events": 0, "unique_events": 2])
+            #expect(stats == ["event_sets": ["set-1": ["event_source": "offline", "events_received": 2, "rejected_requests": 1, "requests": 1, "test_events": 0, "unique_events": 2]], "events_received": 2, "overlapping_events": 0, "rejected_requests": 1, "requests": 2, "test_events": 0, "unique_events": 2])
         }
     }
 
