@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OutboxSQLite", targets: ["OutboxSQLite"]),
         .library(name: "OutboxPostgres", targets: ["OutboxPostgres"]),
         .library(name: "OutboxTesting", targets: ["OutboxTesting"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
@@ -88,6 +89,7 @@ let package = Package(
             ]
         ),
         .target(name: "OutboxTesting", dependencies: ["Delivery"]),
+        .target(name: "Runtime", dependencies: ["ConversionEngine", "Delivery"]),
         .target(
             name: "TikTokOffline",
             dependencies: [
@@ -139,6 +141,7 @@ let package = Package(
             name: "tiktok-offline",
             dependencies: [
                 "Delivery",
+                "Runtime",
                 "OutboxSQLite",
                 "OutboxPostgres",
                 "JSONKit",
@@ -239,6 +242,7 @@ let package = Package(
                 "Delivery",
                 "OutboxSQLite",
                 "OutboxTesting",
+                "Runtime",
                 "ProcessTesting",
                 "tiktok-offline",
                 "JSONKit",

@@ -5,6 +5,7 @@ import JSONKit
 import MappingKit
 import OutboxSQLite
 import ProcessTesting
+import Runtime
 import Testing
 @testable import TikTokOffline
 
@@ -25,7 +26,7 @@ struct OutboxIngestTests {
         try handle.close()
 
         let outbox = try Outbox(path: directory.file("outbox.sqlite"))
-        let sink = OutboxSink(outbox: outbox, route: Self.route)
+        let sink = OutboxSink(outbox: outbox)
         let engine = try TikTokDestination.engine(settings: Self.settings, sink: sink)
         var rejections: [Ingest.Rejection] = []
         let fd = open(input, O_RDONLY)
@@ -84,7 +85,7 @@ struct OutboxIngestTests {
         }
 
         let outbox = try Outbox(path: directory.file("outbox.sqlite"))
-        let engine = try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: OutboxSink(outbox: outbox, route: Self.route))
+        let engine = try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: OutboxSink(outbox: outbox))
         let fd = open(corpus, O_RDONLY)
         defer { close(fd) }
         var source = NDJSONSource(fileDescriptor: fd)
@@ -111,7 +112,7 @@ struct OutboxIngestTests {
         let input = directory.file("events.ndjson")
         try SegmentEvents.write(to: input, valid: 200, invalid: 0)
         let outbox = try Outbox(path: directory.file("outbox.sqlite"))
-        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route)) { registry, pipeline in
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox)) { registry, pipeline in
             try registry.register(HoldEvenBatches(), as: "test.hold-even-batches")
             try pipeline.insert("test.hold-even-batches", before: "send")
         }
@@ -135,7 +136,7 @@ struct OutboxIngestTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let outbox = try Outbox(path: directory.file("outbox.sqlite"))
-        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route))
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox))
         let events: [JSON] = (0..<3).map { n in
             ["type": "track", "event": "Order Completed", "userId": .string("u-\(n)"), "properties": ["email": .string("b\(n)@example.com")]]
         }
@@ -162,7 +163,7 @@ struct OutboxIngestTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let outbox = try Outbox(path: directory.file("outbox.sqlite"))
-        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox, route: Self.route))
+        let engine = try TikTokDestination.engine(settings: Self.settings, sink: OutboxSink(outbox: outbox))
         var events = RawEvents()
         for n in 0..<3 {
             let event: JSON = ["type": "track", "event": "Order Completed", "userId": .string("u-\(n)"), "properties": ["email": .string("b\(n)@example.com")]]

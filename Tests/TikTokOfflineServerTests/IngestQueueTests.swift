@@ -17,7 +17,7 @@ struct IngestQueueTests {
         let pause: Duration
         init(pause: Duration = .milliseconds(2)) { self.pause = pause }
 
-        func deliver(_ batch: inout Batch, builder: TikTokRequestBuilder, context: StageContext) async throws {
+        func deliver(_ batch: inout Batch, addressing: any RecordAddressing, context: StageContext) async throws {
             calls.withLock { $0 += 1 }
             try await Task.sleep(for: pause)
             if failing.withLock({ $0 }) { throw CancellationError() }

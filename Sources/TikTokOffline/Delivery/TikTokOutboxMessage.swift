@@ -23,8 +23,8 @@ extension OutboxMessage {
 
     /// The outbox message for a record's ``Record/output`` and ``Record/fields``, given apart.
     init?(tiktokElement element: [UInt8]?, fields: JSONObject) {
-        guard let element, let eventID = Self.eventID(fields["event_id"]) else { return nil }
-        self.init(tiktokElement: element, event: fields["event"]?.stringValue ?? "", eventID: eventID)
+        guard let element, let key = TikTokEventKey.make(fields: fields) else { return nil }
+        self.init(key: key, payload: element)
     }
 
     /// The outbox message for one `data` element given as JSON (it is serialized here). An
@@ -32,8 +32,8 @@ extension OutboxMessage {
     /// at TikTok.
     public init(tiktokEvent element: JSON) {
         var element = element
-        let eventID = Self.eventID(element["event_id"]) ?? UUID().uuidString.lowercased()
-        if case .object(let members) = element, Self.eventID(members["event_id"]) == nil {
+        let eventID = TikTokEventKey.eventID(element["event_id"]) ?? UUID().uuidString.lowercased()
+        if case .object(let members) = element, TikTokEventKey.eventID(members["event_id"]) == nil {
             // Where the request builder writes it: before `user` (or last, without one).
             var withID = JSONObject(minimumCapacity: members.count + 1)
             for member in members.members where member.key != "event_id" {
@@ -47,12 +47,6 @@ extension OutboxMessage {
         element.serialize(into: &payload)
         self.init(tiktokElement: payload, event: element["event"]?.stringValue ?? "", eventID: eventID)
     }
-
-    /// The `event_id` a key is made of, as the element carries it (a non-string id as its JSON
-    /// text); nil when it is missing or falsy.
-    private static func eventID(_ value: JSON?) -> String? {
-        value.flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
-    }
 }
 
 /// The outbox key of a TikTok event, `<event>/<event_id>`: the pair TikTok deduplicates on.
@@ -64,6 +58,20 @@ extension OutboxMessage {
 /// key whose name held a `/` still parses (at its first `/`) and its payload is sent as stored.
 public enum TikTokEventKey {
     static let separator: Character = "/"
+
+    /// The key of a record whose prepared ``Record/fields`` carry `event` and `event_id`; nil
+    /// without an `event_id` (a send stage whose sink ``EventSink/needsEventIDs`` gives every
+    /// record one).
+    public static func make(fields: JSONObject) -> String? {
+        guard let eventID = eventID(fields["event_id"]) else { return nil }
+        return make(event: fields["event"]?.stringValue ?? "", eventID: eventID)
+    }
+
+    /// The `event_id` a key is made of, as the element carries it (a non-string id as its JSON
+    /// text); nil when it is missing or falsy.
+    static func eventID(_ value: JSON?) -> String? {
+        value.flatMap { $0.isTruthy ? ($0.stringValue ?? $0.serialized()) : nil }
+    }
 
     public static func make(event: String, eventID: String) -> String {
         let plain = event.utf8.allSatisfy { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "%") }

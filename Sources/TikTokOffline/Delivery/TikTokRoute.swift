@@ -35,9 +35,20 @@ public struct TikTokRoute: Sendable, Hashable {
     /// `tiktok:<event set>[|<partner>][#crm][#test:<code>]` (offline routes keep the key they
     /// have always had, so an outbox written before event sources existed still delivers).
     public var outboxDestination: String {
+        Self.outboxDestination(eventSetID: eventSetID, eventSource: eventSource, partnerName: partnerName, testEventCode: testEventCode)
+    }
+
+    /// The outbox destination of a request builder's `route` for `partnerName`'s token: what
+    /// ``with(_:)`` then ``outboxDestination`` gives, without the token.
+    public static func outboxDestination(of route: TikTokRequestBuilder.Route, partnerName: String?) -> String {
+        outboxDestination(eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: partnerName,
+                          testEventCode: route.testEventCode.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    private static func outboxDestination(eventSetID: String, eventSource: TikTokEventSource, partnerName: String?, testEventCode: String?) -> String {
         "tiktok:" + eventSetID + (partnerName.map { "|" + $0 } ?? "")
             + (eventSource == .offline ? "" : "#" + eventSource.rawValue)
-            + (testEventCode.map { Self.testMarker + $0 } ?? "")
+            + (testEventCode.map { testMarker + $0 } ?? "")
     }
 
     /// This route's token and partner, for a record that `TikTokRequestBuilder.route(for:)`

@@ -11,6 +11,7 @@ import MappingKit
 import Metrics
 import OutboxSQLite
 import Prometheus
+import Runtime
 import Synchronization
 import TikTokOffline
 
@@ -71,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try settings.resolve(requireAccessToken: true)
         let route = try TikTokRoute(settings: settings)
         let outbox = try await OutboxStatus.openStore(self.outbox, configuration: .init(synchronousCommits: !relaxedDurability))
-        let sink = OutboxSink(outbox: outbox, route: route)
+        let sink = OutboxSink(outbox: outbox)
         let engine = try mappings.engine(settings: settings, sink: sink)
         let ingest = Ingest(engine: engine)
 

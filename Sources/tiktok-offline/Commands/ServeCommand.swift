@@ -1,10 +1,11 @@
-import Delivery
 import ArgumentParser
 import ConversionEngine
+import Delivery
 import Foundation
 import Logging
 import Metrics
 import Prometheus
+import Runtime
 import TikTokOffline
 import TikTokOfflineServer
 
@@ -115,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         let load: @Sendable () throws -> TikTokOfflineServer.LiveConfiguration = {
             let resolved = try settings.resolve(requireAccessToken: true)
             let route = try TikTokRoute(settings: resolved)
-            let engine = try mappings.engine(settings: resolved, sink: OutboxSink(outbox: outbox, route: route))
+            let engine = try mappings.engine(settings: resolved, sink: OutboxSink(outbox: outbox))
             return .init(ingest: Ingest(engine: engine), route: route, builder: TikTokRequestBuilder(settings: resolved))
         }
         let httpClient = delivery.makeHTTPClient()
