@@ -117,7 +117,8 @@ struct DocumentedCommandsTests {
         }
         if text.contains("/__stats") {
             // Delivery runs in the background: what was stored reaches the stand-in a moment later.
-            let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http") }.map(String.init))
+            // The URL as the shell sees it: a quoted one ('http://…?a=b') keeps its quotes for `curl`.
+            let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http") || $0.hasPrefix("'http") }.map(String.init))
             try await waitUntil(timeout: .seconds(20)) {
                 let again = try scratch.shell("curl -s \(url)", name: "stats-\(UUID().uuidString.prefix(4))")
                 _ = await again.wait()
