@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "OutboxSQLite", targets: ["OutboxSQLite"]),
         .library(name: "OutboxPostgres", targets: ["OutboxPostgres"]),
         .library(name: "OutboxTesting", targets: ["OutboxTesting"]),
+        .library(name: "DestinationTesting", targets: ["DestinationTesting"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
@@ -51,6 +52,7 @@ let package = Package(
         .target(
             name: "ConversionEngine",
             dependencies: [
+                "Delivery",
                 "JSONKit",
                 "MappingKit",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,6 +91,7 @@ let package = Package(
             ]
         ),
         .target(name: "OutboxTesting", dependencies: ["Delivery"]),
+        .target(name: "DestinationTesting", dependencies: ["ConversionEngine", "Delivery", "JSONKit", "MappingKit"]),
         .target(name: "Runtime", dependencies: ["ConversionEngine", "Delivery"]),
         .target(
             name: "TikTokOffline",
@@ -221,6 +224,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Clients"]
+        ),
+        .testTarget(
+            name: "DestinationTests",
+            dependencies: [
+                "ConversionEngine",
+                "Delivery",
+                "DestinationTesting",
+                "JSONKit",
+                "MappingKit",
+                "OutboxPostgres",
+                "OutboxSQLite",
+                "OutboxTesting",
+                "ProcessTesting",
+                "Runtime",
+                "TikTokOffline",
+            ]
         ),
         .testTarget(
             name: "CLITests",

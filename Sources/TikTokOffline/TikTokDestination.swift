@@ -3,7 +3,8 @@ import Logging
 import MappingKit
 
 /// The TikTok Offline Conversions destination, assembled: the actions' schemas, the
-/// built-in stages, your own stages, and the mappings, compiled into an ``Engine``.
+/// built-in stages, your own stages, and the mappings, compiled into an ``Engine``
+/// (``TikTokOfflineDestination`` is the destination itself; this is its shorthand).
 ///
 /// ```swift
 /// let engine = try TikTokDestination.engine(settings: settings, sink: DryRunSink()) { registry, pipeline in
@@ -26,32 +27,15 @@ public enum TikTokDestination {
         logger: Logger = Logger(label: "tiktok-offline"),
         customize: (inout StageRegistry, inout PipelineDefinition) throws -> Void = { _, _ in }
     ) throws -> Engine {
-        let actions: ActionCatalog
-        do {
-            actions = try ShippedPresets.actions()
-        } catch {
-            throw EngineError("\(error)")
-        }
-        var registry = TikTokStages.registry(settings: settings, actions: actions, sink: sink)
-        var definition = settings.pipeline ?? .default
-        try customize(&registry, &definition)
-        let pipeline = try Pipeline(definition, registry: registry)
-        return try Engine(
-            mappings: try mappings.load(), actions: actions, pipeline: pipeline, enableAll: enableAll,
-            planner: fused ? TikTokFusedPlanner() : nil, logger: logger)
+        try TikTokOfflineDestination(settings: settings).engine(
+            mappings: mappings, enableAll: enableAll, fused: fused, sink: sink, logger: logger, customize: customize)
     }
 
     /// The mapping that runs for `file` with this destination's actions (its own mapping over
     /// the action's defaults when it says `defaults: true`). Run a file's `tests:` against it:
     /// `file.runTests(with: try TikTokDestination.effectiveMapping(for: file))`.
     public static func effectiveMapping(for file: MappingFile) throws -> Mapping {
-        let actions: ActionCatalog
-        do {
-            actions = try ShippedPresets.actions()
-        } catch {
-            throw EngineError("\(error)")
-        }
-        return try Engine.compile(file, actions: actions).mapping
+        try TikTokOfflineDestination(settings: TikTokSettings()).effectiveMapping(for: file)
     }
 
     /// What `lint` adds for this destination to MappingKit's checks of a file: the action and

@@ -117,7 +117,7 @@ public final class TikTokOfflineServer: Sendable {
             guard feed.wantsTraces(records: records) else { return nil }
             let actions = engine.actions
             return { record, stage in
-                var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: .init()), capacity: 512)
+                var printer = DryRunPrinter(destination: TikTokOfflineDestination(settings: .init()), capacity: 512)
                 printer.writeTrace(record, stage: stage, schema: actions[record.action])
                 return String(decoding: printer.buffer.dropLast(), as: UTF8.self)
             }

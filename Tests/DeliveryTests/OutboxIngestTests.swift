@@ -72,7 +72,7 @@ struct OutboxIngestTests {
         try #require(FileManager.default.createFile(atPath: printed, contents: nil))
         let dryRunner = DryRunner(
             engine: try TikTokDestination.engine(settings: Self.settings, enableAll: true, sink: DryRunSink()),
-            builder: TikTokRequestBuilder(settings: Self.settings))
+            destination: TikTokOfflineDestination(settings: Self.settings))
         let (input, output) = (open(corpus, O_RDONLY), open(printed, O_WRONLY))
         let summary = try await dryRunner.run(input: input, output: output)
         close(input)

@@ -113,7 +113,7 @@ import Testing
                 try engine.route(document, line: n + 1, into: &batch, preparingAt: 1_700_000_000)
             }
             try await engine.process(&batch, now: 1_700_000_000)
-            var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: settings))
+            var printer = DryRunPrinter(destination: TikTokOfflineDestination(settings: settings))
             for record in batch.records { printer.write(record) }
             printed.append(printer.buffer)
             if fuse {

@@ -42,7 +42,7 @@ import Testing
     @Test func traceRunsOnOneThread() async throws {
         let runner = DryRunner(
             engine: try TikTokDestination.engine(settings: TikTokSettings(eventSetID: "s"), enableAll: true, sink: DryRunSink()),
-            builder: TikTokRequestBuilder(settings: TikTokSettings(eventSetID: "s")), trace: true, threads: 4)
+            destination: TikTokOfflineDestination(settings: TikTokSettings(eventSetID: "s")), trace: true, threads: 4)
         #expect(runner.threads == 1, "stage traces are written as each stage runs, one batch at a time")
     }
 }

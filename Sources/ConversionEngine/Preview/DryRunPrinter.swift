@@ -1,4 +1,3 @@
-import ConversionEngine
 import JSONKit
 import MappingKit
 
@@ -6,6 +5,7 @@ import MappingKit
 ///
 /// ```
 /// {"line":N,"mapping":"<name>","body":{...}}        the exact request body for that event alone
+///                                                   (the destination's ``Destination/writePreview(of:into:)``)
 /// {"line":N,"mapping":"<name>","error":"<reason>"}  the record was rejected
 /// {"line":N,"mapping":"<name>","skipped":"<reason>"} the record was left out on purpose (consent)
 /// {"line":N,"error":"<reason>"}                     the line is not a usable event
@@ -13,11 +13,12 @@ import MappingKit
 ///
 /// Lines go into one reused buffer; call ``takeOutput()`` or let the owner flush it.
 public struct DryRunPrinter: Sendable {
-    public let builder: TikTokRequestBuilder
+    /// Whose request bodies the printer shows.
+    public let destination: any Destination
     public private(set) var buffer: [UInt8] = []
 
-    public init(builder: TikTokRequestBuilder, capacity: Int = 1 << 20) {
-        self.builder = builder
+    public init(destination: any Destination, capacity: Int = 1 << 20) {
+        self.destination = destination
         buffer.reserveCapacity(capacity)
     }
 
@@ -28,16 +29,14 @@ public struct DryRunPrinter: Sendable {
 
     /// ``write(_:)`` of a record read where it lies (in a batch's array): a record lent to a
     /// mutating method is copied first, every reference in it retained and released.
-    mutating func write(_ record: UnsafePointer<Record>) {
+    public mutating func write(_ record: UnsafePointer<Record>) {
         writePrefix(line: record.pointee.line)
         buffer.append(contentsOf: #","mapping":"#.utf8)
         JSON.serializeString(record.pointee.mapping, into: &buffer)
         switch record.pointee.outcome {
         case .sent:
             buffer.append(contentsOf: #","body":"#.utf8)
-            builder.writeBody(
-                serializedData: CollectionOfOne(record.pointee.output ?? Array("null".utf8)),
-                route: builder.route(for: record.pointee.fields), into: &buffer)
+            destination.writePreview(of: record.pointee, into: &buffer)
         case .rejected(let reason):
             writeMember("error", reason)
         case .skipped(let reason):

@@ -6,7 +6,7 @@
 /// is an error.
 ///
 /// ```swift
-/// var registry = TikTokStages.registry(settings: settings, sink: sink)
+/// var registry = destination.stages(actions: actions, sink: sink)
 /// try registry.register(GeoEnrich(), as: "acme.geo-enrich")
 /// ```
 public struct StageRegistry: Sendable {
@@ -22,8 +22,9 @@ public struct StageRegistry: Sendable {
         try insert(stage, as: name)
     }
 
-    /// Adds a built-in stage under a plain name. For destination modules of this package.
-    package mutating func registerBuiltIn(_ stage: any Stage, as name: String) throws(StageRegistryError) {
+    /// Adds a built-in stage under a plain name: for a ``Destination``'s own stages
+    /// (``Destination/stages(actions:sink:)``), never for stages added to a destination's pipeline.
+    public mutating func registerBuiltIn(_ stage: any Stage, as name: String) throws(StageRegistryError) {
         guard StageRegistry.isPlainName(name) else { throw .invalidName(name) }
         try insert(stage, as: name)
     }

@@ -18,7 +18,8 @@ import Darwin
 /// written in input order: the output is the same byte for byte.
 public struct DryRunner: Sendable {
     public let engine: Engine
-    public let builder: TikTokRequestBuilder
+    /// Whose request bodies are shown (``Destination/writePreview(of:into:)``).
+    public let destination: any Destination
     /// Also write each record as it left each stage (personal data hashed).
     public var trace: Bool
     /// Events per pipeline run. Small enough that an event's tree is still in the CPU's cache
@@ -29,11 +30,11 @@ public struct DryRunner: Sendable {
     /// Batches processed at once (one: inline, on the calling task). `trace` needs one.
     public var threads: Int
 
-    public init(engine: Engine, builder: TikTokRequestBuilder, trace: Bool = false, batchSize: Int = 64,
+    public init(engine: Engine, destination: any Destination, trace: Bool = false, batchSize: Int = 64,
                 limits: JSONLimits = JSONLimits(maxDepth: 64, maxBytes: 1 << 20), threads: Int = 1) {
         precondition(threads > 0, "threads must be positive")
         self.engine = engine
-        self.builder = builder
+        self.destination = destination
         self.trace = trace
         self.batchSize = batchSize
         self.limits = limits
@@ -53,7 +54,7 @@ public struct DryRunner: Sendable {
     public func run(input: Int32, format: InputFormat = .ndjson, output: Int32, matchQuality: inout MatchQuality?) async throws -> Ingest.Totals {
         var source = format.source(fileDescriptor: input, maxEventBytes: limits.maxBytes)
         let ingest = Ingest(engine: engine, limits: limits)
-        var printer = DryRunPrinter(builder: builder)
+        var printer = DryRunPrinter(destination: destination)
         let schemas = engine.actions
         var wasPending: [Bool] = []
         let observe: ((String, Batch) -> Void)? = trace ? { stage, batch in
@@ -81,11 +82,11 @@ public struct DryRunner: Sendable {
     private func runInParallel(
         _ ingest: Ingest, _ source: inout some EventSource, output: Int32, matchQuality: inout MatchQuality?
     ) async throws -> Ingest.Totals {
-        let builder = builder
+        let destination = destination
         let counting = matchQuality != nil
         // Larger batches than inline: each task's fixed costs (its parse buffers) spread over more events.
         let totals = try await ingest.run(&source, batchSize: batchSize * 4, parallelBatches: threads, prepare: { ingested in
-            var printer = DryRunPrinter(builder: builder, capacity: 256 << 10)
+            var printer = DryRunPrinter(destination: destination, capacity: 256 << 10)
             var quality: MatchQuality? = counting ? MatchQuality() : nil
             Self.print(ingested, into: &printer, matchQuality: &quality)
             return (lines: printer.buffer, quality: quality)

@@ -40,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
         // too (they then show little time of their own).
         let routing = "route (triggers, mapping, schema)"
         var order = ["parse", routing]
-        var printer = DryRunPrinter(builder: TikTokRequestBuilder(settings: settings))
+        var printer = DryRunPrinter(destination: TikTokOfflineDestination(settings: settings))
         let clock = ContinuousClock()
         // As run does: one time per batch; mappings with a fused plan prepare their records while routed.
         let now = Engine.currentTime()

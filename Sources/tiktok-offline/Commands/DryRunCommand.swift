@@ -48,7 +48,7 @@ struct DryRunCommand: AsyncParsableCommand {
             fd = 0
         }
         defer { if fd != 0 { close(fd) } }
-        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace, threads: threads.count)
+        let runner = DryRunner(engine: engine, destination: TikTokOfflineDestination(settings: settings), trace: trace, threads: threads.count)
         var quality: MatchQuality? = report ? MatchQuality() : nil
         let totals = try await runner.run(input: fd, format: try inputOptions.format(), output: 1, matchQuality: &quality)
         if let quality {

@@ -38,7 +38,7 @@ enum DryRunHarness {
             close(outputFD)
         }
         let engine = try TikTokDestination.engine(settings: settings, enableAll: enableAll, sink: DryRunSink())
-        let runner = DryRunner(engine: engine, builder: TikTokRequestBuilder(settings: settings), trace: trace, threads: threads)
+        let runner = DryRunner(engine: engine, destination: TikTokOfflineDestination(settings: settings), trace: trace, threads: threads)
         var quality: MatchQuality? = MatchQuality()
         let summary = try await runner.run(input: inputFD, output: outputFD, matchQuality: &quality)
         return (try String(contentsOfFile: outputPath, encoding: .utf8), summary, quality!)
