@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OutboxTesting", targets: ["OutboxTesting"]),
         .library(name: "DestinationTesting", targets: ["DestinationTesting"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "TikTokEventsAPI", targets: ["TikTokEventsAPI"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
@@ -94,12 +95,27 @@ let package = Package(
         .target(name: "DestinationTesting", dependencies: ["ConversionEngine", "Delivery", "JSONKit", "MappingKit"]),
         .target(name: "Runtime", dependencies: ["ConversionEngine", "Delivery"]),
         .target(
+            name: "TikTokEventsAPI",
+            dependencies: [
+                "ConversionEngine",
+                "Delivery",
+                "JSONKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Destinations/TikTokEventsAPI"
+        ),
+        .target(
             name: "TikTokOffline",
             dependencies: [
                 "Delivery",
                 "JSONKit",
                 "MappingKit",
                 "ConversionEngine",
+                "TikTokEventsAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +123,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            path: "Sources/Destinations/TikTokOffline",
             plugins: ["EmbedPresets"]
         ),
         .target(
@@ -117,6 +134,7 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
+                "TikTokEventsAPI",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -151,6 +169,7 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
+                "TikTokEventsAPI",
                 "TikTokOfflineServer",
                 "TikTokMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -180,7 +199,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EmbeddingExample",
-            dependencies: ["ConversionEngine", "TikTokOffline", "JSONKit", "MappingKit"],
+            dependencies: ["ConversionEngine", "TikTokOffline", "TikTokEventsAPI", "JSONKit", "MappingKit"],
             path: "Examples/EmbeddingExample"
         ),
         .executableTarget(
@@ -201,7 +220,8 @@ let package = Package(
         .testTarget(
             name: "TikTokOfflineTests",
             dependencies: [
-                "TikTokOffline", "ConversionEngine", "JSONKit", "MappingKit", "TikTokMock",
+                "TikTokOffline",
+                "TikTokEventsAPI", "ConversionEngine", "JSONKit", "MappingKit", "TikTokMock",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
@@ -213,6 +233,7 @@ let package = Package(
                 "tiktok-offline",
                 "TikTokOfflineServer",
                 "TikTokOffline",
+                "TikTokEventsAPI",
                 "ConversionEngine",
                 "ProcessTesting",
                 "JSONKit",
@@ -239,6 +260,7 @@ let package = Package(
                 "ProcessTesting",
                 "Runtime",
                 "TikTokOffline",
+                "TikTokEventsAPI",
             ]
         ),
         .testTarget(
@@ -268,6 +290,7 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
+                "TikTokEventsAPI",
                 "TikTokMock",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -9,6 +9,7 @@ import ServiceLifecycle
 import Synchronization
 import TikTokOffline
 import UnixSignals
+import TikTokEventsAPI
 
 /// The live service: Segment's HTTP Tracking API and Webhooks in, the outbox, delivery to
 /// TikTok in the background, health, metrics and a live debug view.

@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 import TikTokMock
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 /// Fails its first `failures` requests as a network error would, then takes everything.
 private final class FlakyTransport: BatchTransport {

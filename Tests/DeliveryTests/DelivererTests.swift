@@ -7,6 +7,7 @@ import MappingKit
 import TikTokMock
 import Testing
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite("Deliverer against the stand-in")
 struct DelivererTests {

@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 import TikTokMock
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite("Mock TikTok")
 struct MockTikTokTests {

@@ -7,6 +7,7 @@ import OutboxSQLite
 import ProcessTesting
 import Testing
 import TikTokOffline
+import TikTokEventsAPI
 
 /// The outbox under attack, with real processes: a damaged file, several processes on one
 /// file, and TikTok out of reach.

@@ -8,6 +8,7 @@ import ProcessTesting
 import Runtime
 import Testing
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite("Outbox sink and ingest")
 struct OutboxIngestTests {

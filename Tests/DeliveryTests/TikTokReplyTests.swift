@@ -1,6 +1,7 @@
 import ConversionEngine
 import Testing
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite("TikTok replies")
 struct TikTokReplyTests {

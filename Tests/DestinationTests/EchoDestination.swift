@@ -121,7 +121,7 @@ struct EchoTransport: BatchTransport {
                 handle.write(text)
                 try? handle.close()
             } else {
-                FileManager.default.createFile(atPath: file, contents: text)
+                _ = FileManager.default.createFile(atPath: file, contents: text)
             }
         }
         return .accepted(receipt: nil)

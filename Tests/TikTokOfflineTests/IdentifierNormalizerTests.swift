@@ -2,6 +2,7 @@ import ConversionEngine
 import Testing
 
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite struct IdentifierNormalizerTests {
     typealias Result = IdentifierNormalizer.Result

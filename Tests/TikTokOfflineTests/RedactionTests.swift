@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 /// The access token never shows, however a value is printed.
 @Suite struct RedactionTests {

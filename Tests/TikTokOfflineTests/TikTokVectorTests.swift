@@ -4,6 +4,7 @@ import MappingKit
 import Testing
 
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 /// Every entry of `tiktok.json`. Where DIFFERENCES.md replaces Segment's behaviour, the test
 /// names the vector and asserts our behaviour instead (see `replaced`).

@@ -70,7 +70,7 @@ func finite(_ value: JSON) -> JSON {
     case .array(let items): .array(items.map(finite))
     case .object(var object):
         {
-            try? object.updateMembers { _, member in
+            object.updateMembers { _, member in
                 member = finite(member)
                 return true
             }

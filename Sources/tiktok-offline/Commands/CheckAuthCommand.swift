@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TikTokOffline
+import TikTokEventsAPI
 
 /// `tiktok-offline check-auth`: asks TikTok whether the token may write to the event set.
 struct CheckAuthCommand: AsyncParsableCommand {

@@ -7,6 +7,7 @@ import Logging
 import OutboxSQLite
 import ServiceLifecycle
 import TikTokOffline
+import TikTokEventsAPI
 
 /// `tiktok-offline deliver`: sends what the outbox holds, reading no input, so ingest
 /// (`run --no-deliver`, `serve --no-deliver`) and delivery run as separate processes.

@@ -14,6 +14,7 @@ import Prometheus
 import Runtime
 import Synchronization
 import TikTokOffline
+import TikTokEventsAPI
 
 /// `tiktok-offline run`: NDJSON events → pipeline → outbox → TikTok.
 struct RunCommand: AsyncParsableCommand {

@@ -8,6 +8,7 @@ import Prometheus
 import Runtime
 import TikTokOffline
 import TikTokOfflineServer
+import TikTokEventsAPI
 
 /// `tiktok-offline serve`: Segment's HTTP API and webhooks in, TikTok out, as a service.
 struct ServeCommand: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import ArgumentParser
 import ConversionEngine
 import Foundation
 import TikTokOffline
+import TikTokEventsAPI
 
 /// Opening an outbox for a command, and the exit for each outbox problem, worded for the user
 /// (SQLite's own text never stands alone).

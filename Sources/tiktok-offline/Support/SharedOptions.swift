@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import MappingKit
 import TikTokOffline
+import TikTokEventsAPI
 
 /// Which mapping files to run.
 struct MappingOptions: ParsableArguments {

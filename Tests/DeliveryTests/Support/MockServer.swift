@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 import TikTokMock
 import TikTokOffline
+import TikTokEventsAPI
 
 /// Runs `body` against a stand-in listening on an ephemeral loopback port, then stops it.
 func withMockTikTok<T>(

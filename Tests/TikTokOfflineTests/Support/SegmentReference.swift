@@ -3,6 +3,7 @@ import JSONKit
 import MappingKit
 
 @testable import TikTokOffline
+import TikTokEventsAPI
 
 /// Segment's identifier formatting (TIKTOK-DESTINATION.md §6), written from the spec, used to
 /// recognise where our output differs from the reference only as DIFFERENCES.md allows.

@@ -1,7 +1,6 @@
 import Delivery
 import Foundation
 import AsyncHTTPClient
-import ConversionEngine
 import Logging
 import Metrics
 import NIOCore
@@ -100,7 +99,7 @@ public struct TikTokEventsClient: BatchTransport {
     }
 
     /// Posts a JSON body with the token; returns TikTok's reply and any `Retry-After` wait.
-    func post(_ body: ByteBuffer, to url: String, token: String) async throws -> (TikTokReply, Duration?) {
+    package func post(_ body: ByteBuffer, to url: String, token: String) async throws -> (TikTokReply, Duration?) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Access-Token", value: token)
@@ -113,7 +112,7 @@ public struct TikTokEventsClient: BatchTransport {
     }
 
     /// `Retry-After` in seconds (the HTTP-date form is rare for APIs and ignored), capped at 10 minutes.
-    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+    package static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
         guard let value = headers.first(name: "Retry-After"),
               let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0
         else { return nil }
@@ -121,7 +120,7 @@ public struct TikTokEventsClient: BatchTransport {
     }
 
     /// A network failure in words: what happened and, where it helps, what to check.
-    static func describe(_ error: any Error, endpoint: String = "") -> String {
+    package static func describe(_ error: any Error, endpoint: String = "") -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return "no connection to \(endpoint) within the connect timeout (host down or unreachable?)"
@@ -144,7 +143,7 @@ public struct TikTokEventsClient: BatchTransport {
 }
 
 extension TimeAmount {
-    init(_ duration: Duration) {
+    package init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

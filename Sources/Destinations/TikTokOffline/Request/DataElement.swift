@@ -1,6 +1,7 @@
 import ConversionEngine
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// The layout of one Events API `data` element, with TikTok's rules (Segment's destination code
 /// and the Events API reference) applied before anything is written. It reads the record's

@@ -2,6 +2,7 @@ import ConversionEngine
 import Foundation
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// One mapping fused with schema coercion and the built-in `normalize`, `hash`, `validate` and
 /// `send` stages: it reads each mapped value where it lies in the event, and writes the `data`

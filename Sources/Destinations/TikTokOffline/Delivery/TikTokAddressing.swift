@@ -1,5 +1,6 @@
 import ConversionEngine
 import JSONKit
+import TikTokEventsAPI
 
 /// Where TikTok's prepared records are kept: one queue per route (event set, event source and
 /// test code, of the settings' partner: ``TikTokRoute/outboxDestination``), since TikTok reads
@@ -28,7 +29,9 @@ public struct TikTokAddressing: RecordAddressing {
                     group = known
                 } else {
                     routes.append(route)
-                    groups.append(RecordGroup(queue: TikTokRoute.outboxDestination(of: route, partnerName: builder.partnerName)))
+                    groups.append(RecordGroup(queue: TikTokRoute.outboxDestination(
+                        eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: builder.partnerName,
+                        testEventCode: route.testEventCode)))
                     group = groups.count - 1
                 }
                 groups[group].records.append(index)

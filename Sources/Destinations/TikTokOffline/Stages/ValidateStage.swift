@@ -1,5 +1,6 @@
 import ConversionEngine
 import MappingKit
+import TikTokEventsAPI
 
 /// Refuses what TikTok cannot use: a record without an event name, without any identifier
 /// left after normalizing (for a CRM event, its lead ID counts), with a timestamp that is not

@@ -1,7 +1,5 @@
-import ConversionEngine
 import Delivery
 import JSONKit
-import MappingKit
 
 /// TikTok's answer to a request (`{code, message, request_id}`) and what it means for delivery.
 public struct TikTokReply: Sendable, Hashable {
@@ -74,7 +72,7 @@ public struct TikTokReply: Sendable, Hashable {
     }
 
     /// The row a refusal names as `data[i]`, if any.
-    static func suspectRow(in message: String) -> Int? {
+    package static func suspectRow(in message: String) -> Int? {
         guard let range = message.range(of: "data[") else { return nil }
         let digits = message[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, message[range.upperBound...].dropFirst(digits.count).first == "]" else { return nil }

@@ -1,6 +1,7 @@
 import ConversionEngine
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// Puts every personal-data field in the form TikTok matches on (see ``IdentifierNormalizer``):
 /// emails trimmed and lower-cased, phones reduced to `+` and digits, external ids lower-cased.

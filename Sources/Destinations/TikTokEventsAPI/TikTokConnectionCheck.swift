@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import JSONKit
-import MappingKit
 import NIOCore
 
 /// The answer to "may this token write to this event set?", as the reference's connection test asks it.

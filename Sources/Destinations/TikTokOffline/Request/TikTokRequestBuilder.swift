@@ -1,6 +1,7 @@
 import ConversionEngine
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// Builds what TikTok's Events API receives: one `data` element per record, and the
 /// request around any number of them (`POST /open_api/v1.3/event/track/`), as JSON text

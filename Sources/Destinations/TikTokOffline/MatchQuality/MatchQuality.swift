@@ -1,6 +1,7 @@
 import ConversionEngine
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// How many of each mapping's records TikTok can match, before anything is sent: the share
 /// of records sent carrying each identifier after normalizing, the share refused for having none, and why

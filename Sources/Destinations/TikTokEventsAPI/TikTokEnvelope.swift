@@ -1,7 +1,5 @@
-import ConversionEngine
 import Delivery
 import JSONKit
-import MappingKit
 import NIOCore
 
 /// Writes an Events API request body around already serialized `data` elements, without
@@ -11,11 +9,11 @@ import NIOCore
 /// `partner_name` and `test_event_code` are omitted when there is none. TikTok reads
 /// `test_event_code` here, at the top level, never inside a `data` element, so one body holds
 /// the events of one test code (or live events only).
-struct TikTokEnvelope: Sendable {
+package struct TikTokEnvelope: Sendable {
     private let prefix: [UInt8]
     private static let suffix: [UInt8] = Array("]}".utf8)
 
-    init(eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String?, testEventCode: String?) {
+    package init(eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String?, testEventCode: String?) {
         var prefix = Array(#"{"event_source":"#.utf8)
         JSON.serializeString(eventSource.rawValue, into: &prefix)
         prefix += Array(#","event_source_id":"#.utf8)
@@ -32,13 +30,13 @@ struct TikTokEnvelope: Sendable {
         self.prefix = prefix
     }
 
-    init(route: TikTokRoute) {
+    package init(route: TikTokRoute) {
         self.init(eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: route.partnerName,
                   testEventCode: route.testEventCode)
     }
 
     /// Appends the body around `elements` to `out`.
-    func write(elements: some Sequence<[UInt8]>, into out: inout [UInt8]) {
+    package func write(elements: some Sequence<[UInt8]>, into out: inout [UInt8]) {
         out.append(contentsOf: prefix)
         var first = true
         for element in elements {
@@ -49,7 +47,7 @@ struct TikTokEnvelope: Sendable {
         out.append(contentsOf: Self.suffix)
     }
 
-    func body(for entries: ArraySlice<OutboxEntry>, allocator: ByteBufferAllocator = .init()) -> ByteBuffer {
+    package func body(for entries: ArraySlice<OutboxEntry>, allocator: ByteBufferAllocator = .init()) -> ByteBuffer {
         let size = prefix.count + Self.suffix.count + entries.reduce(0) { $0 + $1.payload.count + 1 }
         var buffer = allocator.buffer(capacity: size)
         buffer.writeBytes(prefix)

@@ -3,6 +3,7 @@ import ConversionEngine
 import Delivery
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// TikTok Offline Conversions as a ``Destination``: Segment's `reportOfflineEvent` action and
 /// its 15 presets, the built-in stages, the fused planner, one outbox queue per route, and

@@ -1,4 +1,5 @@
 import ConversionEngine
+import TikTokEventsAPI
 
 /// How to reach TikTok and how to treat events. The access token is never printed:
 /// `description`, `debugDescription` and `dump` show it as `<redacted>`.

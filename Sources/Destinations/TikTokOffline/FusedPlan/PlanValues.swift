@@ -2,6 +2,7 @@ import ConversionEngine
 import Foundation
 import JSONKit
 import MappingKit
+import TikTokEventsAPI
 
 /// A mapped and coerced field as a fused plan holds it: a string where it lies in the event,
 /// or a prepared value.

@@ -1,7 +1,6 @@
 import ConversionEngine
 import Foundation
 import JSONKit
-import MappingKit
 
 /// Turns one raw identifier into the form TikTok matches on, before hashing.
 ///
@@ -43,7 +42,7 @@ public enum IdentifierNormalizer: Sendable {
     }
 
     /// What ``normalize(utf8:_:)`` did with a value.
-    enum Verdict {
+    package enum Verdict {
         /// Kept: `body` saw the normalized value.
         case kept
         /// Kept, with a warning that it may not match (``Result/keep(_:warning:)``).
@@ -57,7 +56,7 @@ public enum IdentifierNormalizer: Sendable {
     /// ``normalize(_:)`` over UTF-8 text, calling `body` with the kept value's UTF-8: ASCII text
     /// (nearly every identifier) is normalized in a stack buffer without making strings; other
     /// text goes through ``normalize(_:)`` itself.
-    func normalize(utf8 value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Verdict {
+    package func normalize(utf8 value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Verdict {
         guard value.allSatisfy({ $0 < 0x80 }) else {
             switch normalize(String(decoding: value, as: UTF8.self)) {
             case .keep(var kept, let warning):
@@ -118,14 +117,14 @@ public enum IdentifierNormalizer: Sendable {
 
     private static func lowercased(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
 
-    static let notAnEmailAddress = "not an email address"
+    package static let notAnEmailAddress = "not an email address"
 
-    static func phoneNumber(digits: Int) -> String { "phone number with \(digits) digits (7 to 15 expected)" }
+    package static func phoneNumber(digits: Int) -> String { "phone number with \(digits) digits (7 to 15 expected)" }
 
     /// Trimmed, lower-cased and in Unicode NFC (so `é` typed as one character or as `e` and
     /// a combining accent hashes the same); blank or malformed addresses are dropped. ASCII
     /// text, nearly every address, is its own NFC and takes the byte path above instead.
-    static func email(_ value: String) -> Result {
+    package static func email(_ value: String) -> Result {
         let email = lowercased(value.trimmingJSWhitespace()).precomposedStringWithCanonicalMapping
         if email.isEmpty { return .drop(reason: "blank") }
         if SHA256Hex.looksHashed(email) { return .keep(email) }
@@ -136,7 +135,7 @@ public enum IdentifierNormalizer: Sendable {
     }
 
     /// E.164: `+`, the country code and the number; 7 to 15 digits or dropped (see ``withE164``).
-    static func phone(_ value: String, defaultCountryCode: String?) -> Result {
+    package static func phone(_ value: String, defaultCountryCode: String?) -> Result {
         if value.trimmingJSWhitespace().isEmpty { return .drop(reason: "blank") }
         if SHA256Hex.looksHashed(value) { return .keep(value) }
         var text = value.trimmingJSWhitespace()
@@ -151,7 +150,7 @@ public enum IdentifierNormalizer: Sendable {
     }
 
     /// A phone number as ``withE164`` reads it.
-    enum Phone {
+    package enum Phone {
         /// `+` and its digits; `warning` when it cannot be known to be international.
         case number(UnsafeRawBufferPointer, warning: String?)
         case invalid(reason: String)
@@ -172,7 +171,7 @@ public enum IdentifierNormalizer: Sendable {
     ///   Without a default code it is kept as Segment keeps it (`+` and the digits), with
     ///   ``phoneWithoutCountryCode``;
     /// - 7 to 15 digits, or invalid.
-    static func withE164<R>(_ trimmed: UnsafeRawBufferPointer, defaultCountryCode code: String?, _ body: (Phone) -> R) -> R {
+    package static func withE164<R>(_ trimmed: UnsafeRawBufferPointer, defaultCountryCode code: String?, _ body: (Phone) -> R) -> R {
         var text = trimmed
         if text.count >= 4, lowercased(text[0]) == UInt8(ascii: "t"), lowercased(text[1]) == UInt8(ascii: "e"),
             lowercased(text[2]) == UInt8(ascii: "l"), text[3] == UInt8(ascii: ":")
@@ -228,7 +227,7 @@ public enum IdentifierNormalizer: Sendable {
     }
 
     /// Lower-cased; blank ids are dropped.
-    static func externalID(_ value: String) -> Result {
+    package static func externalID(_ value: String) -> Result {
         if value.trimmingJSWhitespace().isEmpty { return .drop(reason: "blank") }
         return .keep(lowercased(value))
     }

@@ -38,24 +38,12 @@ public struct TikTokRoute: Sendable, Hashable {
         Self.outboxDestination(eventSetID: eventSetID, eventSource: eventSource, partnerName: partnerName, testEventCode: testEventCode)
     }
 
-    /// The outbox destination of a request builder's `route` for `partnerName`'s token: what
-    /// ``with(_:)`` then ``outboxDestination`` gives, without the token.
-    public static func outboxDestination(of route: TikTokRequestBuilder.Route, partnerName: String?) -> String {
-        outboxDestination(eventSetID: route.eventSetID, eventSource: route.eventSource, partnerName: partnerName,
-                          testEventCode: route.testEventCode.flatMap { $0.isEmpty ? nil : $0 })
-    }
-
-    private static func outboxDestination(eventSetID: String, eventSource: TikTokEventSource, partnerName: String?, testEventCode: String?) -> String {
+    /// The outbox destination of events for `eventSetID` of kind `eventSource`, sent with
+    /// `partnerName`'s token under `testEventCode`: a route's ``outboxDestination``, without the token.
+    public static func outboxDestination(eventSetID: String, eventSource: TikTokEventSource, partnerName: String?, testEventCode: String?) -> String {
         "tiktok:" + eventSetID + (partnerName.map { "|" + $0 } ?? "")
             + (eventSource == .offline ? "" : "#" + eventSource.rawValue)
-            + (testEventCode.map { testMarker + $0 } ?? "")
-    }
-
-    /// This route's token and partner, for a record that `TikTokRequestBuilder.route(for:)`
-    /// sends elsewhere (another event set, kind or test code).
-    public func with(_ target: TikTokRequestBuilder.Route) -> TikTokRoute {
-        TikTokRoute(eventSetID: target.eventSetID, eventSource: target.eventSource, partnerName: partnerName,
-                    accessToken: accessToken, testEventCode: target.testEventCode)
+            + (testEventCode.flatMap { $0.isEmpty ? nil : testMarker + $0 } ?? "")
     }
 
     /// The route of an outbox destination this route's token sends: any event set, kind and

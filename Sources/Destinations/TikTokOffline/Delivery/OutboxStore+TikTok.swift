@@ -1,4 +1,5 @@
 import Delivery
+import TikTokEventsAPI
 
 extension OutboxStore {
     /// Events pending for `route`'s token: every event set, kind and test code of its partner.

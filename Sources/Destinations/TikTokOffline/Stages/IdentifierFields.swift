@@ -1,4 +1,5 @@
 import ConversionEngine
+import TikTokEventsAPI
 
 /// The personal-data fields of each action, read once from the schemas.
 struct IdentifierFields: Sendable {
