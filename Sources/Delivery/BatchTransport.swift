@@ -17,7 +17,7 @@ extension BatchTransport {
 
 /// What a destination did with one request.
 public enum TransportOutcome: Sendable, Hashable {
-    /// Every entry was taken. `receipt` is the destination's id for the request (TikTok's
+    /// Every entry was taken. `receipt` is the destination's id for the request (e.g. a
     /// `request_id`), for logs and live views; nil when it gave none.
     case accepted(receipt: String?)
     /// Nothing was taken but a later attempt may succeed (rate limit, server error, network failure).

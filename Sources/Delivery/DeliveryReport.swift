@@ -45,7 +45,7 @@ public enum DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible 
 /// Events settled for good by a ``Deliverer``: taken by the destination, or kept as dead letters.
 public struct DeliverySettlement: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
-        /// Taken; `receipt` is the destination's id for the request (TikTok's `request_id`).
+        /// Taken; `receipt` is the destination's id for the request (e.g. a `request_id`).
         case delivered(receipt: String?)
         /// Refused by the destination, now a dead letter with this reason.
         case deadLettered(reason: String)

@@ -5,7 +5,7 @@ import Synchronization
 /// Delivery for a long-lived process, as a ServiceLifecycle `Service`: delivers events as they
 /// are stored, and keeps the service up when delivery cannot go on.
 ///
-/// - TikTok unavailable (retries exhausted): a new ``Deliverer`` starts after ``retryPause``.
+/// - The destination unavailable (retries exhausted): a new ``Deliverer`` starts after ``retryPause``.
 /// - Credentials or settings refused, outbox failing: delivery waits, with the reason in
 ///   ``failure`` (a readiness check reports it), until ``restart()`` (after a reload) or shutdown.
 ///   Events keep being accepted into the outbox meanwhile; nothing is lost.

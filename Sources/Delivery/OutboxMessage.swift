@@ -6,7 +6,7 @@ import Foundation
 /// Enqueuing a message whose key is already waiting for the same destination is a no-op, so
 /// re-reading an input after a crash does not queue an event twice.
 public struct OutboxMessage: Sendable, Hashable {
-    /// Stable across runs for the same event (e.g. TikTok's event name and `event_id`).
+    /// Stable across runs for the same event (e.g. the event's name and id).
     public var key: String
     /// The serialized element as it goes on the wire.
     public var payload: [UInt8]

@@ -5,7 +5,7 @@ import MappingKit
 import Synchronization
 
 /// The promises of ``Destination`` as checks any destination runs against itself, over events
-/// its tests supply: TikTok Offline passes them, and so must yours.
+/// its tests supply: the shipped destinations pass them, and so must yours.
 ///
 /// Each check builds engines from the destination and throws a ``DestinationContractViolation``
 /// naming what did not hold. It needs no test framework; with Swift Testing:

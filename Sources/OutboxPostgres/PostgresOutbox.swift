@@ -12,7 +12,7 @@ import Synchronization
 /// taken with `FOR UPDATE SKIP LOCKED` in acceptance order per destination, so two workers never
 /// hold the same event. The worker renews its leases while it holds them and gives them back on
 /// ``release(_:)`` and ``close()``; a lease that lapses (worker killed, host gone) returns its
-/// events to the pool, and they are sent again with the same `event_id` (TikTok deduplicates).
+/// events to the pool, and they are sent again under the same key (the destination deduplicates).
 /// Enqueue is idempotent through a unique index on (destination, key). The schema is created on
 /// first use under an advisory lock, so processes that start together take turns.
 ///

@@ -105,7 +105,7 @@ extension Outbox {
     /// batch are followed from the start up to the first damaged one), its key is text and its
     /// payload is JSON that matches its checksum; the others are counted as lost. Where the record of which
     /// messages of a batch were already delivered cannot be read, all of them are saved (sent
-    /// again, they carry the same `event_id`, which TikTok deduplicates). Failed-attempt counts
+    /// again, they carry the same key, which the destination deduplicates). Failed-attempt counts
     /// start again from zero.
     public static func recover(from damagedPath: String, into target: Outbox) async throws -> OutboxRecovery {
         // Read in steps of a thousand rows, each written to the target before the next is read,

@@ -488,7 +488,7 @@ public final class Outbox: OutboxStore {
                 }
             }
             // Byte for byte, as SQLite compared the keys before (String's == would equate
-            // canonically equivalent Unicode, which are different event ids to TikTok).
+            // canonically equivalent Unicode, which are different ids to a destination).
             guard let stored = batches[batch], stored.destination.utf8.elementsEqual(destination.utf8),
                 position < stored.keys.count, !stored.settled.contains(position)
             else { return false }

@@ -21,11 +21,11 @@ public struct Record: Sendable {
     public private(set) var outcome: Outcome
     /// Non-fatal findings (a value dropped, a name replaced). Never holds personal data.
     public var warnings: [String]
-    /// The destination's rendering of the record as JSON text (for TikTok, one `data`
-    /// element), set by the stage that prepares it for sending.
+    /// The destination's rendering of the record as JSON text (what it sends for this
+    /// record alone, e.g. one element of a request's list), set by the stage that prepares it for sending.
     public var output: [UInt8]?
     /// What the destination's writer noted about ``output`` while writing it, in the
-    /// destination's own bits (for TikTok, the identifiers the element carries), so that
+    /// destination's own bits (e.g. which identifiers the output carries), so that
     /// counting them needs no second reading of the output. Nil when nothing was noted.
     public var outputNotes: UInt64?
     /// The destination's fused plan (``FusedPlan``) prepared the record while routing it:

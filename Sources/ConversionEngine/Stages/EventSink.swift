@@ -1,7 +1,7 @@
 /// Where a destination's `send` stage hands the records it prepared, whatever the destination.
 ///
 /// A record is *prepared* when it is pending and has its ``Record/output``: the exact bytes
-/// its destination sends for it (for TikTok, one `data` element). The sink takes them
+/// its destination sends for it (e.g. one element of a request's list). The sink takes them
 /// (stores them in an outbox, counts them, drops them in a dry run) and settles each:
 /// ``Record/markSent()`` once taken, ``Record/reject(_:)`` with a reason when refused; one it
 /// did not take stays pending. It throws only when the whole batch cannot be taken (the
@@ -31,10 +31,9 @@ extension EventSink {
 /// idempotency key there.
 ///
 /// A *queue* is the destination's own name for records that may travel in one request and
-/// never with others (for TikTok: one event set, event source and test code, of one
-/// partner); it is what an outbox stores them under, so it must be stable across runs and
-/// begin with something that names the destination. A key is stable for the same event (for
-/// TikTok: its event name and `event_id`), so storing it twice is a no-op.
+/// never with others (e.g. one account and one set of request-level options); it is what an outbox stores them under, so it must be stable across runs and
+/// begin with something that names the destination. A key is stable for the same event (e.g.
+/// the pair the destination deduplicates on), so storing it twice is a no-op.
 public protocol RecordAddressing: Sendable {
     /// The prepared records of `batch` that can be stored, grouped by queue in the order each
     /// queue first appears, each group in record order. A prepared record left out (it has no

@@ -67,7 +67,7 @@ extension MappingNode {
     /// missing parts are left out, extra ones dropped).
     struct Split: Sendable {
         static let maxFields = 20
-        /// At most this many parts: TikTok takes no more items in `contents`, and a list this
+        /// At most this many parts: no destination takes more items in one list, and a list this
         /// long in one cell is a wrong separator, not an order.
         static let maxParts = 1_000
         let value: MappingNode

@@ -12,7 +12,7 @@ public enum DocumentRead: Sendable {
 
 /// A mapping's top-level members as reads of an event document, for a caller that uses the
 /// values where they lie instead of the tree ``Mapping/evaluate(_:)-(JSONDocument)`` builds
-/// (the TikTok destination's fused plan). `@path` and `@if` `exists` over paths are read in
+/// (a destination's fused plan). `@path` and `@if` `exists` over paths are read in
 /// place; any other directive is evaluated as usual and comes back as a tree.
 ///
 /// ```swift

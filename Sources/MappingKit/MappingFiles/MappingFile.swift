@@ -35,7 +35,7 @@ public struct MappingFile: Sendable {
     /// `mapping` compiled on its own (without the action's defaults).
     public var compiled: Mapping
     /// The `destination:` block as written: where the records go, overriding the settings for
-    /// them (for TikTok: `event_set_id`, `event_source`, `test_event_code`). Its values are
+    /// them (which account or set receives them, a test code). Its values are
     /// mapping values (a literal, or `!path` to take it from the event); the destination's
     /// action schema says which keys it takes. Empty when the file has none.
     public var destination: JSONObject = [:]
