@@ -87,10 +87,19 @@ public struct JSONDocument: Sendable {
     }
 
     /// The nodes, in text order. Valid while the document is not parsed again.
-    /// (Not inlinable: the storage is a class, and its fields read from code inlined into
-    /// another module would each pay a dynamic exclusivity check.)
-    @usableFromInline var nodes: UnsafeBufferPointer<Node> { UnsafeBufferPointer(start: storage.base, count: storage.count) }
+    /// (Stored, kept in step with ``storage`` by ``syncNodes()``: readers inlined into other
+    /// modules then read a field of this struct, where reading the storage's, a class's, would
+    /// pay a dynamic exclusivity check each time, and a call would cost more than the read.
+    /// `nonisolated(unsafe)` is sound: it points into ``storage``, which this value keeps alive
+    /// and which no other document writes to.)
+    @usableFromInline nonisolated(unsafe) private(set) var nodes = UnsafeBufferPointer<Node>(start: nil, count: 0)
     private var storage = NodeStorage()
+
+    /// Points ``nodes`` at what ``storage`` holds; called after every change to it.
+    @inline(__always)
+    private mutating func syncNodes() {
+        nodes = UnsafeBufferPointer(start: storage.base, count: storage.count)
+    }
     /// Which parse the nodes come from: unique in the process, so a ``Value`` can tell.
     private(set) var generation: UInt64 = 0
     /// Some object has a key twice (rare): lookups must then find the last one.
@@ -120,6 +129,7 @@ public struct JSONDocument: Sendable {
         // A copy of this document may still read the old nodes: then they stay with it.
         if !isKnownUniquelyReferenced(&storage) { storage = NodeStorage() }
         storage.count = 0
+        syncNodes()
         text.removeAll(keepingCapacity: true)
         rootMembers.removeAll(keepingCapacity: true)
         text.append(contentsOf: bytes)
@@ -140,6 +150,7 @@ public struct JSONDocument: Sendable {
             indexRootMembers()
         } catch {
             storage.count = 0
+            syncNodes()
             throw error
         }
     }
@@ -454,6 +465,7 @@ public struct JSONDocument: Sendable {
     @inline(__always)
     mutating func appendScalar(_ kind: Kind) {
         storage.append(.scalar(kind))
+        syncNodes()
     }
 
     mutating func appendNumber(_ value: JSON) {
@@ -461,11 +473,13 @@ public struct JSONDocument: Sendable {
         case .int(let i): storage.append(.number(.int, bits: UInt64(bitPattern: Int64(i))))
         default: storage.append(.number(.double, bits: (value.doubleValue ?? .nan).bitPattern))
         }
+        syncNodes()
     }
 
     @inline(__always)
     mutating func appendString(at range: Range<Int>, isASCII: Bool) {
         storage.append(.string(start: range.lowerBound, length: range.count, isASCII: isASCII))
+        syncNodes()
     }
 
     /// A string whose unescaped text is not in the input: it is kept after it.
@@ -473,12 +487,14 @@ public struct JSONDocument: Sendable {
         let start = text.count
         text.append(contentsOf: bytes)
         storage.append(.string(start: start, length: bytes.count, isASCII: bytes.allSatisfy { $0 < 0x80 }))
+        syncNodes()
     }
 
     /// Starts a container; ``closeContainer(_:count:)`` completes it.
     @inline(__always)
     mutating func openContainer(_ kind: Kind) -> Int {
         storage.append(.openContainer(kind))
+        syncNodes()
         return storage.count - 1
     }
 

@@ -10,8 +10,8 @@ import NIOCore
 /// `test_event_code` here, at the top level, never inside a `data` element, so one body holds
 /// the events of one test code (or live events only).
 package struct TikTokEnvelope: Sendable {
-    private let prefix: [UInt8]
-    private static let suffix: [UInt8] = Array("]}".utf8)
+    @usableFromInline let prefix: [UInt8]
+    @usableFromInline static let suffix: [UInt8] = Array("]}".utf8)
 
     package init(eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String?, testEventCode: String?) {
         var prefix = Array(#"{"event_source":"#.utf8)
@@ -36,6 +36,9 @@ package struct TikTokEnvelope: Sendable {
     }
 
     /// Appends the body around `elements` to `out`.
+    /// (Inlinable, so that it is specialised for the caller's sequence: a dry run writes one
+    /// body per record.)
+    @inlinable
     package func write(elements: some Sequence<[UInt8]>, into out: inout [UInt8]) {
         out.append(contentsOf: prefix)
         var first = true
