@@ -93,7 +93,7 @@ let package = Package(
         ),
         .target(name: "OutboxTesting", dependencies: ["Delivery"]),
         .target(name: "DestinationTesting", dependencies: ["ConversionEngine", "Delivery", "JSONKit", "MappingKit"]),
-        .target(name: "Runtime", dependencies: ["ConversionEngine", "Delivery"]),
+        .target(name: "Runtime", dependencies: ["ConversionEngine", "Delivery", "OutboxPostgres", "OutboxSQLite"]),
         .target(
             name: "TikTokEventsAPI",
             dependencies: [

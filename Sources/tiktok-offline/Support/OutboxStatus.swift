@@ -1,7 +1,7 @@
 import Delivery
-import OutboxPostgres
 import OutboxSQLite
 import ArgumentParser
+import Runtime
 import ConversionEngine
 import Foundation
 import TikTokOffline
@@ -11,22 +11,16 @@ import TikTokEventsAPI
 /// (SQLite's own text never stands alone).
 enum OutboxStatus {
     /// Whether `--outbox` names a PostgreSQL database rather than a SQLite file.
-    static func isPostgres(_ value: String) -> Bool {
-        value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
-    }
+    static func isPostgres(_ value: String) -> Bool { OutboxLocation(value).isShared }
 
     /// `--outbox` as it may be printed: a URL's password is redacted.
-    static func shown(_ value: String) -> String {
-        redactedLocation(value)
-    }
+    static func shown(_ value: String) -> String { OutboxLocation(value).description }
 
-    /// Opens the store `--outbox` names: a `postgres://` or `postgresql://` URL is a shared
-    /// PostgreSQL outbox, anything else a SQLite file. A problem ends the command with its status.
+    /// Opens the store `--outbox` names (``OutboxLocation``). A problem ends the command with its status.
     static func openStore(_ value: String, configuration: Outbox.Configuration = .init()) async throws -> any OutboxStore {
-        guard isPostgres(value) else { return try open(value, configuration: configuration) }
         do {
-            return try await PostgresOutbox(url: value)
-        } catch let error as OutboxError {
+            return try await OutboxLocation(value).open(sqlite: configuration)
+        } catch {
             throw exit(for: error)
         }
     }
@@ -34,9 +28,9 @@ enum OutboxStatus {
     /// Opens the SQLite outbox; a problem ends the command with its status (7 damaged, 8 otherwise).
     static func open(_ path: String, configuration: Outbox.Configuration = .init()) throws -> Outbox {
         do {
-            return try Outbox(path: path, configuration: configuration)
+            return try OutboxLocation(path).openFile(configuration: configuration)
         } catch {
-            throw exit(for: OutboxError(error, path: path))
+            throw exit(for: error)
         }
     }
 
