@@ -2,8 +2,9 @@ import Foundation
 import PackagePlugin
 
 /// `swift package lint-mappings [FILES...]`: runs `tiktok-offline lint` over the package's
-/// presets (`mappings/*.yaml`; the action schemas under `mappings/actions/` are not mapping
-/// files) or over the files given, and fails when any has an error.
+/// presets (every destination's folder `mappings/<destination>/`; the action schemas under its
+/// `actions/` are not mapping files, and `lint` skips them) or over the files given, and fails
+/// when any has an error.
 @main
 struct LintMappings: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -12,9 +13,7 @@ struct LintMappings: CommandPlugin {
         if files.isEmpty {
             let folder = context.package.directoryURL.appending(path: "mappings")
             let names = try FileManager.default.contentsOfDirectory(atPath: folder.path(percentEncoded: false))
-            files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
-                .sorted()
-                .map { folder.appending(path: $0).path(percentEncoded: false) }
+            files = names.filter { !$0.hasPrefix(".") }.sorted().map { folder.appending(path: $0).path(percentEncoded: false) }
         }
         let process = Process()
         process.executableURL = tool.url

@@ -13,7 +13,7 @@ struct DebugViewTests {
     static func mappingsWithTestCode(in directory: TemporaryDirectory) throws -> String {
         let folder = directory.file("mappings")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let preset = try String(contentsOf: root.appendingPathComponent("mappings/complete-payment.yaml"), encoding: .utf8)
+        let preset = try String(contentsOf: root.appendingPathComponent("mappings/tiktok-offline/complete-payment.yaml"), encoding: .utf8)
         let anchor = try #require(preset.range(of: "mapping:\n  event: CompletePayment\n"))
         let edited = preset.replacingCharacters(
             in: anchor, with: "mapping:\n  event: CompletePayment\n  test_event_code: !path $.properties.test_event_code\n")

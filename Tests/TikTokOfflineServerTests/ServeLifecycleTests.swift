@@ -81,7 +81,7 @@ struct ServeLifecycleTests {
         let folder = directory.file("mappings")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let preset = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("mappings/complete-payment.yaml")
+            .appendingPathComponent("mappings/tiktok-offline/complete-payment.yaml")
         let original = try String(contentsOf: preset, encoding: .utf8)
         let file = folder + "/complete-payment.yaml"
         try original.write(toFile: file, atomically: true, encoding: .utf8)

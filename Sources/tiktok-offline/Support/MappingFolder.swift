@@ -21,7 +21,7 @@ enum MappingFolder {
     /// skipped). With no paths, the shipped presets.
     static func entries(in paths: [String]) throws -> [Entry] {
         guard !paths.isEmpty else {
-            return ShippedPresets.files.map { Entry(path: "mappings/\($0.name)", embeddedText: $0.contents) }
+            return ShippedPresets.files.map { Entry(path: "mappings/tiktok-offline/\($0.name)", embeddedText: $0.contents) }
         }
         var entries: [Entry] = []
         for path in paths {

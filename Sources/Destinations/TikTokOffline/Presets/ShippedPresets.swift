@@ -17,7 +17,7 @@ public enum ShippedPresets {
     public static func actions() throws(ActionSchemaError) -> ActionCatalog {
         var catalog = ActionCatalog()
         for file in actionFiles {
-            catalog.add(try ActionSchema(yaml: file.contents, file: "mappings/actions/\(file.name)"))
+            catalog.add(try ActionSchema(yaml: file.contents, file: "mappings/tiktok-offline/actions/\(file.name)"))
         }
         return catalog
     }
