@@ -217,6 +217,7 @@ let package = Package(
             name: "ConversionEngineTests",
             dependencies: ["ConversionEngine", "JSONKit", "MappingKit", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "TikTokEventsAPITests", dependencies: ["TikTokEventsAPI", "ConversionEngine", "Delivery", "JSONKit"]),
         .testTarget(
             name: "TikTokOfflineTests",
             dependencies: [

@@ -1,7 +1,6 @@
 import ConversionEngine
 import Testing
-@testable import TikTokOffline
-import TikTokEventsAPI
+@testable import TikTokEventsAPI
 
 @Suite("TikTok replies")
 struct TikTokReplyTests {

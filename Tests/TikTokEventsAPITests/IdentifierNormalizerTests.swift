@@ -1,8 +1,7 @@
 import ConversionEngine
 import Testing
 
-@testable import TikTokOffline
-import TikTokEventsAPI
+@testable import TikTokEventsAPI
 
 @Suite struct IdentifierNormalizerTests {
     typealias Result = IdentifierNormalizer.Result
