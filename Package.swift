@@ -222,7 +222,7 @@ let package = Package(
             name: "TikTokOfflineTests",
             dependencies: [
                 "TikTokOffline",
-                "TikTokEventsAPI", "ConversionEngine", "JSONKit", "MappingKit", "TikTokMock",
+                "TikTokEventsAPI", "ConversionEngine", "JSONKit", "MappingKit", "ProcessTesting", "TikTokMock",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]
@@ -274,6 +274,7 @@ let package = Package(
                 "JSONKit",
                 "MappingKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ProcessTesting"
         ),

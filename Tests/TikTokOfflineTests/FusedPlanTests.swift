@@ -2,6 +2,7 @@ import ConversionEngine
 import Foundation
 import JSONKit
 import MappingKit
+import ProcessTesting
 import Testing
 
 @testable import TikTokMock
@@ -145,6 +146,33 @@ import Testing
         #expect(prepared == 0)
         let planned = TikTokFusedPlanner().plan(for: engine.enabledMappings[0], pipeline: engine.pipeline) != nil
         #expect(!planned)
+    }
+
+    /// An engine says at start-up which mappings its destination could not fuse: a custom stage
+    /// slows every mapping, and the operator is told so instead of finding out from the figures.
+    @Test(arguments: [false, true])
+    func theMappingsThatAreNotFusedAreNamedAtStartUp(customStage: Bool) throws {
+        struct Passing: Stage {
+            func process(_ batch: inout Batch, context: StageContext) async throws {}
+        }
+        let capture = LogCapture()
+        let destination = TikTokOfflineDestination(settings: TikTokSettings(accessToken: "t", eventSetID: "s", staleEvents: .off))
+        let engine = try destination.engine(enableAll: true, sink: DryRunSink(), logger: capture.logger()) { registry, pipeline in
+            guard customStage else { return }
+            try registry.register(Passing(), as: "acme.passing")
+            try pipeline.insert("acme.passing", before: "hash")
+        }
+        let notices = capture.captured.filter { $0.level == .notice }
+        #expect(engine.enabledMappings.count == 15)
+        if customStage {
+            #expect(engine.fusedMappings.isEmpty)
+            #expect(notices.count == 1)
+            #expect(notices.first?.message.hasPrefix("15 of 15 mappings take the general path") == true)
+            #expect(notices.first?.metadata["mappings"]?.contains("Complete Payment") == true)
+        } else {
+            #expect(engine.fusedMappings.count == 15)
+            #expect(notices.isEmpty, "\(notices.map(\.message))")
+        }
     }
 
     static func deliveryFields(of fields: JSONObject) -> JSONObject {

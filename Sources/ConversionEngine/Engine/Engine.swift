@@ -92,6 +92,25 @@ public struct Engine: Sendable {
         self.actions = actions
         self.pipeline = pipeline
         self.logger = logger
+        if planner != nil { reportFusedMappings() }
+    }
+
+    /// The names of the enabled mappings that run fused (``FusedPlan``): one pass from event to
+    /// output. The others take the general path (mapping, then each stage): same output, slower.
+    public var fusedMappings: [String] {
+        zip(active, plans).compactMap { mapping, plan in plan == nil ? nil : mapping.name }
+    }
+
+    /// Says at start-up which mappings a planner could not fuse, so that a custom stage or an
+    /// unusual mapping does not slow a run silently.
+    private func reportFusedMappings() {
+        let general = zip(active, plans).compactMap { mapping, plan in plan == nil ? mapping.name : nil }
+        logger.debug("mappings run fused", metadata: ["fused": "\(active.count - general.count)", "of": "\(active.count)"])
+        guard !general.isEmpty else { return }
+        let shown = general.prefix(10).joined(separator: ", ") + (general.count > 10 ? ", …" : "")
+        logger.notice(
+            "\(general.count) of \(active.count) mappings take the general path, not the fused one (a stage in the pipeline the destination does not fuse, or a mapping it cannot): same output, slower",
+            metadata: ["mappings": "\(shown)"])
     }
 
     /// Compiles one mapping file against its action: checks the action and field names, and

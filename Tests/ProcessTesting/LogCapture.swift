@@ -2,18 +2,20 @@ import Logging
 import Synchronization
 
 /// Keeps every log line a logger writes, for tests that read what an operator would see.
-final class LogCapture: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+public final class LogCapture: Sendable {
+    public struct Line: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
     }
 
     private let lines = Mutex<[Line]>([])
 
-    var captured: [Line] { lines.withLock { $0 } }
+    public init() {}
 
-    func logger(label: String = "test") -> Logger {
+    public var captured: [Line] { lines.withLock { $0 } }
+
+    public func logger(label: String = "test") -> Logger {
         Logger(label: label) { _ in Handler(capture: self) }
     }
 
