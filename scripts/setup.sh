@@ -2,7 +2,8 @@
 # Installs what the build needs beyond the Swift toolchain: the system libyaml and zlib.
 # With --test, also what the tests drive: Debian's chromium and chromium-driver (the debug
 # view in a real browser), and from PyPI selenium and segment-analytics-python (Segment's own
-# SDK as a client of serve). Installs only what is missing.
+# SDK as a client of serve), and gdb (the test watchdog prints a hung run's stacks with it).
+# Installs only what is missing.
 set -euo pipefail
 want_tests=0
 [ "${1:-}" = "--test" ] && want_tests=1
@@ -14,6 +15,7 @@ if [ "$want_tests" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
   command -v curl >/dev/null 2>&1 || packages+=(curl)
+  command -v gdb >/dev/null 2>&1 || packages+=(gdb)
 fi
 
 if [ ${#packages[@]} -gt 0 ]; then

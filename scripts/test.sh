@@ -18,4 +18,7 @@ if grep -E "^$PWD/(Sources|Tests|Examples|Plugins|Benchmarks)/[^:]*:[0-9]+:[0-9]
   exit 1
 fi
 rm -f "$log"
-swift test --skip-build
+# A hung test must not hang CI: a whole run takes about 5 minutes, so after TEST_TIMEOUT seconds
+# (default 40 minutes) the run is stopped with every thread's stack of the test process and
+# the tests that never finished (last, where a truncated log still shows them), and fails.
+scripts/watchdog.sh "${TEST_TIMEOUT:-2400}" swift test --skip-build

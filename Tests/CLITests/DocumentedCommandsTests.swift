@@ -69,7 +69,7 @@ struct DocumentedCommandsTests {
         let markdown = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)
         let commands = Self.commands(in: markdown).filter { !$0.text.hasPrefix("scripts/test.sh") }
         guard !commands.isEmpty else { return }
-        _ = try Samples.path("events.ndjson")
+        _ = try await Samples.path("events.ndjson")
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         var background: [ToolProcess] = []

@@ -121,7 +121,7 @@ struct CSVInputTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let csv = try Samples.path("pos-export.csv")
+        let csv = try await Samples.path("pos-export.csv")
         let mapping = root.appendingPathComponent("samples/mappings/pos-purchase.yaml").path
         let flags = ["--mapping", mapping, "--input", csv, "--event-set-id", "set-1", "--default-country-code", "1"]
         let dryRun = try ToolProcess(["dry-run"] + flags, in: directory, name: "dry-run")

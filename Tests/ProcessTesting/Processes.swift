@@ -66,17 +66,33 @@ public final class ToolProcess: @unchecked Sendable {
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    /// Waits for the process to end and returns its exit status. If the waiting task is
-    /// cancelled (a test's time limit), the process is killed first: reading a running process's
-    /// status would crash the whole test run.
+    /// Waits for the process to end and returns its exit status. A process still running after
+    /// `limit` is killed and the test records why (a hung child must not hang the test run). If
+    /// the waiting task is cancelled (a test's time limit), the process is killed first: reading
+    /// a running process's status would crash the whole test run.
     @discardableResult
-    public func wait() async -> Int32 {
+    public func wait(limit: Duration = .seconds(600)) async -> Int32 {
+        let pid = process.processIdentifier
+        let name = ([process.executableURL?.lastPathComponent ?? "process"] + (process.arguments ?? []).prefix(1)).joined(separator: " ")
+        let watchdog = Task {
+            try await Task.sleep(for: limit)
+            Issue.record("\(name) (pid \(pid)) was still running after \(limit): killed")
+            kill(pid, SIGKILL)
+        }
+        defer { watchdog.cancel() }
         for await status in exit { return status }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { usleep(10_000) }
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         }
         return process.terminationStatus
+    }
+
+    /// Sends `signal` and waits, at most `limit`, for the process to end (then kills it).
+    @discardableResult
+    public func stop(_ signal: Int32 = SIGTERM, within limit: Duration = .seconds(120)) async -> Int32 {
+        self.signal(signal)
+        return await wait(limit: limit)
     }
 
     /// The rest of the first line of stdout (or stderr) that starts with `prefix`, once the
@@ -131,8 +147,7 @@ public final class MockProcess: Sendable {
     public func uniqueEvents() async throws -> Int { try await stats()["unique_events"]?.doubleValue.map { Int($0) } ?? -1 }
 
     public func stop() async {
-        tool.signal(SIGTERM)
-        await tool.wait()
+        await tool.stop(within: .seconds(60))
     }
 }
 

@@ -9,21 +9,29 @@ public enum Samples {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    private static let written = Mutex(false)
+    /// The one run of `scripts/samples.sh`, shared by every test that asks.
+    private static let writing = Mutex<Task<Void, any Error>?>(nil)
 
     /// The path of `samples/<name>`, written (all samples at once, once per test run) if needed.
-    public static func path(_ name: String) throws -> String {
-        let path = root.appendingPathComponent("samples/\(name)").path
-        try written.withLock { written in
-            guard !written else { return }
-            let script = Process()
-            script.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            script.arguments = ["bash", root.appendingPathComponent("scripts/samples.sh").path]
-            try script.run()
-            script.waitUntilExit()
-            guard script.terminationStatus == 0 else { throw ToolError("scripts/samples.sh failed with status \(script.terminationStatus)") }
-            written = true
+    /// Awaited, never waited on: a blocked thread is one of the few every other test runs on.
+    public static func path(_ name: String) async throws -> String {
+        let run = writing.withLock { run in
+            if let run { return run }
+            let started = Task { try await writeAll() }
+            run = started
+            return started
         }
-        return path
+        try await run.value
+        return root.appendingPathComponent("samples/\(name)").path
+    }
+
+    private static func writeAll() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let script = try ToolProcess(
+            [root.appendingPathComponent("scripts/samples.sh").path], in: directory, name: "samples",
+            executable: "/usr/bin/env", prefix: ["bash"])
+        let status = await script.wait()
+        guard status == 0 else { throw ToolError("scripts/samples.sh failed with status \(status): \(script.stderr)") }
     }
 }

@@ -33,7 +33,7 @@ struct CSVUploadTests {
     @Test func theShippedTillExportIsStoredAndDelivered() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let csv = try Samples.path("pos-export.csv")
+        let csv = try await Samples.path("pos-export.csv")
         let mock = try await MockProcess(in: directory)
         let serve = try await ServeProcess(mock: mock, in: directory, flags: Self.flags)
         let body = Array(try Data(contentsOf: URL(fileURLWithPath: csv)))

@@ -55,12 +55,15 @@ struct ServeLifecycleTests {
                 try await group.waitForAll()
             }
         }
+        // However the test ends, its clients stop with it instead of retrying into the next tests.
+        defer { clients.cancel() }
 
         try await waitUntil(timeout: .seconds(300)) { acknowledged.withLock { $0.count } >= total / 3 }
         first.tool.signal(SIGKILL)
         #expect(await first.tool.wait() == SIGKILL)
         let ackedBeforeKill = acknowledged.withLock { $0.count }
-        let second = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: ["--drain-timeout", "120"], name: "second")
+        let second = try await ServeProcess(mock: mock, in: directory, outbox: outbox, flags: ["--drain-timeout", "120"], name: "second",
+            startTimeout: .seconds(120))
         target.withLock { $0 = second.baseURL }
         try await clients.value
         #expect(await second.stop() == 0, "\(second.tool.stderr)")

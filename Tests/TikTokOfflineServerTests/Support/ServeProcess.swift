@@ -17,15 +17,18 @@ final class ServeProcess: Sendable {
     let tool: ToolProcess
     let baseURL: String
 
-    /// Starts serve and waits for its "listening on" line.
-    init(mock: MockProcess, in directory: TemporaryDirectory, outbox: String? = nil, flags: [String] = [], name: String = "serve") async throws {
+    /// Starts serve and waits for its "listening on" line (at most `startTimeout`).
+    init(
+        mock: MockProcess, in directory: TemporaryDirectory, outbox: String? = nil, flags: [String] = [], name: String = "serve",
+        startTimeout: Duration = .seconds(60)
+    ) async throws {
         let arguments = [
             "serve", "--port", "0", "--outbox", outbox ?? directory.file("outbox.sqlite"), "--endpoint", mock.baseURL,
             "--access-token", "test-token", "--event-set-id", "set-1", "--write-key", Self.writeKey,
             "--admin-token", Self.adminToken, "--webhook-secret", Self.webhookSecret,
         ] + flags
         let tool = try ToolProcess(arguments, in: directory, name: "\(name)-\(UUID().uuidString.prefix(6))")
-        baseURL = try await tool.line(startingWith: "listening on ", onStderr: true)
+        baseURL = try await tool.line(startingWith: "listening on ", onStderr: true, timeout: startTimeout)
         self.tool = tool
     }
 
@@ -61,10 +64,9 @@ final class ServeProcess: Sendable {
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }
 
-    /// SIGTERM, and the exit status once it has drained and stopped.
-    func stop() async -> Int32 {
-        tool.signal(SIGTERM)
-        return await tool.wait()
+    /// SIGTERM, and the exit status once it has drained and stopped (killed after `limit`).
+    func stop(within limit: Duration = .seconds(240)) async -> Int32 {
+        await tool.stop(within: limit)
     }
 }
 
