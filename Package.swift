@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "TikTokEventsAPI", targets: ["TikTokEventsAPI"]),
         .library(name: "TikTokOffline", targets: ["TikTokOffline"]),
+        .library(name: "TikTokConversions", targets: ["TikTokConversions"]),
         .library(name: "TikTokOfflineServer", targets: ["TikTokOfflineServer"]),
         .library(name: "TikTokMock", targets: ["TikTokMock"]),
         .executable(name: "tiktok-offline", targets: ["tiktok-offline"]),
@@ -100,6 +101,7 @@ let package = Package(
                 "ConversionEngine",
                 "Delivery",
                 "JSONKit",
+                "MappingKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -124,6 +126,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Destinations/TikTokOffline",
+            plugins: ["EmbedPresets"]
+        ),
+        .target(
+            name: "TikTokConversions",
+            dependencies: [
+                "ConversionEngine",
+                "Delivery",
+                "JSONKit",
+                "MappingKit",
+                "TikTokEventsAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Destinations/TikTokConversions",
             plugins: ["EmbedPresets"]
         ),
         .target(
@@ -169,6 +184,7 @@ let package = Package(
                 "MappingKit",
                 "ConversionEngine",
                 "TikTokOffline",
+                "TikTokConversions",
                 "TikTokEventsAPI",
                 "TikTokOfflineServer",
                 "TikTokMock",
@@ -217,6 +233,11 @@ let package = Package(
             name: "ConversionEngineTests",
             dependencies: ["ConversionEngine", "JSONKit", "MappingKit", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "TikTokConversionsTests",
+            dependencies: ["TikTokConversions", "TikTokEventsAPI", "ConversionEngine", "JSONKit", "MappingKit"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "TikTokEventsAPITests", dependencies: ["TikTokEventsAPI", "ConversionEngine", "Delivery", "JSONKit"]),
         .testTarget(
             name: "TikTokOfflineTests",
@@ -260,6 +281,7 @@ let package = Package(
                 "OutboxTesting",
                 "ProcessTesting",
                 "Runtime",
+                "TikTokConversions",
                 "TikTokOffline",
                 "TikTokEventsAPI",
             ]

@@ -25,7 +25,7 @@ struct EmbedPresets: BuildToolPlugin {
     }
 
     /// The folder under `mappings/` of each destination target, named as the destination is.
-    static let destinations = ["TikTokOffline": "tiktok-offline"]
+    static let destinations = ["TikTokOffline": "tiktok-offline", "TikTokConversions": "tiktok-conversions"]
 
     static func yamlFiles(in folder: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path(percentEncoded: false))) ?? []

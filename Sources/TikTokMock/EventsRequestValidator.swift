@@ -48,7 +48,7 @@ enum EventsRequestValidator {
         var accepted: [(event: String, eventID: String?)] = []
         accepted.reserveCapacity(rows.count)
         for (index, row) in rows.enumerated() {
-            switch validate(row: row, in: body, crm: source == "crm") {
+            switch validate(row: row, in: body, crm: source == "crm", web: source == "web") {
             case .success(let pair): accepted.append(pair)
             case .failure(let refusal): return .failure(Refusal("data[\(index)]\(refusal.message)"))
             }
@@ -58,8 +58,9 @@ enum EventsRequestValidator {
 
     /// One `data` element. A CRM event (`crm`) must name its lead: `lead.lead_id`, a string,
     /// with `lead.lead_event_source` a string when present; the lead stands in for the user's
-    /// identifiers.
-    private static func validate(row: JSONDocument.Value, in body: JSONDocument, crm: Bool) -> Result<(event: String, eventID: String?), Refusal> {
+    /// identifiers. A web event may be matched by its browser instead (`ip`, `user_agent`,
+    /// `ttclid`, `ttp`), and its names and zip code, when not empty, must be SHA-256 hashes.
+    private static func validate(row: JSONDocument.Value, in body: JSONDocument, crm: Bool, web: Bool = false) -> Result<(event: String, eventID: String?), Refusal> {
         guard body.isObject(row) else { return .failure(Refusal(": must be an object")) }
         if body.member("test_event_code", of: row) != nil {
             return .failure(Refusal(
@@ -108,11 +109,31 @@ enum EventsRequestValidator {
         } else if body.member("lead", of: row) != nil {
             return .failure(Refusal(".lead: only CRM events (event_source crm) carry a lead"))
         }
+        if web {
+            for field in hashedWebFields {
+                guard let value = body.member(field, of: user) else { continue }
+                guard let text = body.string(value), text.isEmpty || isSHA256Hex(text) else {
+                    return .failure(Refusal(".user.\(field): must be empty or a SHA-256 hash (64 lowercase hex characters)"))
+                }
+            }
+            if identifiers == 0 {
+                identifiers = browserFields.filter { field in
+                    body.member(field, of: user).flatMap(body.string).map { !$0.isEmpty } ?? false
+                }.count
+            }
+        }
         guard identifiers > 0 || crm else {
-            return .failure(Refusal(".user: at least one of email, phone or external_id is required"))
+            return .failure(Refusal(web
+                ? ".user: at least one of email, phone, external_id, ip, user_agent, ttclid or ttp is required"
+                : ".user: at least one of email, phone or external_id is required"))
         }
         return .success((name, eventID))
     }
+
+    /// What a web event's user may be matched by besides its identifiers.
+    static let browserFields = ["ip", "user_agent", "ttclid", "ttp"]
+    /// A web event's user fields that are sent hashed (or empty).
+    static let hashedWebFields = ["first_name", "last_name", "zip_code"]
 
     static func isSHA256Hex(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count == 64 && bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }

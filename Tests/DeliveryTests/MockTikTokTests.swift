@@ -90,6 +90,29 @@ struct MockTikTokTests {
         }
     }
 
+    /// A web event (TikTok Conversions) may be matched by its browser alone, and its names and
+    /// zip code must be hashed when given; an offline event still needs an identifier.
+    @Test(arguments: [
+        ("web", ["ip": "203.0.113.9"], nil),
+        ("web", ["ttclid": "click-1", "first_name": ""], nil),
+        ("web", ["email": [], "phone": []], "data[0].user"),
+        ("web", ["ip": "203.0.113.9", "first_name": "Jane"], "data[0].user.first_name"),
+        ("web", ["ip": "203.0.113.9", "zip_code": .string(TestEvents.hash(5))], nil),
+        ("offline", ["ip": "203.0.113.9"], "data[0].user"),
+    ] as [(String, JSONObject, String?)])
+    func checksWebEventsAsStrictlyAsOfflineOnes(source: String, user: JSONObject, refusal: String?) async throws {
+        try await withMockTikTok { _, endpoint throws in
+            let body = #"{"event_source":"\#(source)","event_source_id":"pixel-1","partner_name":"Segment","data":["#
+                + JSON.object(["event": "PageView", "event_time": 1, "event_id": "e-1", "user": .object(user)]).serialized() + "]}"
+            let reply = try await post(body, to: endpoint.eventsURL)
+            if let refusal {
+                #expect(reply.code == 40002 && reply.message.contains(refusal), "\(reply.message)")
+            } else {
+                #expect(reply.code == 0, "\(reply.message)")
+            }
+        }
+    }
+
     @Test(arguments: [
         (#"{"event_source_id":"s","data":[]}"#, "event_source"),
         (#"{"event_source":"offline","data":[]}"#, "event_source_id"),

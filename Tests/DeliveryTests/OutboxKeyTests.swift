@@ -4,6 +4,7 @@ import MappingKit
 import OutboxSQLite
 import ProcessTesting
 import Testing
+import TikTokEventsAPI
 import TikTokOffline
 
 /// The outbox key (event, event_id) is unambiguous: no two different pairs share one, and keys

@@ -4,6 +4,7 @@ import Foundation
 import JSONKit
 import ProcessTesting
 import Testing
+import TikTokConversions
 import TikTokOffline
 
 /// Both the shipped destination and one written in this test target only keep every promise
@@ -11,7 +12,7 @@ import TikTokOffline
 @Suite("Destination contract")
 struct DestinationContractTests {
     enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case tiktokOffline = "tiktok-offline", echo
+        case tiktokOffline = "tiktok-offline", tiktokConversions = "tiktok-conversions", echo
         var testDescription: String { rawValue }
     }
 
@@ -27,6 +28,8 @@ struct DestinationContractTests {
         switch kind {
         case .tiktokOffline:
             TikTokOfflineDestination(settings: TikTokSettings(accessToken: "test-token", eventSetID: "test-event-set-id", staleEvents: .off))
+        case .tiktokConversions:
+            TikTokConversionsDestination(settings: TikTokConversionsSettings(accessToken: "test-token", pixelCode: "test-pixel-code"))
         case .echo:
             EchoDestination(file: file)
         }

@@ -138,10 +138,20 @@ public final class MockProcess: Sendable {
         self.tool = tool
     }
 
-    /// `GET /__stats`.
-    public func stats() async throws -> JSON {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/__stats"), timeout: .seconds(10))
-        return try JSON.parse(bytes: try await response.body.collect(upTo: 1 << 16).readableBytesView)
+    /// `GET /__stats`, of one event source (event set or pixel) when `eventSource` names one.
+    public func stats(eventSource: String? = nil) async throws -> JSON {
+        try await get("/__stats", eventSource: eventSource)
+    }
+
+    /// `GET /__event_ids`: the `event_id` of every live event taken, of one event source when named.
+    public func eventIDs(eventSource: String? = nil) async throws -> [String] {
+        try await get("/__event_ids", eventSource: eventSource)["event_ids"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    private func get(_ path: String, eventSource: String?) async throws -> JSON {
+        let query = eventSource.map { "?event_source_id=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path + query), timeout: .seconds(10))
+        return try JSON.parse(bytes: try await response.body.collect(upTo: 16 << 20).readableBytesView)
     }
 
     public func uniqueEvents() async throws -> Int { try await stats()["unique_events"]?.doubleValue.map { Int($0) } ?? -1 }

@@ -66,3 +66,32 @@ public enum MappingSource: Sendable {
         return text.contains(file) ? text : "\(file): \(text)"
     }
 }
+
+/// A destination's folder of `mappings/` compiled into its module by the `EmbedPresets` build
+/// plugin: its presets, and its action schemas from `actions/`.
+public struct EmbeddedMappingFolder: Sendable {
+    /// Where the files came from (`mappings/tiktok-offline`), for the locations errors name.
+    public let folder: String
+    /// Each preset file: its file name and YAML text.
+    public let presets: [(name: String, contents: String)]
+    /// Each action schema file: its file name and YAML text.
+    public let actionFiles: [(name: String, contents: String)]
+
+    public init(folder: String, presets: [(name: String, contents: String)], actionFiles: [(name: String, contents: String)]) {
+        self.folder = folder
+        self.presets = presets
+        self.actionFiles = actionFiles
+    }
+
+    /// The presets as a mapping source for ``Engine``.
+    public var source: MappingSource { .embedded(presets) }
+
+    /// The actions the schema files declare, with their fields.
+    public func actions() throws(ActionSchemaError) -> ActionCatalog {
+        var catalog = ActionCatalog()
+        for file in actionFiles {
+            catalog.add(try ActionSchema(yaml: file.contents, file: "\(folder)/actions/\(file.name)"))
+        }
+        return catalog
+    }
+}

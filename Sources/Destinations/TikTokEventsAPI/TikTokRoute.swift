@@ -4,6 +4,8 @@ public enum TikTokEventSource: String, Sendable, Hashable, CaseIterable {
     case offline
     /// A CRM event set (lead status updates), whose events carry `lead`.
     case crm
+    /// A pixel (website events; TikTok Conversions).
+    case web
 }
 
 /// Where one group of events goes: an event set of a kind, with the token that may write to
@@ -19,29 +21,42 @@ public struct TikTokRoute: Sendable, Hashable {
     public var accessToken: String
     /// TikTok's `test_event_code`: its requests show in the event set's Test Events tab only.
     public var testEventCode: String?
+    /// What its outbox queues start with: ``offlineQueues`` (`tiktok:`) for TikTok Offline,
+    /// ``webQueues`` (`tiktok-web:`) for TikTok Conversions, so that each destination's
+    /// transport sends its own queues only, even for the same event set.
+    public var queuePrefix: String
+
+    /// The queue prefix of TikTok Offline's routes (the keys outboxes have always had).
+    public static let offlineQueues = "tiktok:"
+    /// The queue prefix of TikTok Conversions' routes.
+    public static let webQueues = "tiktok-web:"
 
     public init(
         eventSetID: String, eventSource: TikTokEventSource = .offline, partnerName: String? = nil, accessToken: String,
-        testEventCode: String? = nil
+        testEventCode: String? = nil, queuePrefix: String = TikTokRoute.offlineQueues
     ) {
         self.eventSetID = eventSetID
         self.eventSource = eventSource
         self.partnerName = partnerName
         self.accessToken = accessToken
         self.testEventCode = testEventCode.flatMap { $0.isEmpty ? nil : $0 }
+        self.queuePrefix = queuePrefix
     }
 
     /// The outbox destination key for this route's events:
-    /// `tiktok:<event set>[|<partner>][#crm][#test:<code>]` (offline routes keep the key they
+    /// `<prefix><event set>[|<partner>][#crm|#web][#test:<code>]` (offline routes keep the key they
     /// have always had, so an outbox written before event sources existed still delivers).
     public var outboxDestination: String {
-        Self.outboxDestination(eventSetID: eventSetID, eventSource: eventSource, partnerName: partnerName, testEventCode: testEventCode)
+        Self.outboxDestination(
+            eventSetID: eventSetID, eventSource: eventSource, partnerName: partnerName, testEventCode: testEventCode, prefix: queuePrefix)
     }
 
     /// The outbox destination of events for `eventSetID` of kind `eventSource`, sent with
     /// `partnerName`'s token under `testEventCode`: a route's ``outboxDestination``, without the token.
-    public static func outboxDestination(eventSetID: String, eventSource: TikTokEventSource, partnerName: String?, testEventCode: String?) -> String {
-        "tiktok:" + eventSetID + (partnerName.map { "|" + $0 } ?? "")
+    public static func outboxDestination(
+        eventSetID: String, eventSource: TikTokEventSource, partnerName: String?, testEventCode: String?, prefix: String = offlineQueues
+    ) -> String {
+        prefix + eventSetID + (partnerName.map { "|" + $0 } ?? "")
             + (eventSource == .offline ? "" : "#" + eventSource.rawValue)
             + (testEventCode.flatMap { $0.isEmpty ? nil : testMarker + $0 } ?? "")
     }
@@ -50,7 +65,7 @@ public struct TikTokRoute: Sendable, Hashable {
     /// test code written with this route's partner name; nil for a destination of another
     /// partner or not written by ``outboxDestination``.
     public func route(forDestination destination: String) -> TikTokRoute? {
-        guard var rest = destination.dropPrefix("tiktok:") else { return nil }
+        guard var rest = destination.dropPrefix(queuePrefix) else { return nil }
         var code: String?
         if let marker = rest.firstRange(of: Self.testMarker) {
             code = String(rest[marker.upperBound...])
@@ -67,7 +82,7 @@ public struct TikTokRoute: Sendable, Hashable {
         let partner = parts.count > 1 ? String(parts[1]) : nil
         guard let set = parts.first, !set.isEmpty, partner == partnerName else { return nil }
         return TikTokRoute(eventSetID: String(set), eventSource: source, partnerName: partner, accessToken: accessToken,
-                           testEventCode: code)
+                           testEventCode: code, queuePrefix: queuePrefix)
     }
 
     /// Whether `id` can name an event set: 1–64 letters, digits, `_` or `-` (TikTok's are

@@ -1,6 +1,7 @@
 import ConversionEngine
 import Logging
 import MappingKit
+import TikTokEventsAPI
 
 /// The TikTok Offline Conversions destination, assembled: the actions' schemas, the
 /// built-in stages, your own stages, and the mappings, compiled into an ``Engine``
@@ -44,25 +45,13 @@ public enum TikTokDestination {
     /// maps no `timestamp` (the event would be sent at the time of the run, which attributes
     /// an in-store purchase to the wrong moment).
     public static func lint(_ file: MappingFile) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        do {
-            let effective = try effectiveMapping(for: file)
-            if effective.source["timestamp"] == nil {
-                diagnostics.append(Diagnostic(
-                    .warning,
-                    "no 'timestamp' is mapped, so the event is sent with the time of the run as its event_time; "
-                        + "map the time it happened (timestamp: !path $.timestamp) or set 'defaults: true'",
-                    file: file.file, at: file.sourceMap.keyMark(at: "/mapping") ?? file.sourceMap.valueMark(at: "/mapping")))
-            }
-        } catch let error as EngineError {
-            diagnostics.append(error.diagnostic ?? Diagnostic(.error, error.message, file: file.file))
-        } catch {
-            diagnostics.append(Diagnostic(.error, "\(error)", file: file.file))
-        }
-        if file.mapping["event"] == "Purchase" || file.mapping["event"]?["@literal"] == "Purchase" {
+        var (effective, diagnostics) = TikTokLint.check(file, effectiveMapping: effectiveMapping(for:))
+        if let effective, effective.source["timestamp"] == nil {
             diagnostics.append(Diagnostic(
-                .warning, "'Purchase' is reserved by TikTok; it is sent as 'CompletePayment' (write CompletePayment)",
-                file: file.file, at: file.sourceMap.valueMark(at: "/mapping/event")))
+                .warning,
+                "no 'timestamp' is mapped, so the event is sent with the time of the run as its event_time; "
+                    + "map the time it happened (timestamp: !path $.timestamp) or set 'defaults: true'",
+                file: file.file, at: file.sourceMap.keyMark(at: "/mapping") ?? file.sourceMap.valueMark(at: "/mapping")))
         }
         return diagnostics
     }

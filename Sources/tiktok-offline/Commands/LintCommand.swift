@@ -1,7 +1,6 @@
 import ArgumentParser
 import ConversionEngine
 import MappingKit
-import TikTokOffline
 
 /// `tiktok-offline lint`: loads mapping files and reports every problem with its location.
 struct LintCommand: ParsableCommand {
@@ -24,6 +23,7 @@ struct LintCommand: ParsableCommand {
             var errors = 0
             var warnings = 0
             var names: [String: String] = [:]
+            var perDestination: [String: Int] = [:]
             func report(_ diagnostic: Diagnostic) {
                 print(diagnostic)
                 if diagnostic.severity == .error { errors += 1 } else { warnings += 1 }
@@ -31,16 +31,19 @@ struct LintCommand: ParsableCommand {
             for entry in entries {
                 do {
                     let file = try entry.load()
-                    (file.warnings + TikTokDestination.lint(file)).forEach(report)
-                    if let other = names.updateValue(entry.path, forKey: file.name) {
+                    let destination = ShippedDestinations.destination(for: file)
+                    (file.warnings + destination.lint(file)).forEach(report)
+                    perDestination[destination.name, default: 0] += 1
+                    // Names are unique per destination: both ship a "Complete Payment".
+                    if let other = names.updateValue(entry.path, forKey: destination.name + "\u{0}" + file.name) {
                         report(Diagnostic(.error, "another mapping is already named '\(file.name)' (\(other))", file: entry.path, at: file.sourceMap.valueMark(at: "/name")))
                     }
                 } catch let failure as MappingFileError {
                     failure.diagnostics.forEach(report)
                 }
             }
-            if entries.count > Engine.maxMappings {
-                report(Diagnostic(.error, "\(entries.count) mapping files; at most \(Engine.maxMappings) are allowed for one destination"))
+            for (destination, count) in perDestination.sorted(by: { $0.key < $1.key }) where count > Engine.maxMappings {
+                report(Diagnostic(.error, "\(count) mapping files for \(destination); at most \(Engine.maxMappings) are allowed for one destination"))
             }
             Terminal.error("\(entries.count) file\(entries.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
             if errors > 0 { throw ExitCode.failure }

@@ -3,7 +3,6 @@ import ConversionEngine
 import Foundation
 import JSONKit
 import MappingKit
-import TikTokOffline
 
 /// `tiktok-offline map`: applies one mapping, bare or a mapping file's, to one event.
 struct MapCommand: ParsableCommand {
@@ -34,7 +33,7 @@ struct MapCommand: ParsableCommand {
                 let file: MappingFile
                 do {
                     file = try MappingFile.load(path: mapping)
-                    compiled = try TikTokDestination.effectiveMapping(for: file)
+                    compiled = try ShippedDestinations.destination(for: file).effectiveMapping(for: file)
                 } catch let failure as MappingFileError {
                     throw CommandError(failure.diagnostics.map(\.description).joined(separator: "\n"))
                 } catch let failure as EngineError {

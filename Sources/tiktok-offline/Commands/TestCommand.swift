@@ -1,7 +1,6 @@
 import ArgumentParser
 import ConversionEngine
 import MappingKit
-import TikTokOffline
 
 /// `tiktok-offline test`: runs the `tests:` that mapping files carry.
 struct TestCommand: ParsableCommand {
@@ -26,7 +25,7 @@ struct TestCommand: ParsableCommand {
                 let mapping: Mapping
                 do {
                     file = try entry.load()
-                    mapping = try TikTokDestination.effectiveMapping(for: file)
+                    mapping = try ShippedDestinations.destination(for: file).effectiveMapping(for: file)
                 } catch let failure as MappingFileError {
                     failure.errors.forEach { print($0) }
                     failed += 1

@@ -1,3 +1,4 @@
+import TikTokEventsAPI
 import ConversionEngine
 import MappingKit
 

@@ -1,3 +1,4 @@
+import TikTokEventsAPI
 import ConversionEngine
 
 /// The destination's built-in stages, registered under their plain names.

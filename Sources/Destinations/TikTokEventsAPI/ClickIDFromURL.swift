@@ -1,7 +1,13 @@
 /// The `ttclid` query parameter of a page URL, read the way the reference does with
 /// `new URL(url).searchParams.get("ttclid")`: only from a URL that parses, only when not empty.
-enum ClickIDFromURL {
-    static func ttclid(in url: String) -> String? {
+package enum ClickIDFromURL {
+    package static func ttclid(in url: String) -> String? {
+        parameter(in: url).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The first `ttclid` parameter's value even when it is empty (`?ttclid=` gives `""`), as
+    /// `searchParams.get` returns it; nil when the URL does not parse or has none.
+    package static func parameter(in url: String) -> String? {
         guard mayHoldClickID(url), let query = query(ofAbsoluteURL: url) else { return nil }
         for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let name: ArraySlice<UInt8>
@@ -14,25 +20,24 @@ enum ClickIDFromURL {
                 value = []
             }
             guard formDecode(name) == "ttclid" else { continue }
-            let decoded = formDecode(value)
-            return decoded.isEmpty ? nil : decoded
+            return formDecode(value)
         }
         return nil
     }
 
     /// ``ttclid(in:)`` for a URL given as UTF-8 text: no string is made for most URLs.
-    static func ttclid(utf8 url: UnsafeRawBufferPointer) -> String? {
+    package static func ttclid(utf8 url: UnsafeRawBufferPointer) -> String? {
         mayHoldClickID(utf8: url) ? ttclid(in: String(decoding: url, as: UTF8.self)) : nil
     }
 
     /// False when `url` cannot name a `ttclid` parameter: no `?`, and neither `ttclid` nor a
     /// percent escape (which could spell it) anywhere. Spares most URLs the full parse.
-    static func mayHoldClickID(_ url: String) -> Bool {
+    package static func mayHoldClickID(_ url: String) -> Bool {
         var url = url
         return url.withUTF8 { mayHoldClickID(utf8: UnsafeRawBufferPointer($0)) }
     }
 
-    static func mayHoldClickID(utf8 bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func mayHoldClickID(utf8 bytes: UnsafeRawBufferPointer) -> Bool {
         guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
         let needle: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x74, 0x74, 0x63, 0x6C, 0x69, 0x64)  // "ttclid"
         var i = mark + 1
@@ -50,7 +55,7 @@ enum ClickIDFromURL {
 
     /// The query (without `?` and fragment) of `text` if it is an absolute URL with a scheme
     /// (and, for http-like schemes, a host); `nil` when the URL would not parse.
-    static func query(ofAbsoluteURL text: String) -> ArraySlice<UInt8>? {
+    package static func query(ofAbsoluteURL text: String) -> ArraySlice<UInt8>? {
         var bytes = Array(text.utf8)
         while let first = bytes.first, first <= 0x20 { bytes.removeFirst() }
         while let last = bytes.last, last <= 0x20 { bytes.removeLast() }
@@ -81,7 +86,7 @@ enum ClickIDFromURL {
     }
 
     /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.
-    static func formDecode(_ bytes: ArraySlice<UInt8>) -> String {
+    package static func formDecode(_ bytes: ArraySlice<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex

@@ -1,13 +1,13 @@
 /// JavaScript's `Date.parse` for the date-time strings events carry (ISO-8601, as in the
 /// ECMAScript date format), with the reference's clock in UTC.
-enum JSDate {
+package enum JSDate {
     /// Milliseconds since 1970 for `text`, or `nil` where JavaScript gives `NaN`.
     ///
     /// Accepted: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (UTC midnight), each date optionally
     /// followed by `T` (or a space) and `HH:mm`, `HH:mm:ss` or `HH:mm:ss.fff`, then `Z`,
     /// `±HH:mm`, `±HHmm` or nothing (read as UTC, like the reference's UTC clock).
     /// Six-digit signed years (`+002024`) are accepted too.
-    static func parseMilliseconds(_ text: String) -> Double? {
+    package static func parseMilliseconds(_ text: String) -> Double? {
         var text = text
         return text.withUTF8 { parseMilliseconds(utf8: $0) }
     }
@@ -69,17 +69,17 @@ enum JSDate {
     }
 
     /// ``parseMilliseconds(_:)`` for UTF-8 text.
-    static func parseMilliseconds(utf8 text: UnsafeRawBufferPointer) -> Double? {
+    package static func parseMilliseconds(utf8 text: UnsafeRawBufferPointer) -> Double? {
         parseMilliseconds(utf8: text.assumingMemoryBound(to: UInt8.self))
     }
 
     /// `floor(ms / 1000)`: TikTok's `event_time`.
-    static func epochSeconds(_ text: String) -> Int64? {
+    package static func epochSeconds(_ text: String) -> Int64? {
         parseMilliseconds(text).map(epochSeconds(milliseconds:))
     }
 
     /// ``epochSeconds(_:)`` for UTF-8 text.
-    static func epochSeconds(utf8 text: UnsafeRawBufferPointer) -> Int64? {
+    package static func epochSeconds(utf8 text: UnsafeRawBufferPointer) -> Int64? {
         parseMilliseconds(utf8: text).map(epochSeconds(milliseconds:))
     }
 

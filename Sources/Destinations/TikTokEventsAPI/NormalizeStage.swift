@@ -1,23 +1,22 @@
 import ConversionEngine
 import JSONKit
 import MappingKit
-import TikTokEventsAPI
 
 /// Puts every personal-data field in the form TikTok matches on (see ``IdentifierNormalizer``):
 /// emails trimmed and lower-cased, phones reduced to `+` and digits, external ids lower-cased.
 /// Blank or invalid values leave their list, with a warning that names the field, not the value.
 public struct NormalizeStage: Stage {
-    let identifiers: IdentifierFields
+    package let identifiers: IdentifierFields
 
     public init(actions: ActionCatalog, defaultCountryCode: String?) {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: defaultCountryCode)
     }
 
     /// The warning for a value of `field` dropped for `reason` (never the value itself).
-    static func droppedValue(_ field: String, _ reason: String) -> String { "\(field): dropped a value (\(reason))" }
+    package static func droppedValue(_ field: String, _ reason: String) -> String { "\(field): dropped a value (\(reason))" }
 
     /// The warning for a value of `field` kept although it may not match (never the value itself).
-    static func warnedValue(_ field: String, _ warning: String) -> String { "\(field): \(warning)" }
+    package static func warnedValue(_ field: String, _ warning: String) -> String { "\(field): \(warning)" }
 
     /// Works on fields only.
     public var eventNeeds: EventNeeds { .nothing }

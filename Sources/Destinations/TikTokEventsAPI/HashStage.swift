@@ -5,7 +5,7 @@ import MappingKit
 /// Replaces every personal-data value with its lowercase hex SHA-256. Values that already
 /// are 64 hex digits pass through unchanged.
 public struct HashStage: Stage {
-    let identifiers: IdentifierFields
+    package let identifiers: IdentifierFields
 
     public init(actions: ActionCatalog) {
         identifiers = IdentifierFields(actions: actions, defaultCountryCode: nil)

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TikTokOffline
+import TikTokEventsAPI
 
 @Suite struct EventTimeTests {
     @Test(arguments: [
@@ -62,5 +62,17 @@ import Testing
 
     @Test func percentEncodedNamesAreDecoded() {
         #expect(ClickIDFromURL.ttclid(in: "https://a.example/?tt%63lid=x") == "x")
+    }
+}
+
+@Suite struct ClickIDParameterTests {
+    /// TikTok Conversions reads the parameter as `searchParams.get` returns it: an empty one is `""`.
+    @Test(arguments: [
+        ("https://shop.example.com/p?ttclid=", ""), ("https://shop.example.com/p?ttclid=a%20b", "a b"),
+        ("https://shop.example.com/p?x=1", nil), ("not a url?ttclid=x", nil),
+    ] as [(String, String?)])
+    func theParameterIsReadEvenWhenEmpty(url: String, expected: String?) {
+        #expect(ClickIDFromURL.parameter(in: url) == expected)
+        #expect(ClickIDFromURL.ttclid(in: url) == expected.flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -1,18 +1,17 @@
 import ConversionEngine
-import TikTokEventsAPI
 
 /// The personal-data fields of each action, read once from the schemas.
-struct IdentifierFields: Sendable {
-    struct Field: Sendable {
-        let key: String
-        let normalizer: IdentifierNormalizer
+package struct IdentifierFields: Sendable {
+    package struct Field: Sendable {
+        package let key: String
+        package let normalizer: IdentifierNormalizer
     }
 
     /// A handful of action names (a later action wins a shared name): comparing them, usually
     /// the very same string, beats hashing.
     private let byAction: [(action: String, fields: [Field])]
 
-    init(actions: ActionCatalog, defaultCountryCode: String?) {
+    package init(actions: ActionCatalog, defaultCountryCode: String?) {
         var byAction: [(String, [Field])] = []
         for action in actions.actions {
             let fields = action.fields.compactMap { spec in
@@ -24,9 +23,9 @@ struct IdentifierFields: Sendable {
     }
 
     /// The most personal-data fields any action has.
-    var maxFieldCount: Int { byAction.map(\.fields.count).max() ?? 0 }
+    package var maxFieldCount: Int { byAction.map(\.fields.count).max() ?? 0 }
 
-    func fields(for action: String) -> [Field] {
+    package func fields(for action: String) -> [Field] {
         byAction.last { $0.action == action }?.fields ?? []
     }
 }
