@@ -71,9 +71,9 @@ struct PostgresStartupTests {
             ["serve", "--port", "0", "--outbox", outbox, "--endpoint", "http://127.0.0.1:1", "--write-key", "k"] + Self.credentials,
         ]
         for arguments in commands {
-            let tool = try ToolProcess(arguments, in: directory, name: "\(arguments[0])-\(UUID().uuidString.prefix(4))")
+            let tool = try ToolProcess.timed(arguments, in: directory, name: "\(arguments[0])-\(UUID().uuidString.prefix(4))")
             let status = await tool.wait()
-            let elapsed = tool.ranFor ?? .seconds(Int64.max)
+            let elapsed = tool.wallTime ?? .seconds(Int64.max)
             let output = tool.stdout + tool.stderr
             #expect(status == 8, "\(arguments[0]): exit \(status): \(output)")
             #expect(elapsed < .seconds(20), "\(arguments[0]) took \(elapsed)")

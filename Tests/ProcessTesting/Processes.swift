@@ -60,8 +60,28 @@ public final class ToolProcess: @unchecked Sendable {
     }
 
     /// How long the process ran, from its start to the moment it ended, as the process-watching
-    /// thread saw it: unlike a clock read after `wait()`, a busy test run does not inflate it.
+    /// thread saw it: unlike a clock read after `wait()`, a busy test run does not inflate it
+    /// much (for a figure the test run's load cannot touch, see ``timed(_:in:name:)``).
     public var ranFor: Duration? { ended.instant.map { $0 - started } }
+
+    /// Runs the tool under a small shell that times it itself (waiting on it directly, as no
+    /// thread of the busy test process has to): read the figure with ``wallTime``.
+    public static func timed(_ arguments: [String], in directory: TemporaryDirectory, name: String) throws -> ToolProcess {
+        let script = #"s=$(date +%s%N); "$@"; r=$?; e=$(date +%s%N); echo "wall-time-ns=$((e - s))" >> "$TIKTOK_OFFLINE_TIMING_FILE"; exit $r"#
+        return try ToolProcess(
+            [ToolBinary.path] + arguments, in: directory, name: name,
+            environment: ["TIKTOK_OFFLINE_TIMING_FILE": directory.file("\(name).timing")],
+            executable: "/bin/bash", prefix: ["-c", script, "bash"])
+    }
+
+    /// What ``timed(_:in:name:)`` measured, once the process ended; nil for a process not run so.
+    public var wallTime: Duration? {
+        let file = URL(fileURLWithPath: stdoutPath).deletingPathExtension().appendingPathExtension("timing").path
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let value = text.split(separator: "=").last.flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        else { return nil }
+        return .nanoseconds(value)
+    }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
