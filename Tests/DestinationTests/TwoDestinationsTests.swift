@@ -2,7 +2,7 @@ import ConversionEngine
 import Delivery
 import Foundation
 import JSONKit
-import OutboxSQLite
+import OutboxTesting
 import ProcessTesting
 import Runtime
 import Testing
@@ -11,7 +11,8 @@ import TikTokEventsAPI
 import TikTokOffline
 
 /// Both shipped destinations in one process: the shared corpus fires the presets of each, one
-/// outbox keeps their records apart, and one deliverer sends each queue with its own
+/// outbox keeps their records apart (the in-memory store, which keeps the store contract as
+/// SQLite and PostgreSQL do, as EchoEndToEndTests shows for all three), and one deliverer sends each queue with its own
 /// destination's transport and credentials to a stand-in that fails requests and rate-limits.
 /// Every accepted event of each destination arrives exactly once, counted per event source.
 @Suite("Two destinations, one outbox", .timeLimit(.minutes(5)))
@@ -46,7 +47,7 @@ struct TwoDestinationsTests {
         for (n, line) in try Self.lines("TikTokOfflineTests/Fixtures/corpus/segment-events-2000.ndjson").enumerated() {
             events.append(number: n + 1, Array(line.utf8))
         }
-        let outbox = try Outbox(path: scratch.file("outbox.sqlite"))
+        let outbox = InMemoryOutbox()
         let sink = OutboxSink(outbox: outbox)
         // One event fires mappings of both destinations.
         for destination in set.destinations {

@@ -1,6 +1,7 @@
 import Foundation
 import JSONKit
 import MappingKit
+import ProcessTesting
 import Testing
 
 /// Runs the built `tiktok-offline` binary as a separate process, as a user would.
@@ -25,32 +26,13 @@ enum Tool {
     /// Runs the tool to its end. Async, so a waiting test never holds one of the few threads
     /// every other test's timers and I/O run on.
     static func run(_ arguments: [String], stdin: String = "", environment: [String: String]? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        // Outputs go to files, so a child that writes a lot can never block on a full pipe.
-        let folder = try TemporaryFolder()
-        let outURL = folder.url.appendingPathComponent("stdout"), errURL = folder.url.appendingPathComponent("stderr")
-        try #require(FileManager.default.createFile(atPath: outURL.path, contents: nil))
-        try #require(FileManager.default.createFile(atPath: errURL.path, contents: nil))
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = out
-        process.standardError = err
-        let (ended, continuation) = AsyncStream.makeStream(of: Void.self)
-        process.terminationHandler = { _ in continuation.finish() }
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        for await _ in ended {}
-        try out.close()
-        try err.close()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let process = try ToolProcess(
+            arguments, in: directory, name: "tool", environment: environment ?? [:], executable: executable.path,
+            inheritEnvironment: environment == nil, stdin: stdin)
+        let status = await process.wait()
+        return Result(status: status, stdout: process.stdout, stderr: process.stderr)
     }
 }
 
