@@ -69,7 +69,7 @@ enum WebEventElement {
         let mapped = truthyString(fields["ttclid"])
         let fromURL = (fields["url"]?.stringValue).flatMap { $0.isEmpty ? nil : ClickIDFromURL.parameter(in: $0) }
         if mapped != nil || !(fromURL ?? "").isEmpty { json.member("ttclid", string: fromURL ?? mapped ?? "") }
-        for (key, name) in [("ttp", "ttp"), ("ip", "ip"), ("user_agent", "user_agent"), ("locale", "locale")] as [(StaticString, String)] {
+        for (key, name) in browserKeys {
             if let value = fields[name], value.isTruthy { json.member(key, value) }
         }
         json.closeObject()
@@ -164,6 +164,8 @@ enum WebEventElement {
         names.map { (Array("\"\($0)\":".utf8), $0) }
     }
 
+    /// The user's members sent only when set, in the reference's order (made once, not per event).
+    private static let browserKeys: [(StaticString, String)] = [("ttp", "ttp"), ("ip", "ip"), ("user_agent", "user_agent"), ("locale", "locale")]
     private static let contentKeys = encoded(["price", "quantity", "content_category", "content_id", "content_name", "brand"])
     private static let propertyKeys = encoded([
         "content_type", "currency", "value", "query", "description", "order_id", "shop_id", "content_ids",
